@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kcloud/kcloud/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"kcloud": func() { os.Exit(cli.Main(os.Args[1:])) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: the real
+// kcloud, in a fresh HOME, on a real store file.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("HOME", home)
+			for _, v := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "KCLOUD_CONFIG", "KCLOUD_NO_INPUT", "KCLOUD_OUTPUT", "KCLOUD_STORE_PATH"} {
+				env.Setenv(v, "")
+			}
+			env.Setenv("STORE", filepath.Join(home, ".local", "share", "kcloud", "kcloud.db"))
+			return nil
+		},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"lockstore":   cmdLockstore,
+			"unlockstore": cmdUnlockstore,
+			"json":        cmdJSON,
+			"jsonkeys":    cmdJSONKeys,
+			"filesum":     cmdFilesum,
+			"setschema":   cmdSetschema,
+		},
+	})
+}
+
+var (
+	heldMu sync.Mutex
+	held   = map[*testscript.TestScript]*bolt.DB{}
+)
+
+// lockstore PATH: hold the store's bbolt lock in this process, as another
+// kcloud writing would, until unlockstore.
+func cmdLockstore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: lockstore PATH")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	ts.Check(err)
+	heldMu.Lock()
+	held[ts] = db
+	heldMu.Unlock()
+	ts.Defer(func() { db.Close() })
+}
+
+func cmdUnlockstore(ts *testscript.TestScript, neg bool, args []string) {
+	heldMu.Lock()
+	defer heldMu.Unlock()
+	if db := held[ts]; db != nil {
+		db.Close()
+		delete(held, ts)
+	}
+}
+
+// setschema PATH N: write schema version N, as a newer kcloud would.
+func cmdSetschema(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: setschema PATH N")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: time.Second})
+	ts.Check(err)
+	defer db.Close()
+	ts.Check(db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte(args[1]))
+	}))
+}
+
+// filesum FILE: print the file's SHA-256, to show a command left it as it was.
+func cmdFilesum(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: filesum FILE")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%x\n", sha256.Sum256(data))
+}
+
+// json PATH WANT: the value at PATH (.a.b, .0.c) of the JSON on stdout is
+// WANT: a string's text, or the JSON of anything else (null, true, 3).
+// WANT ~RE matches a regular expression instead.
+func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: json PATH WANT")
+	}
+	v := jsonAt(ts, args[0])
+	got := ""
+	if s, ok := v.(string); ok {
+		got = s
+	} else {
+		b, _ := json.Marshal(v)
+		got = string(b)
+	}
+	want := args[1]
+	var ok bool
+	if strings.HasPrefix(want, "~") {
+		ok = regexp.MustCompile(want[1:]).MatchString(got)
+	} else {
+		ok = got == want
+	}
+	if ok == neg {
+		ts.Fatalf("json %s: got %q, want %s%q", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+func jsonAt(ts *testscript.TestScript, path string) any {
+	var v any
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	for _, p := range strings.Split(strings.Trim(path, "."), ".") {
+		if p == "" {
+			continue
+		}
+		switch c := v.(type) {
+		case map[string]any:
+			val, ok := c[p]
+			if !ok {
+				ts.Fatalf("json: no field %q on the way to %s", p, path)
+			}
+			v = val
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(c) {
+				ts.Fatalf("json: no element %q on the way to %s (length %d)", p, path, len(c))
+			}
+			v = c[i]
+		default:
+			ts.Fatalf("json: %s: %q is not an object or list", path, p)
+		}
+	}
+	return v
+}
+
+// jsonkeys PATH K1 K2 ...: the object at PATH has exactly these keys, in
+// this order.
+func cmdJSONKeys(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: jsonkeys PATH KEY...")
+	}
+	jsonAt(ts, args[0]) // fails plainly if there is no such path
+	got := orderedKeys(ts, []byte(ts.ReadFile("stdout")), args[0])
+	if strings.Join(got, " ") != strings.Join(args[1:], " ") {
+		ts.Fatalf("jsonkeys %s: got %v, want %v", args[0], got, args[1:])
+	}
+}
+
+// orderedKeys returns the keys of the object at path, in document order.
+func orderedKeys(ts *testscript.TestScript, doc []byte, path string) []string {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	var walk func(want []string) []string
+	walk = func(want []string) []string {
+		tok, err := dec.Token()
+		if err != nil {
+			ts.Fatalf("jsonkeys: %v", err)
+		}
+		switch tok {
+		case json.Delim('{'):
+			var keys []string
+			var found []string
+			for dec.More() {
+				k, _ := dec.Token()
+				key := k.(string)
+				keys = append(keys, key)
+				if len(want) > 0 && want[0] == key {
+					found = walk(want[1:])
+				} else {
+					walk([]string{"\x00"})
+				}
+			}
+			dec.Token()
+			if len(want) == 0 {
+				return keys
+			}
+			return found
+		case json.Delim('['):
+			var found []string
+			for i := 0; dec.More(); i++ {
+				if len(want) > 0 && want[0] == strconv.Itoa(i) {
+					found = walk(want[1:])
+				} else {
+					walk([]string{"\x00"})
+				}
+			}
+			dec.Token()
+			return found
+		}
+		return nil
+	}
+	var want []string
+	for _, p := range strings.Split(strings.Trim(path, "."), ".") {
+		if p != "" {
+			want = append(want, p)
+		}
+	}
+	return walk(want)
+}

@@ -1,0 +1,135 @@
+// Package account owns kcloud's domain: the organization, its accounts,
+// sessions, password checks with lockout, and the activity log. It never
+// touches a terminal: callers hand it what the person typed.
+package account
+
+import (
+	"crypto/rand"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// Organization is the one organization a store holds.
+type Organization struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	UsesNicknames bool      `json:"uses_nicknames"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// Contact is a verified email address or phone number.
+type Contact struct {
+	Address    string    `json:"address"`
+	VerifiedAt time.Time `json:"verified_at"`
+}
+
+// OTP is a registered TOTP authenticator.
+type OTP struct {
+	// Secret is the TOTP secret sealed with the account's data key.
+	Secret       []byte    `json:"secret"`
+	RegisteredAt time.Time `json:"registered_at"`
+	// LastStep is the last time step whose code was accepted: a code is
+	// good only for a later step, so no code is accepted twice.
+	LastStep int64 `json:"last_step"`
+	// RecoveryCodes are MACs of the unused recovery codes.
+	RecoveryCodes [][]byte `json:"recovery_codes"`
+}
+
+// Account is one user of the organization, as stored.
+type Account struct {
+	UserID       string      `json:"user_id"`
+	UUID         string      `json:"uuid"`
+	Name         string      `json:"name"`
+	Nickname     string      `json:"nickname,omitempty"`
+	Admin        bool        `json:"admin"`
+	RegisteredAt time.Time   `json:"registered_at"`
+	LastLoginAt  *time.Time  `json:"last_login_at,omitempty"`
+	Password     secret.Hash `json:"password"`
+	// DataKey is the account's data key wrapped by the key-encryption key
+	// that only the password gives.
+	DataKey []byte   `json:"data_key"`
+	Email   *Contact `json:"email,omitempty"`
+	Phone   *Contact `json:"phone,omitempty"`
+	OTP     *OTP     `json:"otp,omitempty"`
+
+	Failures    int        `json:"failures"`
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+}
+
+// Session is the login this machine holds for its store.
+type Session struct {
+	UserID    string    `json:"user_id"`
+	StartedAt time.Time `json:"started_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Event is one entry of an account's activity log.
+type Event struct {
+	Time   time.Time `json:"time"`
+	Event  string    `json:"event"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// The kinds of security event (security rule 10).
+const (
+	EvAccountCreated  = "account_created"
+	EvLoginOK         = "login_succeeded"
+	EvLoginFailed     = "login_failed"
+	EvPasswordFailed  = "password_failed"
+	EvLockout         = "locked_out"
+	EvProfileChanged  = "profile_changed"
+	EvPasswordChanged = "password_changed"
+	EvOrgChanged      = "organization_changed"
+	EvLogout          = "logged_out"
+)
+
+// adData and adTOTP bind sealed blobs to their account and purpose.
+func (a *Account) adData() string { return "kcloud data key " + a.UUID }
+
+var userIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]*$`)
+
+// MaxUserID is the longest User ID.
+const MaxUserID = 64
+
+// CheckUserID validates a User ID and returns it in lower case: User IDs
+// are case-insensitive.
+func CheckUserID(s string) (string, error) {
+	id := strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case id == "":
+		return "", fmt.Errorf("the User ID is empty")
+	case len(id) > MaxUserID:
+		return "", fmt.Errorf("the User ID is %d characters long; at most %d are allowed", len(id), MaxUserID)
+	case !userIDPattern.MatchString(id):
+		return "", fmt.Errorf("the User ID %q may hold only letters a-z, digits and . _ @ -, starting with a letter or digit", s)
+	}
+	return id, nil
+}
+
+// CheckName validates a person's name.
+func CheckName(s string) (string, error) { return text.CheckName("the name", s) }
+
+// CheckNickname validates a nickname; "" clears it.
+func CheckNickname(s string) (string, error) {
+	if strings.TrimSpace(s) == "" {
+		return "", nil
+	}
+	return text.CheckName("the nickname", s)
+}
+
+// CheckOrgName validates an organization name.
+func CheckOrgName(s string) (string, error) { return text.CheckName("the organization name", s) }
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+func newAccountCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "account",
+		Short: "See and change your account; every page asks for your password",
+	}
+	cmd.AddCommand(
+		newAccountShowCmd(f),
+		newAccountSetCmd(f),
+		newAccountPasswordCmd(f),
+		newAccountCreateCmd(f),
+		newAccountActivityCmd(f),
+	)
+	return cmd
+}
+
+func newAccountShowCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show",
+		Short: "Show every field of the account page",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, acc, _, err := f.session()
+			if err != nil {
+				return err
+			}
+			pw, err := f.password(acc)
+			if err != nil {
+				return err
+			}
+			page, err := svc.Show(acc.UserID, pw)
+			if err != nil {
+				return err
+			}
+			return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
+				writePage(t, &page.Account, &page.Org)
+			})
+		},
+	}
+}
+
+type setOptions struct {
+	name, nickname, userID string
+}
+
+func newAccountSetCmd(f *Factory) *cobra.Command {
+	o := &setOptions{}
+	cmd := &cobra.Command{
+		Use:   "set",
+		Short: "Change your name or nickname",
+		Long: `Change your name or nickname. An empty --nickname clears it. A nickname can
+be set only where the organization uses nicknames; the User ID never changes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("user-id") {
+				return fail.Usagef("the User ID cannot be changed").
+					WithHint("an admin can create an account with another User ID: kcloud account create")
+			}
+			var c account.ProfileChange
+			if cmd.Flags().Changed("name") {
+				c.Name = &o.name
+			}
+			if cmd.Flags().Changed("nickname") {
+				c.Nickname = &o.nickname
+			}
+			svc, acc, org, err := f.session()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Check(org); err != nil {
+				return err
+			}
+			pw, err := f.password(acc)
+			if err != nil {
+				return err
+			}
+			page, err := svc.SetProfile(acc.UserID, pw, c)
+			if err != nil {
+				return err
+			}
+			f.say("Saved.")
+			return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
+				writePage(t, &page.Account, &page.Org)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.name, "name", "", "your new `name` (1 to 64 characters)")
+	fl.StringVar(&o.nickname, "nickname", "", "your new `nickname`; empty clears it")
+	fl.StringVar(&o.userID, "user-id", "", "not allowed: the User ID cannot be changed")
+	fl.MarkHidden("user-id")
+	return cmd
+}
+
+func newAccountPasswordCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "password",
+		Short: "Change your password",
+		Long: `Change your password. kcloud asks for the current password, then the new one
+(twice at a terminal). With --password-stdin, standard input holds the current
+password on its first line and the new one on its second. A registered OTP
+keeps working.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, acc, _, err := f.session()
+			if err != nil {
+				return err
+			}
+			cur, err := f.IO.Secret("the current password", "Current password for "+acc.UserID+": ")
+			if err != nil {
+				return err
+			}
+			next, err := f.IO.NewPassword("the new password")
+			if err != nil {
+				return err
+			}
+			if err := svc.ChangePassword(acc.UserID, cur, next); err != nil {
+				return err
+			}
+			f.say("Password changed.")
+			return f.print(struct {
+				UserID  string `json:"user_id"`
+				Changed bool   `json:"password_changed"`
+			}{acc.UserID, true}, func(*table) {})
+		},
+	}
+}
+
+func newAccountCreateCmd(f *Factory) *cobra.Command {
+	var n account.NewAccount
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Register another account in the organization (admins only)",
+		Long: `Register another account in the organization. Only an admin can.
+
+kcloud asks for your password, then the new account's password (twice at a
+terminal). With --password-stdin, standard input holds your password on its
+first line and the new account's on its second.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, acc, org, err := f.session()
+			if err != nil {
+				return err
+			}
+			if err := account.RequireAdmin(acc); err != nil {
+				return err
+			}
+			if n.UserID == "" {
+				if n.UserID, err = f.IO.Ask("the new account's User ID", "User ID: ", "--user-id"); err != nil {
+					return err
+				}
+			}
+			if n.Name == "" {
+				if n.Name, err = f.IO.Ask("the new account's name", "Name: ", "--name"); err != nil {
+					return err
+				}
+			}
+			if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
+				return err
+			}
+			pw, err := f.password(acc)
+			if err != nil {
+				return err
+			}
+			if n.Password, err = f.IO.NewPassword("the new account's password"); err != nil {
+				return err
+			}
+			created, err := svc.Create(acc.UserID, pw, n)
+			if err != nil {
+				return err
+			}
+			f.say("Created the account %s.", created.UserID)
+			return f.print(struct {
+				UserID       string  `json:"user_id"`
+				UserUUID     string  `json:"user_uuid"`
+				Name         string  `json:"name"`
+				Nickname     *string `json:"nickname"`
+				Admin        bool    `json:"admin"`
+				RegisteredAt Time    `json:"registered_at"`
+			}{created.UserID, created.UUID, created.Name, stringOrNil(created.Nickname), created.Admin, Time(created.RegisteredAt)},
+				func(*table) {})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&n.UserID, "user-id", "", "the new account's User `ID`")
+	fl.StringVar(&n.Name, "name", "", "the new account's `name`")
+	fl.StringVar(&n.Nickname, "nickname", "", "the new account's `nickname`")
+	fl.BoolVar(&n.Admin, "admin", false, "make the new account an admin")
+	return cmd
+}
+
+func newAccountActivityCmd(f *Factory) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "activity",
+		Short: "Show the account's security events, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 0 {
+				return fail.Usagef("--limit must not be negative")
+			}
+			svc, acc, _, err := f.session()
+			if err != nil {
+				return err
+			}
+			pw, err := f.password(acc)
+			if err != nil {
+				return err
+			}
+			events, err := svc.Activity(acc.UserID, pw, limit)
+			if err != nil {
+				return err
+			}
+			type eventDoc struct {
+				Time   Time    `json:"time"`
+				Event  string  `json:"event"`
+				Detail *string `json:"detail"`
+			}
+			docs := make([]eventDoc, len(events))
+			for i, e := range events {
+				docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail)}
+			}
+			return f.print(docs, func(t *table) {
+				for _, e := range events {
+					t.row(fmtTime(&e.Time)+"  "+e.Event, e.Detail)
+				}
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&limit, "limit", "n", 0, "show at most `N` events (0: all)")
+	return cmd
+}

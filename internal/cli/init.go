@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+type initOptions struct {
+	f            *Factory
+	orgName      string
+	orgNicknames bool
+	profile      account.Profile
+	flagSet      func(string) bool
+}
+
+func newInitCmd(f *Factory) *cobra.Command {
+	o := &initOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create the store, the organization and its first admin account",
+		Long: `Create the store, the organization and its first account, an admin.
+
+What is not given by flags is asked for at the terminal; with no terminal it is
+an error. The new password is asked twice at the terminal, or read as one line
+of standard input with --password-stdin. Without --org-nicknames the
+organization does not use nicknames.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.flagSet = cmd.Flags().Changed
+			return initRun(o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.orgName, "org-name", "", "the organization's `name`")
+	fl.StringVar(&o.profile.UserID, "user-id", "", "the admin's User `ID` (letters, digits, . _ @ -)")
+	fl.StringVar(&o.profile.Name, "name", "", "the admin's `name`")
+	fl.StringVar(&o.profile.Nickname, "nickname", "", "the admin's `nickname` (needs --org-nicknames)")
+	fl.BoolVar(&o.orgNicknames, "org-nicknames", false, "the organization uses nicknames")
+	return cmd
+}
+
+func initRun(o *initOptions) error {
+	f, io := o.f, o.f.IO
+	svc, err := f.Service()
+	if err != nil {
+		return err
+	}
+	if svc.Store.Exists() {
+		if org, err := svc.Org(); err == nil {
+			return fail.Otherf("the store %s already holds the organization %q", svc.Store.Path(), org.Name).
+				WithHint("use --store to create another store")
+		}
+	}
+	// Ask for what is missing, checking each answer before the next
+	// question, so nobody types a password for input that will fail.
+	ask := func(val *string, flag, what, label string, check func(string) (string, error)) error {
+		if !o.flagSet(flag[2:]) {
+			v, err := io.Ask(what, label, flag)
+			if err != nil {
+				return err
+			}
+			*val = v
+		}
+		v, err := check(*val)
+		if err != nil {
+			return fail.Usagef("%v", err)
+		}
+		*val = v
+		return nil
+	}
+	if err := ask(&o.orgName, "--org-name", "the organization name", "Organization name: ", account.CheckOrgName); err != nil {
+		return err
+	}
+	if !o.flagSet("org-nicknames") && io.CanPrompt() {
+		if o.orgNicknames, err = io.Confirm("Does the organization use nicknames? [y/N] ", false); err != nil {
+			return err
+		}
+	}
+	if err := ask(&o.profile.UserID, "--user-id", "the User ID", "User ID: ", account.CheckUserID); err != nil {
+		return err
+	}
+	if err := ask(&o.profile.Name, "--name", "the name", "Name: ", account.CheckName); err != nil {
+		return err
+	}
+	if o.profile.Nickname != "" && !o.orgNicknames {
+		return fail.Usagef("--nickname needs an organization that uses nicknames").WithHint("add --org-nicknames")
+	}
+	if o.orgNicknames && !o.flagSet("nickname") && io.CanPrompt() {
+		if err := ask(&o.profile.Nickname, "--nickname", "the nickname", "Nickname (Enter for none): ", account.CheckNickname); err != nil {
+			return err
+		}
+	}
+	pw, err := io.NewPassword("the new password")
+	if err != nil {
+		return err
+	}
+	org, acc, err := svc.Init(o.orgName, o.orgNicknames, o.profile, pw)
+	if err != nil {
+		return err
+	}
+	f.say("Created the organization %s and its admin %s in %s.", org.Name, acc.UserID, svc.Store.Path())
+	f.say("Next: kcloud login --user-id %s", acc.UserID)
+	return f.print(struct {
+		UserID       string `json:"user_id"`
+		UserUUID     string `json:"user_uuid"`
+		Organization orgDoc `json:"organization"`
+		Store        string `json:"store"`
+	}{acc.UserID, acc.UUID, newOrgDoc(org), svc.Store.Path()}, func(*table) {})
+}

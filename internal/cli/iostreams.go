@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/term"
+)
+
+// IOStreams is kcloud's input and output: stdout carries only results,
+// stderr messages, and the terminal (opened apart from both) prompts.
+type IOStreams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+
+	// NoInput forbids prompting (--no-input, KCLOUD_NO_INPUT=1).
+	NoInput bool
+	// PasswordStdin takes each secret as one line of In.
+	PasswordStdin bool
+
+	stdinTTY bool
+	openTTY  func() (*term.TTY, error)
+	tty      *term.TTY
+	ttyErr   error
+	lines    *bufio.Reader
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		stdinTTY: term.IsTerminal(os.Stdin),
+		openTTY:  term.Open,
+	}
+}
+
+// TTY returns the controlling terminal, opened once.
+func (s *IOStreams) TTY() (*term.TTY, error) {
+	if s.tty == nil && s.ttyErr == nil {
+		if s.openTTY == nil {
+			s.ttyErr = errors.New("no terminal")
+		} else {
+			s.tty, s.ttyErr = s.openTTY()
+		}
+	}
+	return s.tty, s.ttyErr
+}
+
+// CanPrompt reports whether a person can be asked: prompting is allowed,
+// stdin is a terminal (someone is there), and the terminal opens.
+func (s *IOStreams) CanPrompt() bool {
+	if s.NoInput || !s.stdinTTY {
+		return false
+	}
+	_, err := s.TTY()
+	return err == nil
+}
+
+// Close releases the terminal.
+func (s *IOStreams) Close() {
+	if s.tty != nil {
+		s.tty.Close()
+	}
+}
+
+// missing is the usage error for an input nobody can be asked for.
+func (s *IOStreams) missing(what, supply string) error {
+	why := "there is no terminal to ask on"
+	if s.NoInput {
+		why = "--no-input is set"
+	}
+	return fail.Usagef("%s is required and %s", what, why).WithHint("%s", supply)
+}
+
+// stdinLine reads the next line of stdin for --password-stdin.
+func (s *IOStreams) stdinLine(what string) ([]byte, error) {
+	if s.lines == nil {
+		s.lines = bufio.NewReader(s.In)
+	}
+	line, err := s.lines.ReadBytes('\n')
+	if len(line) == 0 && err != nil {
+		return nil, fail.Usagef("--password-stdin: standard input ended before %s", what)
+	}
+	line = trimEOL(line)
+	if len(line) > secret.MaxPassword {
+		return nil, fail.Usagef("--password-stdin: the line for %s is longer than %d bytes", what, secret.MaxPassword)
+	}
+	return line, nil
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}
+
+// Secret asks for one secret (a password) with echo off. what names it
+// ("the password for alice"); label is the prompt.
+func (s *IOStreams) Secret(what, label string) ([]byte, error) {
+	if s.PasswordStdin {
+		return s.stdinLine(what)
+	}
+	if !s.CanPrompt() {
+		return nil, s.missing(what, "pass it on standard input with --password-stdin")
+	}
+	t, _ := s.TTY()
+	b, err := t.ReadSecret(label, secret.MaxPassword)
+	if errors.Is(err, term.ErrTooLong) {
+		return nil, fail.Usagef("%s is longer than %d bytes", what, secret.MaxPassword)
+	}
+	return b, err
+}
+
+// NewPassword asks for a new password; at a terminal, twice.
+func (s *IOStreams) NewPassword(what string) ([]byte, error) {
+	pw, err := s.Secret(what, "New password: ")
+	if err != nil || s.PasswordStdin {
+		return pw, err
+	}
+	if err := secret.CheckPassword(pw); err != nil {
+		return nil, fail.Usagef("%v", err)
+	}
+	again, err := s.Secret(what, "Repeat the new password: ")
+	if err != nil {
+		return nil, err
+	}
+	if string(again) != string(pw) {
+		return nil, fail.Usagef("the two passwords differ")
+	}
+	return pw, nil
+}
+
+// Code asks for a short code (OTP, recovery or verification) that flag
+// could have supplied. With --password-stdin it is the next line.
+func (s *IOStreams) Code(what, label, flag string) (string, error) {
+	if s.PasswordStdin {
+		b, err := s.stdinLine(what)
+		return string(b), err
+	}
+	if !s.CanPrompt() {
+		return "", s.missing(what, fmt.Sprintf("give it with %s, or as a line of standard input with --password-stdin", flag))
+	}
+	t, _ := s.TTY()
+	return t.ReadLine(label, 64)
+}
+
+// Ask asks for a value that flag could have supplied.
+func (s *IOStreams) Ask(what, label, flag string) (string, error) {
+	if !s.CanPrompt() {
+		return "", s.missing(what, "give it with "+flag)
+	}
+	t, _ := s.TTY()
+	v, err := t.ReadLine(label, 1024)
+	if errors.Is(err, term.ErrTooLong) {
+		return "", fail.Usagef("%s is too long", what)
+	}
+	return v, err
+}
+
+// Confirm asks a yes/no question; def is the answer to an empty line.
+func (s *IOStreams) Confirm(label string, def bool) (bool, error) {
+	t, err := s.TTY()
+	if err != nil {
+		return def, err
+	}
+	for {
+		v, err := t.ReadLine(label, 16)
+		if err != nil && !errors.Is(err, term.ErrTooLong) {
+			return def, err
+		}
+		switch v {
+		case "":
+			return def, nil
+		case "y", "Y", "yes", "Yes":
+			return true, nil
+		case "n", "N", "no", "No":
+			return false, nil
+		}
+	}
+}

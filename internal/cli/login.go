@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+type loginOptions struct {
+	f            *Factory
+	userID       string
+	otp          string
+	recoveryCode string
+}
+
+func newLoginCmd(f *Factory) *cobra.Command {
+	o := &loginOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Start a session with your password and, once registered, an OTP code",
+		Long: `Start a session with your password and, once an OTP is registered, the
+6-digit code from your authenticator app (or a recovery code).
+
+Without --user-id, kcloud logs in the last user who logged in to this store.
+With --password-stdin, the first line of standard input is the password and the
+next, if an OTP is registered and neither --otp nor --recovery-code is given,
+the code.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return loginRun(o) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.userID, "user-id", "", "the User `ID` to log in (default: the last user who logged in)")
+	fl.StringVar(&o.otp, "otp", "", "the current 6-digit `code` from the authenticator app")
+	fl.StringVar(&o.recoveryCode, "recovery-code", "", "a recovery `code`, used once instead of an OTP code")
+	return cmd
+}
+
+func loginRun(o *loginOptions) error {
+	f, io := o.f, o.f.IO
+	if o.otp != "" && o.recoveryCode != "" {
+		return fail.Usagef("give --otp or --recovery-code, not both")
+	}
+	svc, err := f.Service()
+	if err != nil {
+		return err
+	}
+	id := o.userID
+	if id == "" {
+		if id, err = svc.LastUser(); err != nil {
+			return err
+		}
+	}
+	if id == "" {
+		if id, err = io.Ask("the User ID", "User ID: ", "--user-id"); err != nil {
+			return err
+		}
+	}
+	if id, err = account.CheckUserID(id); err != nil {
+		return fail.Usagef("%v", err)
+	}
+	if err := svc.CheckLogin(id); err != nil {
+		return err
+	}
+	pw, err := io.Secret("the password for "+id, "Password for "+id+": ")
+	if err != nil {
+		return err
+	}
+	sess, err := svc.Login(id, pw, func(*account.Account) (account.SecondFactor, error) {
+		switch {
+		case o.otp != "":
+			return account.SecondFactor{OTP: o.otp}, nil
+		case o.recoveryCode != "":
+			return account.SecondFactor{RecoveryCode: o.recoveryCode}, nil
+		}
+		code, err := io.Code("the OTP code", "OTP code (or a recovery code): ", "--otp or --recovery-code")
+		if err != nil {
+			return account.SecondFactor{}, err
+		}
+		code = strings.TrimSpace(code)
+		if len(code) == 6 {
+			return account.SecondFactor{OTP: code}, nil
+		}
+		return account.SecondFactor{RecoveryCode: code}, nil
+	})
+	if err != nil {
+		return err
+	}
+	f.say("Logged in as %s until %s.", sess.UserID, fmtTime(&sess.ExpiresAt))
+	return f.print(struct {
+		UserID           string `json:"user_id"`
+		SessionExpiresAt Time   `json:"session_expires_at"`
+	}{sess.UserID, Time(sess.ExpiresAt)}, func(*table) {})
+}
+
+func newLogoutCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "End the session",
+		Long:  "End the session. Ending none is not an error.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			had, err := svc.Logout()
+			if err != nil {
+				return err
+			}
+			if had {
+				f.say("Logged out.")
+			} else {
+				f.say("There was no session to end.")
+			}
+			return f.print(struct {
+				LoggedOut bool `json:"logged_out"`
+			}{had}, func(*table) {})
+		},
+	}
+}
+
+func newWhoamiCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "whoami",
+		Short: "Show who is logged in, to which organization, and until when",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := f.Service()
+			if err != nil {
+				return err
+			}
+			sess, _, org, err := svc.Current()
+			if err != nil {
+				return err
+			}
+			return f.print(struct {
+				UserID           string `json:"user_id"`
+				Organization     orgDoc `json:"organization"`
+				SessionExpiresAt Time   `json:"session_expires_at"`
+			}{sess.UserID, newOrgDoc(org), Time(sess.ExpiresAt)}, func(t *table) {
+				t.row("User ID", sess.UserID)
+				t.row("Organization", org.Name+" ("+org.ID+")")
+				t.row("Session ends", fmtTime(&sess.ExpiresAt))
+			})
+		},
+	}
+}

@@ -1,0 +1,81 @@
+// Package cli is kcloud's command line: the cobra tree, the streams and
+// prompts, and the one place where errors become exit codes.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// Exit codes of the contract.
+const (
+	ExitOK            = 0
+	ExitFailure       = 1
+	ExitUsage         = 2
+	ExitAuth          = 3
+	ExitLocked        = 4
+	ExitLoginRequired = 5
+	ExitBusy          = 6
+	ExitInterrupted   = 130
+)
+
+// exitCode maps an error's kind to the contract's exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	switch fail.KindOf(err) {
+	case fail.Usage:
+		return ExitUsage
+	case fail.Auth:
+		return ExitAuth
+	case fail.Locked:
+		return ExitLocked
+	case fail.LoginRequired:
+		return ExitLoginRequired
+	case fail.Busy:
+		return ExitBusy
+	case fail.Interrupted:
+		return ExitInterrupted
+	}
+	return ExitFailure
+}
+
+// Main runs kcloud with args and returns its exit code.
+func Main(args []string) int {
+	return run(System(), args)
+}
+
+func run(io *IOStreams, args []string) int {
+	defer io.Close()
+	root, f := newRoot(io)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil && !f.started {
+		// Cobra failed before any command ran: a bad flag, argument or
+		// command name.
+		if fail.KindOf(err) == fail.Other {
+			err = (&fail.Error{Kind: fail.Usage, Err: err}).WithHint("see `kcloud --help`")
+		}
+	}
+	report(io.Err, err)
+	return exitCode(err)
+}
+
+// report writes err in kcloud's one voice: "kcloud: what went wrong" and,
+// where one helps, "kcloud: hint: what to do".
+func report(w io.Writer, err error) {
+	if err == nil || errors.Is(err, fail.ErrInterrupted) {
+		return
+	}
+	msg := err.Error()
+	fmt.Fprintf(w, "kcloud: %s\n", text.Escape(strings.TrimSuffix(msg, ".")))
+	if h := fail.HintOf(err); h != "" {
+		fmt.Fprintf(w, "kcloud: hint: %s\n", text.Escape(h))
+	}
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// Time is a time in documents: RFC 3339 in UTC, to the second.
+type Time time.Time
+
+func (t Time) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Time(t).UTC().Format(time.RFC3339))
+}
+
+func (t Time) String() string { return time.Time(t).UTC().Format(time.RFC3339) }
+
+// timeOrNil is a document time that is null when unset.
+func timeOrNil(t *time.Time) *Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	v := Time(*t)
+	return &v
+}
+
+// stringOrNil is a document string that is null when empty.
+func stringOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// writeDoc writes doc as JSON or YAML. Both come from the same JSON
+// encoding, so their fields and order are one; strings that could act
+// on a terminal are escaped.
+func writeDoc(w io.Writer, format string, doc any) error {
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if format == "yaml" {
+		if data, err = jsonToYAML(data); err != nil {
+			return err
+		}
+	} else {
+		data = append(data, '\n')
+	}
+	_, err = w.Write(text.EscapeQuoted(data))
+	return err
+}
+
+func jsonToYAML(data []byte) ([]byte, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil {
+		return nil, err
+	}
+	blockStyle(&n)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// blockStyle turns the flow style that JSON parses into YAML's block
+// style; strings that text.Escape would change stay double-quoted so that
+// their escapes keep meaning.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		if !text.Safe(n.Value) || looksTyped(n.Value) {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+// looksTyped reports whether a plain YAML scalar would read as something
+// other than a string.
+func looksTyped(s string) bool {
+	var v any
+	if yaml.Unmarshal([]byte(s), &v) != nil {
+		return true
+	}
+	_, isString := v.(string)
+	return !isString || strings.TrimSpace(s) != s || s == ""
+}
+
+// table writes aligned "label  value" rows for people, escaping values.
+type table struct {
+	tw *tabwriter.Writer
+}
+
+func newTable(w io.Writer) *table {
+	return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
+}
+
+func (t *table) heading(s string) { fmt.Fprintf(t.tw, "%s\n", s) }
+func (t *table) blank()           { fmt.Fprintln(t.tw) }
+
+func (t *table) row(label, value string) {
+	if value == "" {
+		value = "-"
+	}
+	fmt.Fprintf(t.tw, "  %s\t%s\n", label, text.Escape(value))
+}
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+func fmtTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func fmtLine(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, text.Escape(fmt.Sprintf(format, args...)))
+}

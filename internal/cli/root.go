@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/config"
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Factory gives commands what they need, built only when first asked:
+// a command that needs no store never reads the configuration.
+type Factory struct {
+	IO  *IOStreams
+	Now func() time.Time
+
+	configFile string
+	flags      *pflag.FlagSet
+	started    bool
+
+	cfg *config.Config
+	svc *account.Service
+}
+
+// Config loads the configuration once.
+func (f *Factory) Config() (*config.Config, error) {
+	if f.cfg != nil {
+		return f.cfg, nil
+	}
+	file, mustExist := config.File(f.configFile)
+	cfg, err := config.Load(file, mustExist, map[string]*pflag.Flag{
+		"store.path": f.flags.Lookup("store"),
+		"output":     f.flags.Lookup("output"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.cfg = cfg
+	return cfg, nil
+}
+
+// Service returns the account service on the configured store.
+func (f *Factory) Service() (*account.Service, error) {
+	if f.svc != nil {
+		return f.svc, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	f.svc = &account.Service{
+		Store:            store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout}),
+		Now:              f.Now,
+		Params:           cfg.Argon2(),
+		SessionTTL:       cfg.Session.TTL,
+		LockoutThreshold: cfg.Security.LockoutThreshold,
+		LockoutDuration:  cfg.Security.LockoutDuration,
+	}
+	return f.svc, nil
+}
+
+// Output returns the output format.
+func (f *Factory) Output() (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.Output, nil
+}
+
+// print writes a result: doc for json and yaml, or what human writes for
+// people.
+func (f *Factory) print(doc any, human func(t *table)) error {
+	format, err := f.Output()
+	if err != nil {
+		return err
+	}
+	if format != "text" {
+		return writeDoc(f.IO.Out, format, doc)
+	}
+	t := newTable(f.IO.Out)
+	human(t)
+	return t.flush()
+}
+
+// say writes a status line for people to stderr, in text mode only.
+func (f *Factory) say(format string, args ...any) {
+	if out, err := f.Output(); err == nil && out == "text" {
+		fmtLine(f.IO.Err, format, args...)
+	}
+}
+
+func newRoot(io *IOStreams) (*cobra.Command, *Factory) {
+	f := &Factory{IO: io, Now: time.Now}
+	root := &cobra.Command{
+		Use:   "kcloud",
+		Short: "Your cloud account, from the terminal",
+		Long: `kcloud is the "Account information" page of the cloud console, for the
+terminal and for shell scripts: see every field of your account, change your
+name and nickname, verify a contact email and phone, register an OTP
+authenticator, and log in with your password and a one-time code.
+
+Every page asks for your password again first. State lives in one local file.`,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			f.started = true
+			if os.Getenv("KCLOUD_NO_INPUT") == "1" {
+				io.NoInput = true
+			}
+			return nil
+		},
+	}
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.SetVersionTemplate(`kcloud {{.Version}}` + "\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fail.Wrap(fail.Usage, err, "%s", c.CommandPath()).WithHint("see `%s --help`", c.CommandPath())
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.configFile, "config", "", "configuration `file` (env KCLOUD_CONFIG; default $XDG_CONFIG_HOME/kcloud/config.yaml)")
+	pf.String("store", "", "store `file` (env KCLOUD_STORE_PATH; default $XDG_DATA_HOME/kcloud/kcloud.db)")
+	pf.StringP("output", "o", "", "output `format`: text, json or yaml (env KCLOUD_OUTPUT; default text)")
+	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input")
+	pf.BoolVar(&io.NoInput, "no-input", false, "never prompt; a missing input is an error (env KCLOUD_NO_INPUT=1)")
+	f.flags = pf
+	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddCommand(
+		newInitCmd(f),
+		newLoginCmd(f),
+		newLogoutCmd(f),
+		newWhoamiCmd(f),
+		newAccountCmd(f),
+		newOrgCmd(f),
+		newStoreCmd(f),
+		newVersionCmd(f),
+	)
+	return root, f
+}

@@ -1,0 +1,297 @@
+// Package config reads kcloud's configuration into one struct with one
+// viper instance. Precedence: flag, environment (KCLOUD_ and the key in
+// upper case with '.' as '_'), config file, default.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+)
+
+// Config is every configuration key of the contract.
+type Config struct {
+	Store struct {
+		Path        string        `mapstructure:"path"`
+		LockTimeout time.Duration `mapstructure:"lock_timeout"`
+	} `mapstructure:"store"`
+	Output  string `mapstructure:"output"`
+	Session struct {
+		TTL time.Duration `mapstructure:"ttl"`
+	} `mapstructure:"session"`
+	OTP struct {
+		Issuer string `mapstructure:"issuer"`
+	} `mapstructure:"otp"`
+	Verification struct {
+		CodeTTL     time.Duration `mapstructure:"code_ttl"`
+		ResendAfter time.Duration `mapstructure:"resend_after"`
+		MaxAttempts int           `mapstructure:"max_attempts"`
+	} `mapstructure:"verification"`
+	Security struct {
+		LockoutThreshold int           `mapstructure:"lockout_threshold"`
+		LockoutDuration  time.Duration `mapstructure:"lockout_duration"`
+		Argon2           struct {
+			Memory  uint32 `mapstructure:"memory"`
+			Time    uint32 `mapstructure:"time"`
+			Threads uint8  `mapstructure:"threads"`
+		} `mapstructure:"argon2"`
+	} `mapstructure:"security"`
+	Delivery struct {
+		Email struct {
+			Method string `mapstructure:"method"`
+			From   string `mapstructure:"from"`
+			SMTP   struct {
+				Host         string `mapstructure:"host"`
+				Port         int    `mapstructure:"port"`
+				Username     string `mapstructure:"username"`
+				PasswordFile string `mapstructure:"password_file"`
+				TLS          string `mapstructure:"tls"`
+			} `mapstructure:"smtp"`
+			Command []string `mapstructure:"command"`
+		} `mapstructure:"email"`
+		SMS struct {
+			Method  string `mapstructure:"method"`
+			Webhook struct {
+				URL     string            `mapstructure:"url"`
+				Headers map[string]string `mapstructure:"headers"`
+			} `mapstructure:"webhook"`
+			Command []string `mapstructure:"command"`
+		} `mapstructure:"sms"`
+		Outbox struct {
+			Dir string `mapstructure:"dir"`
+		} `mapstructure:"outbox"`
+	} `mapstructure:"delivery"`
+}
+
+// Argon2 returns the configured Argon2id parameters.
+func (c *Config) Argon2() secret.Params {
+	a := c.Security.Argon2
+	return secret.Params{Memory: a.Memory, Time: a.Time, Threads: a.Threads}
+}
+
+// Defaults lists every key with its default. Keys without one are "".
+func Defaults() map[string]any {
+	return map[string]any{
+		"store.path":                        filepath.Join(DataHome(), "kcloud", "kcloud.db"),
+		"store.lock_timeout":                "5s",
+		"output":                            "text",
+		"session.ttl":                       "12h",
+		"otp.issuer":                        "KakaoCloud",
+		"verification.code_ttl":             "10m",
+		"verification.resend_after":         "60s",
+		"verification.max_attempts":         5,
+		"security.lockout_threshold":        5,
+		"security.lockout_duration":         "15m",
+		"security.argon2.memory":            secret.Minimum.Memory,
+		"security.argon2.time":              secret.Minimum.Time,
+		"security.argon2.threads":           secret.Minimum.Threads,
+		"delivery.email.method":             "outbox",
+		"delivery.email.from":               "kcloud@localhost",
+		"delivery.email.smtp.host":          "",
+		"delivery.email.smtp.port":          587,
+		"delivery.email.smtp.username":      "",
+		"delivery.email.smtp.password_file": "",
+		"delivery.email.smtp.tls":           "starttls",
+		"delivery.email.command":            []string{},
+		"delivery.sms.method":               "outbox",
+		"delivery.sms.webhook.url":          "",
+		"delivery.sms.webhook.headers":      map[string]string{},
+		"delivery.sms.command":              []string{},
+		"delivery.outbox.dir":               filepath.Join(StateHome(), "kcloud", "outbox"),
+	}
+}
+
+// EnvName is the environment variable that sets key.
+func EnvName(key string) string {
+	return "KCLOUD_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// File returns the config file to read: explicit (from --config or
+// KCLOUD_CONFIG) if set, else the XDG default.
+func File(explicit string) (path string, mustExist bool) {
+	if explicit != "" {
+		return explicit, true
+	}
+	if env := os.Getenv("KCLOUD_CONFIG"); env != "" {
+		return env, true
+	}
+	return filepath.Join(ConfigHome(), "kcloud", "config.yaml"), false
+}
+
+// Load reads the configuration. flags maps config keys to the flags that
+// set them; a flag counts only when it was given.
+func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
+	v := viper.New()
+	v.SetEnvPrefix("KCLOUD")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	for k, d := range Defaults() {
+		v.SetDefault(k, d)
+	}
+	for k, f := range flags {
+		if f != nil {
+			if err := v.BindPFlag(k, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := os.Stat(file); err == nil || mustExist {
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fail.Usagef("config file %s does not exist", file)
+			}
+			return nil, fail.Usagef("config file %s: %v", file, err)
+		}
+	}
+	var c Config
+	err := v.UnmarshalExact(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(),
+		stringToArgv,
+		stringToHeaders,
+	)))
+	if err != nil {
+		return nil, fail.Usagef("configuration: %s", strings.ReplaceAll(err.Error(), "\n", " "))
+	}
+	c.Store.Path = expandHome(c.Store.Path)
+	c.Delivery.Outbox.Dir = expandHome(c.Delivery.Outbox.Dir)
+	c.Delivery.Email.SMTP.PasswordFile = expandHome(c.Delivery.Email.SMTP.PasswordFile)
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// stringToArgv reads an argv given as one string (from the environment)
+// as words split at white space.
+func stringToArgv(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to != reflect.TypeOf([]string{}) {
+		return data, nil
+	}
+	return strings.Fields(data.(string)), nil
+}
+
+// stringToHeaders reads a header map given as one string (from the
+// environment) as a JSON object.
+func stringToHeaders(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() != reflect.String || to != reflect.TypeOf(map[string]string{}) {
+		return data, nil
+	}
+	s := strings.TrimSpace(data.(string))
+	if s == "" {
+		return map[string]string{}, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("headers must be a JSON object of strings: %v", err)
+	}
+	return m, nil
+}
+
+func (c *Config) validate() error {
+	bad := func(key string, format string, args ...any) error {
+		return fail.Usagef("configuration: %s (%s): %s", key, EnvName(key), fmt.Sprintf(format, args...))
+	}
+	oneOf := func(key, val string, allowed ...string) error {
+		for _, a := range allowed {
+			if val == a {
+				return nil
+			}
+		}
+		return bad(key, "%q is not one of %s", val, strings.Join(allowed, ", "))
+	}
+	positive := map[string]time.Duration{
+		"session.ttl":               c.Session.TTL,
+		"verification.code_ttl":     c.Verification.CodeTTL,
+		"security.lockout_duration": c.Security.LockoutDuration,
+	}
+	for k, d := range positive {
+		if d <= 0 {
+			return bad(k, "must be a positive duration such as 10m")
+		}
+	}
+	switch {
+	case c.Store.Path == "":
+		return bad("store.path", "is empty")
+	case c.Store.LockTimeout < 0:
+		return bad("store.lock_timeout", "must not be negative")
+	case c.Verification.ResendAfter < 0:
+		return bad("verification.resend_after", "must not be negative")
+	case c.Verification.MaxAttempts < 1:
+		return bad("verification.max_attempts", "must be at least 1")
+	case c.Security.LockoutThreshold < 1:
+		return bad("security.lockout_threshold", "must be at least 1")
+	case c.OTP.Issuer == "" || strings.ContainsAny(c.OTP.Issuer, ":") || !printable(c.OTP.Issuer):
+		return bad("otp.issuer", "must be printable text without ':'")
+	}
+	if err := c.Argon2().Check(); err != nil {
+		return bad("security.argon2", "%v", err)
+	}
+	if err := oneOf("output", c.Output, "text", "json", "yaml"); err != nil {
+		return err
+	}
+	if err := oneOf("delivery.email.method", c.Delivery.Email.Method, "outbox", "smtp", "command"); err != nil {
+		return err
+	}
+	if err := oneOf("delivery.email.smtp.tls", c.Delivery.Email.SMTP.TLS, "starttls", "tls", "none"); err != nil {
+		return err
+	}
+	return oneOf("delivery.sms.method", c.Delivery.SMS.Method, "outbox", "webhook", "command")
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
+}
+
+func xdg(env string, unixDefault ...string) string {
+	if d := os.Getenv(env); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	if runtime.GOOS == "windows" {
+		if d, err := os.UserConfigDir(); err == nil {
+			return d
+		}
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		h = "."
+	}
+	return filepath.Join(append([]string{h}, unixDefault...)...)
+}
+
+// ConfigHome is $XDG_CONFIG_HOME, or ~/.config.
+func ConfigHome() string { return xdg("XDG_CONFIG_HOME", ".config") }
+
+// DataHome is $XDG_DATA_HOME, or ~/.local/share.
+func DataHome() string { return xdg("XDG_DATA_HOME", ".local", "share") }
+
+// StateHome is $XDG_STATE_HOME, or ~/.local/state.
+func StateHome() string { return xdg("XDG_STATE_HOME", ".local", "state") }

@@ -1,0 +1,98 @@
+// Package fail gives every error kcloud reports a kind, so that the
+// command line can map kinds to the contract's exit codes in one place.
+//
+// Domain packages return these errors; they never choose an exit code.
+package fail
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind says what sort of failure an error is.
+type Kind int
+
+const (
+	Other         Kind = iota // anything else: exit 1
+	Usage                     // usage error or invalid input: exit 2
+	Auth                      // wrong password, OTP, recovery or verification code: exit 3
+	Locked                    // lockout or rate limit: exit 4
+	LoginRequired             // no session, or it has expired: exit 5
+	Busy                      // the store is held by another process: exit 6
+	Interrupted               // Ctrl-C or SIGTERM: exit 130
+)
+
+// Error is an error with a kind and an optional hint for the person.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Hint string
+	Err  error // the cause, if any; its text is not shown when Msg is set
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Msg != "" && e.Err != nil:
+		return e.Msg + ": " + e.Err.Error()
+	case e.Msg != "":
+		return e.Msg
+	case e.Err != nil:
+		return e.Err.Error()
+	}
+	return "failed"
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// WithHint returns e with a hint line for the person.
+func (e *Error) WithHint(format string, args ...any) *Error {
+	e.Hint = fmt.Sprintf(format, args...)
+	return e
+}
+
+func newf(k Kind, format string, args []any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...)}
+}
+
+func Usagef(format string, args ...any) *Error  { return newf(Usage, format, args) }
+func Authf(format string, args ...any) *Error   { return newf(Auth, format, args) }
+func Lockedf(format string, args ...any) *Error { return newf(Locked, format, args) }
+func LoginRequiredf(format string, args ...any) *Error {
+	return newf(LoginRequired, format, args)
+}
+func Busyf(format string, args ...any) *Error  { return newf(Busy, format, args) }
+func Otherf(format string, args ...any) *Error { return newf(Other, format, args) }
+
+// Wrap gives err a kind and a message, keeping it as the cause.
+func Wrap(k Kind, err error, format string, args ...any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrInterrupted is returned when the person pressed Ctrl-C, or the process
+// was asked to stop, while kcloud waited for input.
+var ErrInterrupted = &Error{Kind: Interrupted, Msg: "interrupted"}
+
+// KindOf reports the kind of err: the kind of the outermost *Error in its
+// chain, or Other.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Other
+}
+
+// HintOf returns the first hint found in err's chain.
+func HintOf(err error) string {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return ""
+		}
+		if e.Hint != "" {
+			return e.Hint
+		}
+		err = e.Err
+	}
+	return ""
+}

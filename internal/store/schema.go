@@ -1,0 +1,67 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Version is the schema this binary writes. A store with a newer schema
+// is refused untouched; an older one is migrated in one transaction.
+const Version = 1
+
+// migrations[i] takes a store from schema i to schema i+1.
+var migrations = []func(*bolt.Tx) error{
+	// 0 -> 1: the first layout.
+	func(tx *bolt.Tx) error {
+		for _, b := range []Bucket{Meta, Accounts, Sessions, Activity} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+var errNotKcloud = errors.New("it holds data kcloud did not write")
+
+// ErrNewer reports a store written by a newer kcloud.
+var ErrNewer = errors.New("the store was written by a newer kcloud")
+
+// version reads the schema version: 0 for an empty bbolt file.
+func version(tx *bolt.Tx) (int, error) {
+	meta := tx.Bucket([]byte(Meta))
+	if meta == nil {
+		empty := true
+		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if !empty {
+			return 0, errNotKcloud
+		}
+		return 0, nil
+	}
+	raw := meta.Get([]byte(schemaKey))
+	v, err := strconv.Atoi(string(raw))
+	if err != nil || v < 1 {
+		return 0, fmt.Errorf("%w: bad schema version %q", errNotKcloud, raw)
+	}
+	if v > Version {
+		return v, fmt.Errorf("%w (schema %d; this kcloud knows up to %d)", ErrNewer, v, Version)
+	}
+	return v, nil
+}
+
+// migrate brings tx's store to schema target, all in tx.
+func migrate(tx *bolt.Tx, target int) error {
+	v, err := version(tx)
+	if err != nil {
+		return err
+	}
+	for ; v < target; v++ {
+		if err := migrations[v](tx); err != nil {
+			return fmt.Errorf("migrating the store to schema %d: %w", v+1, err)
+		}
+	}
+	return tx.Bucket([]byte(Meta)).Put([]byte(schemaKey), []byte(strconv.Itoa(target)))
+}

@@ -1,0 +1,149 @@
+// Package term talks to the person at the terminal: it opens the
+// controlling terminal (not stdin or stdout, which carry data), prompts on
+// it, and reads secrets with echo off. Ctrl-C or SIGTERM at a prompt
+// restores the terminal and returns fail.ErrInterrupted.
+package term
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	xterm "golang.org/x/term"
+
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// TTY is the controlling terminal.
+type TTY struct {
+	in, out *os.File
+}
+
+// Open opens the controlling terminal.
+func Open() (*TTY, error) { return open() }
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }
+
+// Close closes the terminal.
+func (t *TTY) Close() error {
+	if t.out != t.in {
+		t.out.Close()
+	}
+	return t.in.Close()
+}
+
+// Writer is where prompts and pictures go.
+func (t *TTY) Writer() io.Writer { return t.out }
+
+// Width is the terminal's width in columns, or 80 when unknown.
+func (t *TTY) Width() int {
+	if w, _, err := xterm.GetSize(int(t.out.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 80
+}
+
+// ErrTooLong is returned for an input line longer than the limit given to
+// a read: kcloud never truncates what a person typed.
+var ErrTooLong = errors.New("input line too long")
+
+// ReadLine prompts and reads one line with echo on.
+func (t *TTY) ReadLine(prompt string, max int) (string, error) {
+	fmt.Fprint(t.out, prompt)
+	b, err := t.interruptible(func() ([]byte, error) { return readLine(t.in, max) }, nil)
+	return strings.TrimRight(string(b), "\r"), err
+}
+
+// ReadSecret prompts and reads one line with echo off. Echo is turned off
+// before the prompt is drawn, so nothing typed after the prompt appears.
+func (t *TTY) ReadSecret(prompt string, max int) ([]byte, error) {
+	restore, err := noEcho(t.in)
+	if err != nil {
+		return nil, fmt.Errorf("turning off echo: %w", err)
+	}
+	fmt.Fprint(t.out, prompt)
+	b, err := t.interruptible(func() ([]byte, error) { return readLine(t.in, max) }, restore)
+	if err == nil {
+		restore()
+		fmt.Fprintln(t.out)
+	}
+	return []byte(strings.TrimRight(string(b), "\r")), err
+}
+
+// interruptible runs read while watching for SIGINT and SIGTERM. On a
+// signal it restores the terminal and returns fail.ErrInterrupted; the
+// read is abandoned, and the process is about to exit.
+func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte, error) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := read()
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && restore != nil {
+			restore()
+		}
+		if errors.Is(r.err, io.EOF) && len(r.b) == 0 {
+			return nil, fail.ErrInterrupted // Ctrl-D at an empty prompt
+		}
+		return r.b, r.err
+	case <-sig:
+		if restore != nil {
+			restore()
+		}
+		fmt.Fprintln(t.out)
+		return nil, fail.ErrInterrupted
+	}
+}
+
+// readLine reads up to a newline, one byte at a time so that nothing
+// after the line is consumed. A line longer than max is an error, never
+// a truncated value.
+func readLine(r io.Reader, max int) ([]byte, error) {
+	var line []byte
+	var b [1]byte
+	for {
+		n, err := r.Read(b[:])
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			if len(line) >= max {
+				line = line[:0]
+				return nil, drain(r)
+			}
+			line = append(line, b[0])
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(line) > 0 {
+				break
+			}
+			return line, err
+		}
+	}
+	return line, nil
+}
+
+// drain consumes the rest of an over-long line and reports ErrTooLong.
+func drain(r io.Reader) error {
+	var b [1]byte
+	for {
+		n, err := r.Read(b[:])
+		if (n == 1 && b[0] == '\n') || err != nil {
+			return ErrTooLong
+		}
+	}
+}
