@@ -399,7 +399,11 @@ func (s *Service) failed(u *Unlocked, a attempt, why string) error {
 	}
 	left := s.LockoutThreshold - acc.Failures
 	if left > 0 {
-		return fail.Authf("%s", why).WithHint("%d more failed attempts lock the account for %v", left, s.LockoutDuration)
+		attempts := "attempts lock"
+		if left == 1 {
+			attempts = "attempt locks"
+		}
+		return fail.Authf("%s", why).WithHint("%d more failed %s the account for %v", left, attempts, s.LockoutDuration)
 	}
 	until := u.Now.Add(s.LockoutDuration)
 	acc.LockedUntil, acc.Failures = &until, 0

@@ -61,7 +61,9 @@ func writeDoc(w io.Writer, format string, doc any) error {
 
 func jsonToYAML(data []byte) ([]byte, error) {
 	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
+	// YAML refuses raw DEL and C1 bytes that JSON leaves in strings;
+	// as \u escapes it reads them.
+	if err := yaml.Unmarshal(text.EscapeQuoted(data), &n); err != nil {
 		return nil, err
 	}
 	blockStyle(&n)

@@ -167,9 +167,21 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 	if err != nil {
 		return nil, fail.Usagef("configuration: %s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	c.Store.Path = expandHome(c.Store.Path)
-	c.Delivery.Outbox.Dir = expandHome(c.Delivery.Outbox.Dir)
-	c.Delivery.Email.SMTP.PasswordFile = expandHome(c.Delivery.Email.SMTP.PasswordFile)
+	// A relative path written in the config file is relative to the
+	// file; one from a flag or the environment, to the working directory.
+	for key, p := range map[string]*string{
+		"store.path":                        &c.Store.Path,
+		"delivery.outbox.dir":               &c.Delivery.Outbox.Dir,
+		"delivery.email.smtp.password_file": &c.Delivery.Email.SMTP.PasswordFile,
+	} {
+		*p = expandHome(*p)
+		f := flags[key]
+		fromFile := v.InConfig(key) && os.Getenv(EnvName(key)) == "" && (f == nil || !f.Changed)
+		if fromFile && *p != "" && !filepath.IsAbs(*p) {
+			dir, _ := filepath.Abs(filepath.Dir(file))
+			*p = filepath.Join(dir, *p)
+		}
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

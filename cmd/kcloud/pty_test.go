@@ -1,0 +1,261 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+const password = "correct horse battery"
+
+// waitLimit only keeps a broken test from hanging; nothing is timed.
+const waitLimit = time.Minute
+
+// session is kcloud running on a real pseudo-terminal as its controlling
+// terminal and its stdin, stdout and stderr, as in a person's shell.
+type session struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	ptmx *os.File // the person's side
+	tty  *os.File // kcloud's side, kept open to read its modes
+	mu   sync.Mutex
+	out  bytes.Buffer
+}
+
+func newHome(t *testing.T) []string {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm"}
+	return env
+}
+
+// run runs kcloud without a terminal, with stdin.
+func run(t *testing.T, env []string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("kcloud", args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcloud %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func start(t *testing.T, env []string, args ...string) *session {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("kcloud", args...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &session{t: t, cmd: cmd, ptmx: ptmx, tty: tty}
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := ptmx.Read(buf)
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		ptmx.Close()
+		tty.Close()
+	})
+	return s
+}
+
+func (s *session) screen() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// expect waits until the terminal has shown want.
+func (s *session) expect(want string) {
+	s.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(s.screen(), want) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the terminal never showed %q; it showed:\n%s", want, s.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// typeLine types a line and Enter, as a person would.
+func (s *session) typeLine(line string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.ptmx, line+"\r"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait waits for kcloud to exit and returns its exit code.
+func (s *session) wait() int {
+	s.t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- s.cmd.Wait() }()
+	select {
+	case err := <-errc:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(waitLimit):
+		s.t.Fatalf("kcloud did not exit; the terminal showed:\n%s", s.screen())
+	}
+	return -1
+}
+
+func (s *session) echo() bool {
+	s.t.Helper()
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tio.Lflag&unix.ECHO != 0
+}
+
+func initStore(t *testing.T, env []string) {
+	t.Helper()
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+}
+
+func TestPTYLoginHidesPassword(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	s := start(t, env, "login")
+	s.expect("Password for alice: ")
+	if s.echo() {
+		t.Fatal("echo is on at the password prompt")
+	}
+	s.typeLine(password)
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", code, s.screen())
+	}
+	s.expect("Logged in as alice")
+	screen := s.screen()
+	if strings.Contains(screen, password) || strings.Contains(screen, "horse") {
+		t.Fatalf("the typed password appears on the terminal:\n%s", screen)
+	}
+	if !s.echo() {
+		t.Fatal("echo is still off after the prompt")
+	}
+}
+
+// TestPTYInterrupt presses Ctrl-C at the password prompt, and sends
+// SIGTERM at it: each exits 130 and leaves echo on.
+func TestPTYInterrupt(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	for _, tc := range []struct {
+		name      string
+		interrupt func(s *session)
+	}{
+		{"ctrl-c", func(s *session) { io.WriteString(s.ptmx, "\x03") }},
+		{"sigterm", func(s *session) { s.cmd.Process.Signal(syscall.SIGTERM) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, env, "account", "show")
+			s.expect("Password for alice: ")
+			if s.echo() {
+				t.Fatal("echo is on at the password prompt")
+			}
+			io.WriteString(s.ptmx, "half a pass") // typed, never entered
+			tc.interrupt(s)
+			if code := s.wait(); code != 130 {
+				t.Fatalf("exit %d, want 130; the terminal showed:\n%s", code, s.screen())
+			}
+			if !s.echo() {
+				t.Fatal("echo is off after the interrupt")
+			}
+			if strings.Contains(s.screen(), "half a pass") {
+				t.Fatalf("the typed text appears on the terminal:\n%s", s.screen())
+			}
+		})
+	}
+}
+
+// TestPTYInit answers init's questions at the terminal.
+func TestPTYInit(t *testing.T) {
+	env := newHome(t)
+	s := start(t, env, "init")
+	s.expect("Organization name: ")
+	s.typeLine("Acme")
+	s.expect("Does the organization use nicknames? [y/N] ")
+	s.typeLine("y")
+	s.expect("User ID: ")
+	s.typeLine("alice")
+	s.expect("Name: ")
+	s.typeLine("Alice Kim")
+	s.expect("Nickname (Enter for none): ")
+	s.typeLine("ally")
+	s.expect("New password: ")
+	s.typeLine(password)
+	s.expect("Repeat the new password: ")
+	s.typeLine(password)
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", code, s.screen())
+	}
+	if strings.Contains(s.screen(), "horse") {
+		t.Fatalf("the password appears on the terminal:\n%s", s.screen())
+	}
+	out := run(t, env, password+"\n", "login", "--password-stdin")
+	if !strings.Contains(out, "Logged in as alice") {
+		t.Fatalf("login after an interactive init: %s", out)
+	}
+	page := run(t, env, password+"\n", "account", "show", "--password-stdin", "-o", "json")
+	for _, want := range []string{`"name": "Alice Kim"`, `"nickname": "ally"`, `"uses_nicknames": true`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("account show lacks %s:\n%s", want, page)
+		}
+	}
+}
+
+// TestPTYMismatch: two different new passwords are refused and nothing
+// is created.
+func TestPTYMismatch(t *testing.T) {
+	env := newHome(t)
+	s := start(t, env, "init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "alice", "--name", "Alice")
+	s.expect("New password: ")
+	s.typeLine(password)
+	s.expect("Repeat the new password: ")
+	s.typeLine(password + "!")
+	if code := s.wait(); code != 2 {
+		t.Fatalf("exit %d, want 2; the terminal showed:\n%s", code, s.screen())
+	}
+	s.expect("kcloud: the two passwords differ")
+	home := strings.TrimPrefix(env[0], "HOME=")
+	if _, err := os.Stat(filepath.Join(home, ".local/share/kcloud/kcloud.db")); err == nil {
+		t.Fatal("a store was created")
+	}
+}
