@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +56,9 @@ func TestScripts(t *testing.T) {
 			"setschema":   cmdSetschema,
 			"status":      cmdStatus,
 			"sleep":       cmdSleep,
+			"jsonenv":     cmdJSONEnv,
+			"totp":        cmdTOTP,
+			"nosecret":    cmdNoSecret,
 		},
 	})
 }
@@ -88,6 +95,80 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// jsonenv VAR PATH: set VAR to the string at PATH of the JSON on stdout.
+func cmdJSONEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: jsonenv VAR PATH")
+	}
+	s, ok := jsonAt(ts, args[1]).(string)
+	if !ok {
+		ts.Fatalf("jsonenv: %s is not a string", args[1])
+	}
+	ts.Setenv(args[0], s)
+}
+
+// totp VAR SECRET [STEPS]: set VAR to the TOTP code of the Base32 SECRET
+// for now plus STEPS steps of 30 seconds. It is RFC 6238 written out
+// here, apart from kcloud's own code, as an authenticator app would.
+func cmdTOTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: totp VAR SECRET [STEPS]")
+	}
+	steps := 0
+	if len(args) == 3 {
+		var err error
+		steps, err = strconv.Atoi(args[2])
+		ts.Check(err)
+	}
+	code, err := totpCode(args[1], steps)
+	ts.Check(err)
+	ts.Setenv(args[0], code)
+}
+
+// totpCode is RFC 6238 (SHA1, 6 digits, 30 s) for now plus steps.
+func totpCode(secret string, steps int) (string, error) {
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.ReplaceAll(secret, " ", "")))
+	if err != nil {
+		return "", err
+	}
+	var msg [8]byte
+	binary.BigEndian.PutUint64(msg[:], uint64(time.Now().Unix()/30+int64(steps)))
+	m := hmac.New(sha1.New, key)
+	m.Write(msg[:])
+	sum := m.Sum(nil)
+	off := sum[len(sum)-1] & 0xf
+	v := binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff
+	return fmt.Sprintf("%06d", v%1000000), nil
+}
+
+// nosecret FILE SECRET: FILE holds neither the Base32 SECRET (in any
+// case) nor its bytes.
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: nosecret FILE SECRET")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(args[1])
+	ts.Check(err)
+	lower := bytes.ToLower(data)
+	for what, needle := range map[string][]byte{
+		"the Base32 secret":  bytes.ToLower([]byte(args[1])),
+		"the secret's bytes": raw,
+	} {
+		hay := data
+		if what == "the Base32 secret" {
+			hay = lower
+		}
+		if bytes.Contains(hay, needle) {
+			ts.Fatalf("%s holds %s", args[0], what)
+		}
+	}
+	if len(data) == 0 {
+		ts.Fatalf("%s is empty", args[0])
+	}
 }
 
 var (

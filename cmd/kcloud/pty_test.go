@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -257,5 +258,78 @@ func TestPTYMismatch(t *testing.T) {
 	home := strings.TrimPrefix(env[0], "HOME=")
 	if _, err := os.Stat(filepath.Join(home, ".local/share/kcloud/kcloud.db")); err == nil {
 		t.Fatal("a store was created")
+	}
+}
+
+// TestPTYRegister goes through the three steps at a terminal: the QR code
+// is drawn, the setup key is read off the screen as a person would type
+// it into an app, two wrong codes are forgiven, the third try registers.
+func TestPTYRegister(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := start(t, env, "otp", "register")
+	pty.Setsize(s.ptmx, &pty.Winsize{Cols: 120, Rows: 60})
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("Step 3. Enter the 6-digit code the app shows. Ctrl-C cancels.")
+	screen := s.screen()
+	for _, want := range []string{"Step 1. Install an authenticator app", "Step 2. Scan this QR code", "\x1b[48;5;16m  ", "\x1b[48;5;231m  "} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("the screen lacks %q:\n%s", want, screen)
+		}
+	}
+	m := regexp.MustCompile(`Setup key: ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})`).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no setup key on the screen:\n%s", screen)
+	}
+	s.expect("Code: ")
+	s.typeLine("12345")
+	s.expect("A code is the 6 digits the app shows.")
+	old, _ := totpCode(m[1], -3)
+	s.typeLine(old)
+	s.expect("That code is not right (1 of 3 tries)")
+	code, _ := totpCode(m[1], 0)
+	s.typeLine(code)
+	if c := s.wait(); c != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
+	}
+	s.expect("Keep these recovery codes somewhere safe")
+	if n := len(regexp.MustCompile(`(?m)^[a-km-z2-9]{4}(-[a-km-z2-9]{4}){3}\r?$`).FindAllString(s.screen(), -1)); n != 10 {
+		t.Fatalf("%d recovery codes on the screen, want 10:\n%s", n, s.screen())
+	}
+	if strings.Contains(s.screen(), "horse") {
+		t.Fatal("the password appears on the terminal")
+	}
+	page := run(t, env, password+"\n", "account", "show", "--password-stdin", "-o", "json")
+	if !strings.Contains(page, `"registered": true`) {
+		t.Fatalf("after registering: %s", page)
+	}
+}
+
+// TestPTYRegisterNarrow: a terminal too narrow for any QR code says so,
+// and the setup key still works; Ctrl-C at the code cancels cleanly.
+func TestPTYRegisterNarrow(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := start(t, env, "otp", "register")
+	pty.Setsize(s.ptmx, &pty.Winsize{Cols: 40, Rows: 40})
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("Code: ")
+	if !regexp.MustCompile(`The terminal is 40 columns wide; the QR code needs \d+`).MatchString(s.screen()) {
+		t.Fatalf("no word about the narrow terminal:\n%s", s.screen())
+	}
+	if strings.Contains(s.screen(), "\x1b[48;5;") {
+		t.Fatal("a QR code was drawn in a terminal too narrow for it")
+	}
+	io.WriteString(s.ptmx, "\x03")
+	if c := s.wait(); c != 130 {
+		t.Fatalf("exit %d, want 130", c)
+	}
+	s.expect("Cancelled: no OTP was registered.")
+	if !s.echo() {
+		t.Fatal("echo is off after cancelling")
 	}
 }

@@ -40,6 +40,12 @@ type OTP struct {
 	RecoveryCodes [][]byte `json:"recovery_codes"`
 }
 
+// PendingOTP is a TOTP registration waiting for its first code.
+type PendingOTP struct {
+	Secret    []byte    `json:"secret"` // sealed with the data key
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // Account is one user of the organization, as stored.
 type Account struct {
 	UserID       string      `json:"user_id"`
@@ -56,6 +62,8 @@ type Account struct {
 	Email   *Contact `json:"email,omitempty"`
 	Phone   *Contact `json:"phone,omitempty"`
 	OTP     *OTP     `json:"otp,omitempty"`
+	// PendingOTP is a registration waiting for its first code.
+	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
 
 	Failures    int        `json:"failures"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
@@ -86,10 +94,16 @@ const (
 	EvPasswordChanged = "password_changed"
 	EvOrgChanged      = "organization_changed"
 	EvLogout          = "logged_out"
+	EvOTPRegistered   = "otp_registered"
+	EvOTPDeleted      = "otp_deleted"
+	EvOTPFailed       = "otp_failed"
+	EvRecoveryUsed    = "recovery_code_used"
 )
 
 // adData and adTOTP bind sealed blobs to their account and purpose.
-func (a *Account) adData() string { return "kcloud data key " + a.UUID }
+func (a *Account) adData() string    { return "kcloud data key " + a.UUID }
+func (a *Account) adTOTP() string    { return "kcloud totp " + a.UUID }
+func (a *Account) adPending() string { return "kcloud pending totp " + a.UUID }
 
 var userIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]*$`)
 

@@ -352,7 +352,7 @@ func (s *Service) finish(p *proof, a attempt) error {
 		}
 		u := &Unlocked{tx: tx, Account: acc, Org: org, Now: now}
 		if p.kek == nil {
-			authErr = s.failed(u, a, "wrong password")
+			authErr = s.failed(u, a.failEvent, a.what, "wrong password")
 			return save(u)
 		}
 		if u.DataKey, err = p.kek.Unwrap(acc.DataKey, acc.adData()); err != nil {
@@ -363,7 +363,7 @@ func (s *Service) finish(p *proof, a attempt) error {
 				if fail.KindOf(err) != fail.Auth {
 					return err
 				}
-				authErr = s.failed(u, a, err.Error())
+				authErr = s.failed(u, EvOTPFailed, a.what, err.Error())
 				return save(u)
 			}
 		}
@@ -391,10 +391,10 @@ func save(u *Unlocked) error {
 
 // failed counts a failed attempt (security rule 4) and returns the error
 // to report once the count is committed.
-func (s *Service) failed(u *Unlocked, a attempt, why string) error {
+func (s *Service) failed(u *Unlocked, event, what, why string) error {
 	acc := u.Account
 	acc.Failures++
-	if err := u.Log(a.failEvent, a.what+": "+why); err != nil {
+	if err := u.Log(event, what+": "+why); err != nil {
 		return err
 	}
 	left := s.LockoutThreshold - acc.Failures
@@ -477,12 +477,6 @@ func (s *Service) Login(userID string, pw []byte, ask func(*Account) (SecondFact
 		return nil, err
 	}
 	return sess, nil
-}
-
-// checkSecondFactor is the seam for the OTP issue: until OTPs can be
-// registered, no account has one and this is never reached.
-func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
-	return fail.Otherf("this kcloud cannot check one-time codes yet")
 }
 
 // Page is everything the account page shows.

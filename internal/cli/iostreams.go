@@ -24,19 +24,21 @@ type IOStreams struct {
 	// PasswordStdin takes each secret as one line of In.
 	PasswordStdin bool
 
-	stdinTTY bool
-	openTTY  func() (*term.TTY, error)
-	tty      *term.TTY
-	ttyErr   error
-	lines    *bufio.Reader
+	stdinTTY  bool
+	stdoutTTY bool
+	openTTY   func() (*term.TTY, error)
+	tty       *term.TTY
+	ttyErr    error
+	lines     *bufio.Reader
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		stdinTTY: term.IsTerminal(os.Stdin),
-		openTTY:  term.Open,
+		stdinTTY:  term.IsTerminal(os.Stdin),
+		stdoutTTY: term.IsTerminal(os.Stdout),
+		openTTY:   term.Open,
 	}
 }
 

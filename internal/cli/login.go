@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
@@ -40,8 +38,12 @@ the code.`,
 
 func loginRun(o *loginOptions) error {
 	f, io := o.f, o.f.IO
-	if o.otp != "" && o.recoveryCode != "" {
-		return fail.Usagef("give --otp or --recovery-code, not both")
+	given := account.SecondFactor{OTP: o.otp, RecoveryCode: o.recoveryCode}
+	if o.otp != "" || o.recoveryCode != "" {
+		var err error
+		if given, err = given.Check(); err != nil {
+			return err
+		}
 	}
 	svc, err := f.Service()
 	if err != nil {
@@ -69,21 +71,10 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	sess, err := svc.Login(id, pw, func(*account.Account) (account.SecondFactor, error) {
-		switch {
-		case o.otp != "":
-			return account.SecondFactor{OTP: o.otp}, nil
-		case o.recoveryCode != "":
-			return account.SecondFactor{RecoveryCode: o.recoveryCode}, nil
+		if given.OTP != "" || given.RecoveryCode != "" {
+			return given, nil
 		}
-		code, err := io.Code("the OTP code", "OTP code (or a recovery code): ", "--otp or --recovery-code")
-		if err != nil {
-			return account.SecondFactor{}, err
-		}
-		code = strings.TrimSpace(code)
-		if len(code) == 6 {
-			return account.SecondFactor{OTP: code}, nil
-		}
-		return account.SecondFactor{RecoveryCode: code}, nil
+		return askSecondFactor(io)
 	})
 	if err != nil {
 		return err

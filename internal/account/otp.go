@@ -1,0 +1,212 @@
+package account
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Pending is a registration waiting for the first code from the app.
+type Pending struct {
+	Secret []byte
+	URI    string
+	// ExpiresAt is when the registration is void.
+	ExpiresAt time.Time
+}
+
+// CheckCanRegister tells, before anyone types a password, whether a can
+// start a registration.
+func CheckCanRegister(a *Account) error {
+	if a.OTP != nil {
+		return fail.Otherf("an OTP is already registered for %s", a.UserID).
+			WithHint("delete it first with `kcloud otp delete`")
+	}
+	return nil
+}
+
+// CheckHasOTP tells, before anyone types a password, whether a has an OTP.
+func CheckHasOTP(a *Account) error {
+	if a.OTP == nil {
+		return fail.Otherf("no OTP is registered for %s", a.UserID).
+			WithHint("register one with `kcloud otp register`")
+	}
+	return nil
+}
+
+// BeginOTP checks the password and stores a new pending registration,
+// sealed with the data key, replacing any earlier one.
+func (s *Service) BeginOTP(userID string, pw []byte, issuer string) (*Pending, error) {
+	var out *Pending
+	err := s.withPassword(userID, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
+		if err := CheckCanRegister(u.Account); err != nil {
+			return err
+		}
+		sec := otp.NewSecret()
+		uri, err := otp.URI(issuer, u.Account.UserID, sec)
+		if err != nil {
+			return fail.Usagef("%v", err)
+		}
+		expires := u.Now.Add(otp.PendingTTL)
+		u.Account.PendingOTP = &PendingOTP{Secret: u.DataKey.Seal(sec, u.Account.adPending()), ExpiresAt: expires}
+		out = &Pending{Secret: sec, URI: uri, ExpiresAt: expires}
+		return nil
+	}})
+	return out, err
+}
+
+// Registered is what a confirmed registration gives, once.
+type Registered struct {
+	RegisteredAt  time.Time
+	RecoveryCodes []string
+}
+
+// ConfirmOTP checks the password and the first code from the app against
+// the pending registration, and registers the OTP. A wrong code counts
+// toward the lockout like any wrong OTP code.
+func (s *Service) ConfirmOTP(userID string, pw []byte, code string) (*Registered, error) {
+	code, err := otp.CheckCode(code)
+	if err != nil {
+		return nil, fail.Usagef("%v", err)
+	}
+	var sec []byte
+	var step int64
+	var out *Registered
+	err = s.withPassword(userID, pw, attempt{
+		what: "otp register",
+		second: func(u *Unlocked) error {
+			a := u.Account
+			if err := CheckCanRegister(a); err != nil {
+				return err
+			}
+			p := a.PendingOTP
+			switch {
+			case p == nil:
+				return fail.Otherf("there is no pending OTP registration for %s", a.UserID).
+					WithHint("start one with `kcloud otp register --begin`")
+			case !u.Now.Before(p.ExpiresAt):
+				return fail.Otherf("the pending OTP registration expired at %s", p.ExpiresAt.Format(timeFormatMsg)).
+					WithHint("start again with `kcloud otp register --begin`")
+			}
+			if sec, err = u.DataKey.Open(p.Secret, a.adPending()); err != nil {
+				return fail.Otherf("the pending registration does not open: the store is damaged")
+			}
+			var ok bool
+			if step, ok = otp.Verify(sec, code, u.Now, 0); !ok {
+				return fail.Authf("wrong OTP code")
+			}
+			return nil
+		},
+		change: func(u *Unlocked) error {
+			a := u.Account
+			codes := otp.NewRecoveryCodes()
+			macs := make([][]byte, len(codes))
+			for i, c := range codes {
+				n, _ := otp.NormalizeRecovery(c)
+				macs[i] = u.DataKey.MAC("recovery", a.UUID, n)
+			}
+			a.OTP = &OTP{Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step, RecoveryCodes: macs}
+			a.PendingOTP = nil
+			out = &Registered{RegisteredAt: u.Now, RecoveryCodes: codes}
+			return u.Log(EvOTPRegistered, fmt.Sprintf("%d recovery codes issued", len(codes)))
+		},
+	})
+	clear(sec)
+	return out, err
+}
+
+// DiscardPendingOTP drops a pending registration, as when the person
+// cancels. It needs no password: it only removes state.
+func (s *Service) DiscardPendingOTP(userID string) error {
+	return s.Store.Update(func(tx *store.Tx) error {
+		a, err := getAccount(tx, userID)
+		if err != nil || a == nil || a.PendingOTP == nil {
+			return err
+		}
+		a.PendingOTP = nil
+		return tx.Put(store.Accounts, userID, a)
+	})
+}
+
+// DeleteOTP checks the password and a current OTP or recovery code
+// (security rule 7), then removes the OTP and its recovery codes.
+func (s *Service) DeleteOTP(userID string, pw []byte, sf SecondFactor) error {
+	if err := sf.check(); err != nil {
+		return err
+	}
+	return s.withPassword(userID, pw, attempt{
+		what:   "otp delete",
+		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
+		change: func(u *Unlocked) error {
+			u.Account.OTP, u.Account.PendingOTP = nil, nil
+			return u.Log(EvOTPDeleted, "")
+		},
+	})
+}
+
+// check validates the form of a second factor before any password is
+// asked for: a malformed code is a usage error, not a failed attempt.
+func (sf *SecondFactor) check() error {
+	var err error
+	switch {
+	case sf.OTP != "" && sf.RecoveryCode != "":
+		return fail.Usagef("give an OTP code or a recovery code, not both")
+	case sf.OTP != "":
+		if sf.OTP, err = otp.CheckCode(sf.OTP); err != nil {
+			return fail.Usagef("%v", err)
+		}
+	case sf.RecoveryCode != "":
+		if sf.RecoveryCode, err = otp.NormalizeRecovery(sf.RecoveryCode); err != nil {
+			return fail.Usagef("%v", err)
+		}
+	default:
+		return fail.Usagef("an OTP code or a recovery code is required")
+	}
+	return nil
+}
+
+// Check validates the form of a second factor.
+func (sf SecondFactor) Check() (SecondFactor, error) {
+	err := sf.check()
+	return sf, err
+}
+
+// checkSecondFactor verifies a current OTP code (later than any accepted
+// before) or an unused recovery code, and consumes it.
+func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
+	if err := sf.check(); err != nil {
+		return err
+	}
+	a := u.Account
+	if a.OTP == nil {
+		return fail.Otherf("no OTP is registered for %s", a.UserID)
+	}
+	if sf.RecoveryCode != "" {
+		mac := u.DataKey.MAC("recovery", a.UUID, sf.RecoveryCode)
+		found := -1
+		for i, m := range a.OTP.RecoveryCodes {
+			if secret.Equal(m, mac) {
+				found = i
+			}
+		}
+		if found < 0 {
+			return fail.Authf("wrong recovery code")
+		}
+		a.OTP.RecoveryCodes = append(a.OTP.RecoveryCodes[:found], a.OTP.RecoveryCodes[found+1:]...)
+		return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
+	}
+	sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())
+	if err != nil {
+		return fail.Otherf("the OTP secret does not open: the store is damaged")
+	}
+	defer clear(sec)
+	step, ok := otp.Verify(sec, sf.OTP, u.Now, a.OTP.LastStep)
+	if !ok {
+		return fail.Authf("wrong OTP code")
+	}
+	a.OTP.LastStep = step
+	return nil
+}

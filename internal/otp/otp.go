@@ -1,0 +1,166 @@
+// Package otp owns TOTP (RFC 6238) as kcloud uses it: SHA1, 6 digits,
+// 30-second steps, a 20-byte secret, the current step and one either side,
+// and no code accepted twice (security rule 3). It also makes the otpauth
+// URI authenticator apps read, and the recovery codes (security rule 6).
+package otp
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	potp "github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+)
+
+const (
+	Digits     = 6
+	Period     = 30 // seconds
+	SecretSize = 20 // bytes
+	// Skew is how many steps either side of the current one are accepted.
+	Skew = 1
+	// PendingTTL is how long a registration waits for its first code.
+	PendingTTL = 10 * time.Minute
+)
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewSecret returns a random secret.
+func NewSecret() []byte {
+	s := make([]byte, SecretSize)
+	rand.Read(s)
+	return s
+}
+
+// Encode returns the secret as unpadded Base32, as apps expect it.
+func Encode(secret []byte) string { return b32.EncodeToString(secret) }
+
+// Decode reads a Base32 secret as a person might type it: any case,
+// spaces or dashes between groups, with or without padding.
+func Decode(s string) ([]byte, error) {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "=", "").Replace(s))
+	b, err := b32.DecodeString(s)
+	if err != nil || len(b) == 0 {
+		return nil, errors.New("not a Base32 secret")
+	}
+	return b, nil
+}
+
+// SetupKey is the secret in groups of four, for typing into an app.
+func SetupKey(secret []byte) string {
+	s := Encode(secret)
+	var groups []string
+	for len(s) > 4 {
+		groups = append(groups, s[:4])
+		s = s[4:]
+	}
+	return strings.Join(append(groups, s), " ")
+}
+
+// URI is the otpauth URI for an app: the label is "ISSUER:ACCOUNT", and
+// neither part may hold ':'.
+func URI(issuer, account string, secret []byte) (string, error) {
+	if issuer == "" || strings.Contains(issuer, ":") || strings.Contains(account, ":") {
+		return "", fmt.Errorf("the issuer %q and account %q must be non-empty and hold no ':'", issuer, account)
+	}
+	esc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
+	return "otpauth://totp/" + url.PathEscape(issuer) + ":" + url.PathEscape(account) +
+		"?secret=" + Encode(secret) +
+		"&issuer=" + esc(issuer) +
+		"&algorithm=SHA1&digits=6&period=30", nil
+}
+
+// StepAt is the time step of t.
+func StepAt(t time.Time) int64 { return t.Unix() / Period }
+
+// CodeAt returns the code for step.
+func CodeAt(secret []byte, step int64) string {
+	code, err := hotp.GenerateCodeCustom(Encode(secret), uint64(step), hotp.ValidateOpts{
+		Digits: potp.DigitsSix, Algorithm: potp.AlgorithmSHA1,
+	})
+	if err != nil {
+		panic(err) // only for an undecodable secret; ours is always encoded here
+	}
+	return code
+}
+
+// ErrFormat reports a code that cannot be right: not six digits.
+var ErrFormat = errors.New("an OTP code is 6 digits")
+
+// CheckCode normalizes a typed code (spaces removed) and checks its form.
+func CheckCode(code string) (string, error) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if len(code) != Digits {
+		return "", ErrFormat
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return "", ErrFormat
+		}
+	}
+	return code, nil
+}
+
+// Verify checks code against secret at now and returns the step it
+// matched. Only steps after last are considered, so a code, once
+// accepted, is never accepted again, nor any code older than it.
+func Verify(secret []byte, code string, now time.Time, last int64) (step int64, ok bool) {
+	if len(secret) != SecretSize {
+		return 0, false // an empty secret would match everything
+	}
+	code, err := CheckCode(code)
+	if err != nil {
+		return 0, false
+	}
+	cur := StepAt(now)
+	matched := int64(-1)
+	// Compare against every candidate, so the time taken does not say which matched.
+	for s := cur - Skew; s <= cur+Skew; s++ {
+		if subtle.ConstantTimeCompare([]byte(CodeAt(secret, s)), []byte(code)) == 1 && s > last && matched < 0 {
+			matched = s
+		}
+	}
+	return matched, matched >= 0
+}
+
+// RecoveryCount is how many recovery codes a registration gives.
+const RecoveryCount = 10
+
+// recoveryBytes is each code's entropy: 80 bits.
+const recoveryBytes = 10
+
+var recoveryEncoding = base32.NewEncoding("abcdefghijkmnpqrstuvwxyz23456789").WithPadding(base32.NoPadding)
+
+// NewRecoveryCodes returns fresh recovery codes, as shown to the person:
+// 16 characters in groups of four, from an alphabet without 0/o or 1/l.
+func NewRecoveryCodes() []string {
+	codes := make([]string, RecoveryCount)
+	for i := range codes {
+		b := make([]byte, recoveryBytes)
+		rand.Read(b)
+		s := recoveryEncoding.EncodeToString(b)
+		codes[i] = s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+	}
+	return codes
+}
+
+// ErrRecoveryFormat reports text that cannot be a recovery code.
+var ErrRecoveryFormat = errors.New("a recovery code is 16 letters and digits, as xxxx-xxxx-xxxx-xxxx")
+
+// NormalizeRecovery reads a recovery code as typed (any case, with or
+// without dashes and spaces) into the form its MAC is taken of.
+func NormalizeRecovery(s string) (string, error) {
+	s = strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
+	if len(s) != 16 {
+		return "", ErrRecoveryFormat
+	}
+	if _, err := recoveryEncoding.DecodeString(s); err != nil {
+		return "", ErrRecoveryFormat
+	}
+	return s, nil
+}

@@ -1,0 +1,197 @@
+package otp
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RFC 6238 Appendix B, SHA1 rows. Our codes have 6 digits: the last six
+// of the RFC's 8-digit values (both are the truncated value mod 10^n).
+var rfc6238 = []struct {
+	unix int64
+	code string
+}{
+	{59, "94287082"},
+	{1111111109, "07081804"},
+	{1111111111, "14050471"},
+	{1234567890, "89005924"},
+	{2000000000, "69279037"},
+	{20000000000, "65353130"},
+}
+
+var rfcSecret = []byte("12345678901234567890")
+
+func TestRFC6238Vectors(t *testing.T) {
+	for _, v := range rfc6238 {
+		now := time.Unix(v.unix, 0)
+		want := v.code[2:]
+		if got := CodeAt(rfcSecret, StepAt(now)); got != want {
+			t.Errorf("T=%d: code %s, want %s", v.unix, got, want)
+		}
+		step, ok := Verify(rfcSecret, want, now, 0)
+		if !ok || step != StepAt(now) {
+			t.Errorf("T=%d: Verify(%s) = %d, %v", v.unix, want, step, ok)
+		}
+	}
+}
+
+func TestVerifySkewAndReplay(t *testing.T) {
+	s := NewSecret()
+	now := time.Unix(1_800_000_015, 0)
+	cur := StepAt(now)
+	for _, d := range []int64{-1, 0, 1} {
+		if step, ok := Verify(s, CodeAt(s, cur+d), now, 0); !ok || step != cur+d {
+			t.Errorf("a code %d steps away was refused", d)
+		}
+	}
+	for _, d := range []int64{-2, 2, -10} {
+		if _, ok := Verify(s, CodeAt(s, cur+d), now, 0); ok {
+			t.Errorf("a code %d steps away was accepted", d)
+		}
+	}
+	// A code is good once: not at its own step, nor any older one.
+	step, ok := Verify(s, CodeAt(s, cur), now, 0)
+	if !ok {
+		t.Fatal("the current code was refused")
+	}
+	if _, ok := Verify(s, CodeAt(s, cur), now, step); ok {
+		t.Error("the same code was accepted twice")
+	}
+	if _, ok := Verify(s, CodeAt(s, cur-1), now, step); ok {
+		t.Error("an older code was accepted after a newer one")
+	}
+	if _, ok := Verify(s, CodeAt(s, cur+1), now, step); !ok {
+		t.Error("the next step's code was refused")
+	}
+}
+
+func TestVerifyRefusesEmptySecret(t *testing.T) {
+	for _, s := range [][]byte{nil, {}, []byte("short")} {
+		if _, ok := Verify(s, CodeAt([]byte("x"), 1), time.Unix(30, 0), 0); ok {
+			t.Errorf("secret %q verified a code", s)
+		}
+	}
+}
+
+func TestCheckCode(t *testing.T) {
+	for in, want := range map[string]string{"123456": "123456", " 123 456 ": "123456"} {
+		if got, err := CheckCode(in); err != nil || got != want {
+			t.Errorf("CheckCode(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"12345", "1234567", "12345a", "abcdef", "", "１２３４５６"} {
+		if _, err := CheckCode(in); err == nil {
+			t.Errorf("CheckCode(%q) accepted", in)
+		}
+	}
+}
+
+func TestURI(t *testing.T) {
+	s := []byte("12345678901234567890")
+	uri, err := URI("KakaoCloud", "alice@example.com", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "otpauth://totp/KakaoCloud:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=KakaoCloud&algorithm=SHA1&digits=6&period=30"
+	if uri != want {
+		t.Fatalf("URI =\n%s, want\n%s", uri, want)
+	}
+	if strings.Contains(uri, "=&") || strings.Contains(uri, "==") {
+		t.Fatal("padding in the secret")
+	}
+	u, _ := URI("Kakao Cloud", "bob", s)
+	p, err := url.Parse(u)
+	if err != nil || p.Query().Get("issuer") != "Kakao Cloud" || !strings.HasPrefix(u, "otpauth://totp/Kakao%20Cloud:bob?") {
+		t.Fatalf("an issuer with a space: %s", u)
+	}
+	for _, bad := range [][2]string{{"a:b", "c"}, {"a", "b:c"}, {"", "c"}} {
+		if _, err := URI(bad[0], bad[1], s); err == nil {
+			t.Errorf("URI(%q, %q) accepted a ':'", bad[0], bad[1])
+		}
+	}
+}
+
+func TestSetupKeyRoundTrip(t *testing.T) {
+	s := NewSecret()
+	key := SetupKey(s)
+	if len(strings.Fields(key)) != 8 || len(key) != 39 {
+		t.Fatalf("SetupKey = %q; want 8 groups of 4", key)
+	}
+	got, err := Decode(strings.ToLower(key))
+	if err != nil || string(got) != string(s) {
+		t.Fatalf("Decode(SetupKey) = %x, %v", got, err)
+	}
+}
+
+func TestRecoveryCodes(t *testing.T) {
+	codes := NewRecoveryCodes()
+	if len(codes) != 10 {
+		t.Fatalf("%d codes", len(codes))
+	}
+	seen := map[string]bool{}
+	for _, c := range codes {
+		n, err := NormalizeRecovery(strings.ToUpper(c))
+		if err != nil || seen[n] {
+			t.Fatalf("code %q: %v, seen %v", c, err, seen[n])
+		}
+		seen[n] = true
+		// 16 characters of a 32-letter alphabet: 80 bits, at least the 64 of rule 6.
+		if len(n) != 16 {
+			t.Fatalf("code %q has %d characters", c, len(n))
+		}
+	}
+	for _, bad := range []string{"", "abcd", "0000-0000-0000-0000", "abcd-efgh-ijkm-npq!"} {
+		if _, err := NormalizeRecovery(bad); err == nil {
+			t.Errorf("NormalizeRecovery(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add("GEZD GNBV GY3T QOJQ")
+	f.Add("gezdgnbvgy3tqojq====")
+	f.Add("not base32!")
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := Decode(s)
+		if err != nil {
+			return
+		}
+		again, err := Decode(Encode(b))
+		if err != nil || string(again) != string(b) {
+			t.Fatalf("Decode(Encode(%x)) = %x, %v", b, again, err)
+		}
+	})
+}
+
+func FuzzCheckCode(f *testing.F) {
+	f.Add("123456")
+	f.Add("12 34 56")
+	f.Add("١٢٣٤٥٦")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := CheckCode(s)
+		if err != nil {
+			return
+		}
+		if len(c) != 6 || strings.Trim(c, "0123456789") != "" {
+			t.Fatalf("CheckCode(%q) = %q", s, c)
+		}
+	})
+}
+
+func FuzzNormalizeRecovery(f *testing.F) {
+	for _, c := range NewRecoveryCodes()[:2] {
+		f.Add(c)
+	}
+	f.Add("ABCD EFGH IJKM NPQR")
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := NormalizeRecovery(s)
+		if err != nil {
+			return
+		}
+		if len(n) != 16 || strings.ToLower(n) != n {
+			t.Fatalf("NormalizeRecovery(%q) = %q", s, n)
+		}
+	})
+}
