@@ -59,6 +59,9 @@ func TestScripts(t *testing.T) {
 			"jsonenv":     cmdJSONEnv,
 			"totp":        cmdTOTP,
 			"nosecret":    cmdNoSecret,
+			"smtpserver":  cmdSMTPServer,
+			"httpserver":  cmdHTTPServer,
+			"code":        cmdCode,
 		},
 	})
 }

@@ -333,3 +333,41 @@ func TestPTYRegisterNarrow(t *testing.T) {
 		t.Fatal("echo is off after cancelling")
 	}
 }
+
+// TestPTYVerifyEmail: send, then type the code from the message; a wrong
+// code is asked again.
+func TestPTYVerifyEmail(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := start(t, env, "contact", "verify", "email", "alice@example.com")
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("Code: ")
+	if !strings.Contains(s.screen(), "Nothing was sent: delivery.email.method is outbox.") {
+		t.Fatalf("the outbox is not named:\n%s", s.screen())
+	}
+	m := regexp.MustCompile(`message with the code is in (\S+\.eml)\.`).FindStringSubmatch(s.screen())
+	if m == nil {
+		t.Fatalf("no outbox file on the screen:\n%s", s.screen())
+	}
+	msg, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`code is (\d{6})\.`).FindSubmatch(msg)
+	if code == nil {
+		t.Fatalf("no code in the message:\n%s", msg)
+	}
+	wrong := "000000"
+	if string(code[1]) == wrong {
+		wrong = "111111"
+	}
+	s.typeLine(wrong)
+	s.expect("wrong verification code")
+	s.typeLine(string(code[1]))
+	if c := s.wait(); c != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
+	}
+	s.expect("Verified alice@example.com.")
+}

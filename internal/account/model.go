@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/text"
 )
@@ -64,6 +65,8 @@ type Account struct {
 	OTP     *OTP     `json:"otp,omitempty"`
 	// PendingOTP is a registration waiting for its first code.
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
+	// Codes are the verification codes sent and not yet used, by kind.
+	Codes map[contact.Kind]*contact.Pending `json:"codes,omitempty"`
 
 	Failures    int        `json:"failures"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
@@ -98,6 +101,9 @@ const (
 	EvOTPDeleted      = "otp_deleted"
 	EvOTPFailed       = "otp_failed"
 	EvRecoveryUsed    = "recovery_code_used"
+	EvCodeSent        = "verification_code_sent"
+	EvCodeFailed      = "verification_failed"
+	EvContactVerified = "contact_verified"
 )
 
 // adData and adTOTP bind sealed blobs to their account and purpose.

@@ -374,7 +374,11 @@ func (s *Service) finish(p *proof, a attempt) error {
 		}
 		if a.change != nil {
 			if err := a.change(u); err != nil {
-				return err
+				var k kept
+				if !errors.As(err, &k) {
+					return err
+				}
+				authErr = k.error
 			}
 		}
 		return save(u)
@@ -384,6 +388,10 @@ func (s *Service) finish(p *proof, a attempt) error {
 	}
 	return authErr
 }
+
+// kept is an error from a page's work whose changes are committed all
+// the same: a wrong verification code is counted, then reported.
+type kept struct{ error }
 
 func save(u *Unlocked) error {
 	return u.tx.Put(store.Accounts, u.Account.UserID, u.Account)

@@ -95,6 +95,12 @@ func (f *Factory) say(format string, args ...any) {
 	}
 }
 
+// sayAlways writes a status line to stderr whatever the output format:
+// for what a person must know even when a script reads stdout.
+func (f *Factory) sayAlways(format string, args ...any) {
+	fmtLine(f.IO.Err, format, args...)
+}
+
 func newRoot(io *IOStreams) (*cobra.Command, *Factory) {
 	f := &Factory{IO: io, Now: time.Now}
 	root := &cobra.Command{
@@ -139,6 +145,7 @@ Every page asks for your password again first. State lives in one local file.`,
 		newLogoutCmd(f),
 		newWhoamiCmd(f),
 		newAccountCmd(f),
+		newContactCmd(f),
 		newOTPCmd(f),
 		newOrgCmd(f),
 		newStoreCmd(f),

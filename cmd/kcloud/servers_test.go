@@ -1,0 +1,221 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// testCert makes a CA and a certificate for 127.0.0.1 and localhost
+// signed by it, and writes the CA to $WORK/ca.pem for SSL_CERT_FILE.
+func testCert(ts *testscript.TestScript) tls.Certificate {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kcloud test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	ts.Check(err)
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	ts.Check(err)
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	ts.Check(os.WriteFile(ts.MkAbs("ca.pem"), caPEM, 0o644))
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+type smtpBackend struct {
+	dir    string
+	refuse bool
+	user   string
+	pass   string
+	mu     sync.Mutex
+	n      int
+}
+
+type smtpSession struct {
+	be     *smtpBackend
+	conn   *smtp.Conn
+	to     string
+	authed bool
+}
+
+func (b *smtpBackend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{be: b, conn: c}, nil
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		if user != s.be.user || pass != s.be.pass {
+			return errors.New("invalid credentials")
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.be.user != "" && !s.authed {
+		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
+	}
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.be.refuse {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
+	}
+	s.to = to
+	return nil
+}
+
+func (s *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	_, isTLS := s.conn.TLSConnectionState()
+	s.be.mu.Lock()
+	s.be.n++
+	n := s.be.n
+	s.be.mu.Unlock()
+	meta := fmt.Sprintf("tls=%v auth=%v rcpt=%s\n", isTLS, s.authed, s.to)
+	os.WriteFile(filepath.Join(s.be.dir, fmt.Sprintf("%03d.meta", n)), []byte(meta), 0o644)
+	return os.WriteFile(filepath.Join(s.be.dir, fmt.Sprintf("%03d.eml", n)), data, 0o644)
+}
+
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
+
+// smtpserver [-tls] [-refuse] [-auth USER PASS]: a real SMTP server on
+// loopback (STARTTLS offered with a test certificate; implicit TLS with
+// -tls). It stores each message in $WORK/mail and sets SMTP_PORT and
+// SSL_CERT_FILE.
+func cmdSMTPServer(ts *testscript.TestScript, neg bool, args []string) {
+	be := &smtpBackend{dir: ts.MkAbs("mail")}
+	implicit := false
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-tls":
+			implicit = true
+		case "-refuse":
+			be.refuse = true
+		case "-auth":
+			be.user, be.pass = args[i+1], args[i+2]
+			i += 2
+		default:
+			ts.Fatalf("usage: smtpserver [-tls] [-refuse] [-auth USER PASS]")
+		}
+	}
+	ts.Check(os.MkdirAll(be.dir, 0o755))
+	srv := smtp.NewServer(be)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true // kcloud's own rule is under test, not the server's
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{testCert(ts)}}
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	var l net.Listener
+	var err error
+	if implicit {
+		l, err = tls.Listen("tcp", "127.0.0.1:0", srv.TLSConfig)
+	} else {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	ts.Check(err)
+	go srv.Serve(l)
+	ts.Defer(func() { srv.Close() })
+	ts.Setenv("SMTP_PORT", strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	ts.Setenv("SSL_CERT_FILE", ts.MkAbs("ca.pem"))
+}
+
+// httpserver STATUS: a real HTTP server on loopback that answers every
+// request with STATUS and stores each in $WORK/http/NNN.json as
+// {"method", "path", "headers", "body"}. It sets HTTP_URL.
+func cmdHTTPServer(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: httpserver STATUS")
+	}
+	status, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	dir := ts.MkAbs("http")
+	ts.Check(os.MkdirAll(dir, 0o755))
+	var mu sync.Mutex
+	n := 0
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		n++
+		name := filepath.Join(dir, fmt.Sprintf("%03d.json", n))
+		mu.Unlock()
+		rec, _ := json.MarshalIndent(map[string]any{"method": r.Method, "path": r.URL.Path, "headers": r.Header, "body": string(body)}, "", "  ")
+		os.WriteFile(name, rec, 0o644)
+		w.WriteHeader(status)
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	go srv.Serve(l)
+	ts.Defer(func() { srv.Close() })
+	ts.Setenv("HTTP_URL", "http://"+l.Addr().String())
+}
+
+var sixDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{6})([^0-9]|$)`)
+
+// code VAR DIR: the newest file in DIR holds exactly one six-digit
+// number; set VAR to it, as a person reading the message would. The
+// message is copied to $WORK/message for grep.
+func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: code VAR DIR")
+	}
+	entries, err := os.ReadDir(ts.MkAbs(args[1]))
+	ts.Check(err)
+	var newest os.FileInfo
+	for _, e := range entries {
+		fi, err := e.Info()
+		ts.Check(err)
+		if filepath.Ext(e.Name()) != ".meta" && (newest == nil || fi.ModTime().After(newest.ModTime())) {
+			newest = fi
+		}
+	}
+	if newest == nil {
+		ts.Fatalf("no message in %s", args[1])
+	}
+	data, err := os.ReadFile(filepath.Join(ts.MkAbs(args[1]), newest.Name()))
+	ts.Check(err)
+	m := sixDigits.FindAllSubmatch(data, -1)
+	if len(m) != 1 {
+		ts.Fatalf("%s holds %d six-digit numbers, want 1:\n%s", newest.Name(), len(m), data)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs("message"), data, 0o644))
+	ts.Setenv(args[0], string(m[0][2]))
+}

@@ -1,0 +1,164 @@
+// Package contact owns contact verification: reading an email address or
+// a mobile number as typed, and the rules of the codes sent to them
+// (security rule 5): six digits from crypto/rand, single use, bound to
+// one address, void after a time or too many wrong entries, no resend
+// within a cooldown, and failures that a new code does not reset.
+package contact
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/phone"
+)
+
+// Kind is what a contact is.
+type Kind string
+
+const (
+	Email Kind = "email"
+	Phone Kind = "phone"
+)
+
+// ParseKind reads the kind argument of `contact verify`.
+func ParseKind(s string) (Kind, error) {
+	switch Kind(s) {
+	case Email, Phone:
+		return Kind(s), nil
+	}
+	return "", fmt.Errorf("%q is not a kind of contact: use email or phone", s)
+}
+
+// Target is a contact in its canonical form, and as shown to people.
+type Target struct {
+	Kind    Kind
+	Address string // an addr-spec with a lower-case domain, or E.164
+	Masked  string // a***@example.com, +82 10-****-5678
+}
+
+// Parse reads a contact of kind as typed.
+func Parse(kind Kind, s string) (Target, error) {
+	switch kind {
+	case Email:
+		a, err := ParseEmail(s)
+		if err != nil {
+			return Target{}, err
+		}
+		return Target{Kind: Email, Address: a, Masked: maskEmail(a)}, nil
+	case Phone:
+		n, err := phone.Parse(s)
+		if err != nil {
+			return Target{}, fmt.Errorf("the phone number %q: %w", s, err)
+		}
+		return Target{Kind: Phone, Address: n.E164, Masked: n.Masked()}, nil
+	}
+	return Target{}, fmt.Errorf("unknown kind of contact %q", kind)
+}
+
+// ParseEmail reads exactly one addr-spec: no display name, no list, no
+// comment, nothing that could inject a header. The domain is lower-cased.
+func ParseEmail(s string) (string, error) {
+	bad := func(why string) error { return fmt.Errorf("the email address %q %s", s, why) }
+	if strings.ContainsAny(s, "\r\n") {
+		return "", bad("holds a line break")
+	}
+	if len(s) > 254 {
+		return "", bad("is longer than 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", bad("is not a single address such as name@example.com")
+	}
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f || r > 0x7e {
+			return "", bad("holds a space, a control or a non-ASCII character")
+		}
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if strings.HasPrefix(domain, "[") || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", bad("needs a domain name such as example.com")
+	}
+	if len(local) > 64 {
+		return "", bad("has a local part longer than 64 characters")
+	}
+	return local + "@" + domain, nil
+}
+
+func maskEmail(a string) string {
+	at := strings.LastIndexByte(a, '@')
+	return a[:1] + "***" + a[at:]
+}
+
+// NewCode returns six digits from crypto/rand, uniformly.
+func NewCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// CheckCode normalizes a typed code and checks its form.
+func CheckCode(s string) (string, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if len(s) != 6 || strings.Trim(s, "0123456789") != "" {
+		return "", errors.New("a verification code is 6 digits")
+	}
+	return s, nil
+}
+
+// Rules are the configured limits.
+type Rules struct {
+	TTL         time.Duration
+	ResendAfter time.Duration
+	MaxAttempts int
+}
+
+// Pending is a code sent and not yet used, as stored: only its MAC.
+type Pending struct {
+	Address   string    `json:"address"`
+	MAC       []byte    `json:"mac"`
+	SentAt    time.Time `json:"sent_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Failures counts wrong entries since the first code of this window;
+	// a new code keeps them.
+	Failures int `json:"failures"`
+}
+
+// Void reports whether the code can no longer be used.
+func (p *Pending) Void(now time.Time, r Rules) bool {
+	return !now.Before(p.ExpiresAt) || p.Failures >= r.MaxAttempts
+}
+
+// ErrWait is a rate limit: a new code cannot be sent before Until.
+type ErrWait struct {
+	Until time.Time
+	Why   string
+}
+
+func (e *ErrWait) Error() string { return e.Why }
+
+// Next decides whether a new code may be sent to address now, and returns
+// the failures it inherits. prev is the pending code of that kind, if
+// any. The resend limit is per address; the failures carry over to any
+// address of the kind, so changing the address does not reset them.
+func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int, err error) {
+	if prev == nil || !now.Before(prev.ExpiresAt) {
+		return 0, nil // nothing pending, or its window is over
+	}
+	if prev.Failures >= r.MaxAttempts {
+		return 0, &ErrWait{prev.ExpiresAt, fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
+			prev.ExpiresAt.UTC().Format(time.RFC3339))}
+	}
+	if wait := prev.SentAt.Add(r.ResendAfter); prev.Address == address && now.Before(wait) {
+		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent %s ago; a new one can be sent at %s",
+			now.Sub(prev.SentAt).Round(time.Second), wait.UTC().Format(time.RFC3339))}
+	}
+	return prev.Failures, nil
+}

@@ -1,0 +1,105 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Command runs a program with the message on stdin: for email, the whole
+// RFC 5322 message (sendmail -t, msmtp -t); for SMS, the text, with the
+// number in KCLOUD_SMS_TO.
+type Command struct {
+	Argv  []string
+	Email bool
+	From  string
+	Now   func() time.Time
+}
+
+func (c *Command) Send(ctx context.Context, m Message) (Receipt, error) {
+	if len(c.Argv) == 0 {
+		return Receipt{}, failed("command", "no command is configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd.Env = os.Environ()
+	if c.Email {
+		cmd.Stdin = bytes.NewReader(RFC5322(c.From, m, c.Now()))
+	} else {
+		cmd.Stdin = strings.NewReader(m.Body)
+		cmd.Env = append(cmd.Env, "KCLOUD_SMS_TO="+m.To)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		if msg != "" {
+			return Receipt{}, failed("command", "%s: %v: %s", c.Argv[0], err, msg)
+		}
+		return Receipt{}, failed("command", "%s: %v", c.Argv[0], err)
+	}
+	return Receipt{Method: "command", Sent: true}, nil
+}
+
+// Webhook POSTs {"to": ..., "message": ...} as JSON; any answer but 2xx
+// is a failed delivery.
+type Webhook struct {
+	URL     string
+	Headers map[string]string
+	Timeout time.Duration
+}
+
+func (w *Webhook) Send(ctx context.Context, m Message) (Receipt, error) {
+	if w.URL == "" {
+		return Receipt{}, failed("webhook", "delivery.sms.webhook.url is not set")
+	}
+	body, _ := json.Marshal(map[string]string{"to": m.To, "message": m.Body})
+	if w.Timeout == 0 {
+		w.Timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return Receipt{}, failed("webhook", "%v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "kcloud")
+	for k, v := range w.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return Receipt{}, failed("webhook", "%v", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return Receipt{}, failed("webhook", "%s answered %s", redact(w.URL), resp.Status)
+	}
+	return Receipt{Method: "webhook", Sent: true}, nil
+}
+
+// redact drops a URL's query and user info, which may hold a token.
+func redact(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			u = u[:j+3] + u[i+1:]
+		}
+	}
+	return fmt.Sprint(u)
+}
