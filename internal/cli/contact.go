@@ -34,8 +34,13 @@ A national number without + is read as Korean: 010-1234-5678 is
 --send-only sends and exits; --code CODE checks a code sent earlier and sends
 nothing. With delivery.*.method outbox (the default), nothing is sent: the
 message is written to a file in delivery.outbox.dir, and kcloud says where.`,
-		Args:      cobra.ExactArgs(2),
-		ValidArgs: []string{"email", "phone"},
+		Args: cobra.ExactArgs(2),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return []string{"email\tan email address", "phone\ta mobile phone number"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.f = f
 			return verifyRun(&o, args[0], args[1])

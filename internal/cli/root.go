@@ -4,6 +4,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,8 @@ type Factory struct {
 	configFile string
 	flags      *pflag.FlagSet
 	started    bool
+	jqExpr     string
+	jq         *gojq.Code
 
 	cfg *config.Config
 	svc *account.Service
@@ -76,6 +79,9 @@ func (f *Factory) Output() (string, error) {
 // print writes a result: doc for json and yaml, or what human writes for
 // people.
 func (f *Factory) print(doc any, human func(t *table)) error {
+	if f.jq != nil {
+		return writeJQ(f.IO.Out, f.jq, doc)
+	}
 	format, err := f.Output()
 	if err != nil {
 		return err
@@ -101,6 +107,13 @@ func (f *Factory) sayAlways(format string, args ...any) {
 	fmtLine(f.IO.Err, format, args...)
 }
 
+// NewCommand returns kcloud's command tree, for generating completions
+// and documentation.
+func NewCommand() *cobra.Command {
+	root, _ := newRoot(System())
+	return root
+}
+
 func newRoot(io *IOStreams) (*cobra.Command, *Factory) {
 	f := &Factory{IO: io, Now: time.Now}
 	root := &cobra.Command{
@@ -112,13 +125,22 @@ name and nickname, verify a contact email and phone, register an OTP
 authenticator, and log in with your password and a one-time code.
 
 Every page asks for your password again first. State lives in one local file.`,
-		Version:       versionString(),
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		Version:           versionString(),
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		DisableAutoGenTag: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			f.started = true
 			if os.Getenv("KCLOUD_NO_INPUT") == "1" {
 				io.NoInput = true
+			}
+			if f.jqExpr != "" {
+				// Checked before anything is asked or changed.
+				code, err := compileJQ(f.jqExpr)
+				if err != nil {
+					return err
+				}
+				f.jq = code
 			}
 			return nil
 		},
@@ -136,6 +158,7 @@ Every page asks for your password again first. State lives in one local file.`,
 	pf.StringP("output", "o", "", "output `format`: text, json or yaml (env KCLOUD_OUTPUT; default text)")
 	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input")
 	pf.BoolVar(&io.NoInput, "no-input", false, "never prompt; a missing input is an error (env KCLOUD_NO_INPUT=1)")
+	pf.StringVarP(&f.jqExpr, "jq", "q", "", "filter the JSON output with a jq `expression`; strings print without quotes")
 	f.flags = pf
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
