@@ -6,7 +6,6 @@ package account
 import (
 	"crypto/rand"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -111,8 +110,6 @@ func (a *Account) adData() string    { return "kcloud data key " + a.UUID }
 func (a *Account) adTOTP() string    { return "kcloud totp " + a.UUID }
 func (a *Account) adPending() string { return "kcloud pending totp " + a.UUID }
 
-var userIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]*$`)
-
 // MaxUserID is the longest User ID.
 const MaxUserID = 64
 
@@ -125,7 +122,7 @@ func CheckUserID(s string) (string, error) {
 		return "", fmt.Errorf("the User ID is empty")
 	case len(id) > MaxUserID:
 		return "", fmt.Errorf("the User ID is %d characters long; at most %d are allowed", len(id), MaxUserID)
-	case !userIDPattern.MatchString(id):
+	case !validUserID(id):
 		return "", fmt.Errorf("the User ID %q may hold only letters a-z, digits and . _ @ -, starting with a letter or digit", s)
 	}
 	return id, nil
@@ -144,6 +141,17 @@ func CheckNickname(s string) (string, error) {
 
 // CheckOrgName validates an organization name.
 func CheckOrgName(s string) (string, error) { return text.CheckName("the organization name", s) }
+
+// validUserID: a-z 0-9 . _ @ -, starting with a letter or digit.
+func validUserID(id string) bool {
+	for i, c := range []byte(id) {
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '@' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // newUUID returns a random (version 4) UUID.
 func newUUID() string {

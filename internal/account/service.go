@@ -85,10 +85,17 @@ func (s *Service) newAccount(id, name, nick string, admin bool, pw []byte, now t
 	if err != nil {
 		return nil, err
 	}
-	a := &Account{UserID: id, UUID: newUUID(), Name: name, Nickname: nick, Admin: admin,
-		RegisteredAt: now, Password: h}
-	a.DataKey = kek.Wrap(secret.NewKey(), a.adData())
+	a := NewRecord(id, newUUID(), name, h, kek, now)
+	a.Nickname, a.Admin = nick, admin
 	return a, nil
+}
+
+// NewRecord makes an account record with the password hash h and a fresh
+// data key wrapped by kek, the key-encryption key that came with h.
+func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.Time) *Account {
+	a := &Account{UserID: id, UUID: uuid, Name: name, RegisteredAt: now, Password: h}
+	a.DataKey = kek.Wrap(secret.NewKey(), a.adData())
+	return a
 }
 
 // Profile is what a person typed for a new account.
@@ -315,13 +322,33 @@ type attempt struct {
 	second func(u *Unlocked) error
 	// change does the page's work once the attempt has succeeded.
 	change func(u *Unlocked) error
+	// readOnly says change only reads: when the right password leaves
+	// nothing to record (no failures to reset, no rehash), the page runs
+	// in a read transaction and the store is not written.
+	readOnly bool
 }
+
+// errNeedWrite sends a read-only attempt back to a write transaction.
+var errNeedWrite = errors.New("the attempt has something to record")
 
 // finish records the outcome of a password check and, on success, runs
 // the attempt's work, all in one transaction.
 func (s *Service) finish(p *proof, a attempt) error {
+	write := !(a.readOnly && p.kek != nil && p.rehash == nil && p.pre.Failures == 0)
+	err := s.finishIn(p, a, write)
+	if errors.Is(err, errNeedWrite) {
+		err = s.finishIn(p, a, true)
+	}
+	return err
+}
+
+func (s *Service) finishIn(p *proof, a attempt, write bool) error {
+	run := s.Store.Update
+	if !write {
+		run = s.Store.View
+	}
 	var authErr error
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := run(func(tx *store.Tx) error {
 		acc, err := getAccount(tx, p.pre.UserID)
 		if err != nil {
 			return err
@@ -349,6 +376,9 @@ func (s *Service) finish(p *proof, a attempt) error {
 		org, err := getOrg(tx)
 		if err != nil {
 			return err
+		}
+		if !write && acc.Failures > 0 {
+			return errNeedWrite // a failure was counted since the account was read
 		}
 		u := &Unlocked{tx: tx, Account: acc, Org: org, Now: now}
 		if p.kek == nil {
@@ -380,6 +410,9 @@ func (s *Service) finish(p *proof, a attempt) error {
 				}
 				authErr = k.error
 			}
+		}
+		if !write {
+			return nil
 		}
 		return save(u)
 	})
@@ -496,7 +529,7 @@ type Page struct {
 // Show checks the password and returns the account page.
 func (s *Service) Show(userID string, pw []byte) (*Page, error) {
 	var page Page
-	err := s.withPassword(userID, pw, attempt{what: "account show", change: func(u *Unlocked) error {
+	err := s.withPassword(userID, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
 		page = Page{Account: *u.Account, Org: *u.Org}
 		return nil
 	}})
@@ -510,7 +543,7 @@ func (s *Service) Show(userID string, pw []byte) (*Page, error) {
 // first; limit 0 means all.
 func (s *Service) Activity(userID string, pw []byte, limit int) ([]Event, error) {
 	events := []Event{}
-	err := s.withPassword(userID, pw, attempt{what: "account activity", change: func(u *Unlocked) error {
+	err := s.withPassword(userID, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
 		return u.tx.Newest(store.Activity, userID, func(decode func(any) error) bool {
 			var e Event
 			if decode(&e) == nil {

@@ -13,11 +13,11 @@ func newAccountCmd(f *Factory) *cobra.Command {
 		Short: "See and change your account; every page asks for your password",
 	}
 	cmd.AddCommand(
-		newAccountShowCmd(f),
-		newAccountSetCmd(f),
-		newAccountPasswordCmd(f),
-		newAccountCreateCmd(f),
-		newAccountActivityCmd(f),
+		passwordCmd(newAccountShowCmd(f)),
+		passwordCmd(newAccountSetCmd(f)),
+		passwordCmd(newAccountPasswordCmd(f)),
+		passwordCmd(newAccountCreateCmd(f)),
+		passwordCmd(newAccountActivityCmd(f)),
 	)
 	return cmd
 }

@@ -53,7 +53,7 @@ func newOrgCmd(f *Factory) *cobra.Command {
 		},
 	}
 	set.Flags().BoolVar(&nicknames, "nicknames", false, "whether the organization uses nicknames")
-	cmd.AddCommand(set)
+	cmd.AddCommand(passwordCmd(set))
 	return cmd
 }
 

@@ -19,7 +19,7 @@ func newOTPCmd(f *Factory) *cobra.Command {
 		Use:   "otp",
 		Short: "Register or delete the TOTP authenticator for two-factor login",
 	}
-	cmd.AddCommand(newOTPRegisterCmd(f), newOTPDeleteCmd(f))
+	cmd.AddCommand(passwordCmd(newOTPRegisterCmd(f)), passwordCmd(newOTPDeleteCmd(f)))
 	return cmd
 }
 

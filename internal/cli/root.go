@@ -11,8 +11,21 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
 )
+
+// askPassword annotates the commands that ask for a password.
+const askPassword = "kcloud/password"
+
+// passwordCmd marks cmd as asking for a password.
+func passwordCmd(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[askPassword] = "yes"
+	return cmd
+}
 
 // Factory gives commands what they need, built only when first asked:
 // a command that needs no store never reads the configuration.
@@ -134,6 +147,14 @@ Every page asks for your password again first. State lives in one local file.`,
 			if os.Getenv("KCLOUD_NO_INPUT") == "1" {
 				io.NoInput = true
 			}
+			if cmd.Annotations[askPassword] != "" {
+				// Ready Argon2id's memory while the person types.
+				cfg, err := f.Config()
+				if err != nil {
+					return err
+				}
+				secret.Prefault(cfg.Argon2())
+			}
 			if f.jqExpr != "" {
 				// Checked before anything is asked or changed.
 				code, err := compileJQ(f.jqExpr)
@@ -163,8 +184,8 @@ Every page asks for your password again first. State lives in one local file.`,
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(
-		newInitCmd(f),
-		newLoginCmd(f),
+		passwordCmd(newInitCmd(f)),
+		passwordCmd(newLoginCmd(f)),
 		newLogoutCmd(f),
 		newWhoamiCmd(f),
 		newAccountCmd(f),

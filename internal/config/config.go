@@ -4,17 +4,14 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
@@ -159,13 +156,8 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 		}
 	}
 	var c Config
-	err := v.UnmarshalExact(&c, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
-		mapstructure.StringToTimeDurationHookFunc(),
-		stringToArgv,
-		stringToHeaders,
-	)))
-	if err != nil {
-		return nil, fail.Usagef("configuration: %s", strings.ReplaceAll(err.Error(), "\n", " "))
+	if err := c.decode(v); err != nil {
+		return nil, err
 	}
 	// A relative path written in the config file is relative to the
 	// file; one from a flag or the environment, to the working directory.
@@ -186,32 +178,6 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 		return nil, err
 	}
 	return &c, nil
-}
-
-// stringToArgv reads an argv given as one string (from the environment)
-// as words split at white space.
-func stringToArgv(from, to reflect.Type, data any) (any, error) {
-	if from.Kind() != reflect.String || to != reflect.TypeOf([]string{}) {
-		return data, nil
-	}
-	return strings.Fields(data.(string)), nil
-}
-
-// stringToHeaders reads a header map given as one string (from the
-// environment) as a JSON object.
-func stringToHeaders(from, to reflect.Type, data any) (any, error) {
-	if from.Kind() != reflect.String || to != reflect.TypeOf(map[string]string{}) {
-		return data, nil
-	}
-	s := strings.TrimSpace(data.(string))
-	if s == "" {
-		return map[string]string{}, nil
-	}
-	var m map[string]string
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, fmt.Errorf("headers must be a JSON object of strings: %v", err)
-	}
-	return m, nil
 }
 
 func (c *Config) validate() error {

@@ -83,6 +83,7 @@ type Hash struct {
 
 // derive runs Argon2id once and splits its output.
 func derive(pw, salt []byte, p Params) (verifier []byte, kek *Key) {
+	prefaulting.Wait()
 	master := argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, keyLen)
 	defer clear(master)
 	verifier = mustHKDF(master, "kcloud password verifier")

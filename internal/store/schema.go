@@ -52,10 +52,11 @@ func version(tx *bolt.Tx) (int, error) {
 	return v, nil
 }
 
-// migrate brings tx's store to schema target, all in tx.
+// migrate brings tx's store to schema target, all in tx. A store at the
+// target is left as it is.
 func migrate(tx *bolt.Tx, target int) error {
 	v, err := version(tx)
-	if err != nil {
+	if err != nil || v == target {
 		return err
 	}
 	for ; v < target; v++ {

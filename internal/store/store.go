@@ -75,21 +75,48 @@ func (s *Store) Exists() bool {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	if err := s.prepare(false); err != nil {
+	if err := s.exists(); err != nil {
 		return err
 	}
+	err := s.view(fn)
+	if errors.Is(err, errMigrate) {
+		// An older schema: migrate under the write lock, then read.
+		if err = s.update(func(*Tx) error { return nil }); err == nil {
+			err = s.view(fn)
+		}
+	}
+	return err
+}
+
+func (s *Store) view(fn func(*Tx) error) error {
 	db, err := s.open(true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx}) })
+	err = db.View(func(btx *bolt.Tx) error {
+		if !s.ready {
+			v, err := version(btx)
+			if err != nil {
+				return s.wrap(err)
+			}
+			if v < Version {
+				return errMigrate
+			}
+			s.ready = true
+		}
+		return fn(&Tx{btx})
+	})
+	return err
 }
 
+var errMigrate = errors.New("the store needs a migration")
+
 // Update runs fn in a read-write transaction, committed only if fn
-// returns nil. A commit that fails leaves the store as it was.
+// returns nil. A commit that fails leaves the store as it was. An older
+// schema is migrated in the same transaction, before fn.
 func (s *Store) Update(fn func(*Tx) error) error {
-	if err := s.prepare(false); err != nil {
+	if err := s.exists(); err != nil {
 		return err
 	}
 	return s.update(fn)
@@ -101,9 +128,6 @@ func (s *Store) Create(fn func(*Tx) error) error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fail.Wrap(fail.Other, err, "creating the store's directory")
 	}
-	if err := s.prepare(true); err != nil {
-		return err
-	}
 	return s.update(fn)
 }
 
@@ -112,56 +136,33 @@ func (s *Store) update(fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
-	err = db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx}) })
+	err = db.Update(func(btx *bolt.Tx) error {
+		if !s.ready {
+			if err := migrate(btx, Version); err != nil {
+				return s.wrap(err)
+			}
+		}
+		return fn(&Tx{btx})
+	})
+	if err == nil {
+		s.ready = true
+	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = fail.Wrap(fail.Other, cerr, "closing the store %s", s.path)
 	}
 	return err
 }
 
-// prepare checks the file once per process: its permissions, that it is
-// a kcloud store, and its schema, migrating an older one.
-func (s *Store) prepare(create bool) error {
-	if s.ready {
-		return nil
+// exists refuses a missing or empty file: only Create makes a store.
+func (s *Store) exists() error {
+	fi, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fail.Otherf("no store at %s", s.path).
+			WithHint("run `kcloud init` to create one, or point --store at an existing store")
+	case err == nil && fi.Size() == 0:
+		return fail.Otherf("%s is empty, not a kcloud store", s.path)
 	}
-	if !create {
-		fi, err := os.Stat(s.path)
-		if errors.Is(err, os.ErrNotExist) {
-			return fail.Otherf("no store at %s", s.path).
-				WithHint("run `kcloud init` to create one, or point --store at an existing store")
-		}
-		if err == nil && fi.Size() == 0 {
-			return fail.Otherf("%s is empty, not a kcloud store", s.path)
-		}
-	}
-	// Read the version under a shared lock; migrate under an exclusive one.
-	db, err := s.open(!create)
-	if err != nil {
-		return err
-	}
-	var v int
-	err = db.View(func(btx *bolt.Tx) error {
-		var err error
-		v, err = version(btx)
-		return err
-	})
-	if err == nil && v < Version {
-		if db.IsReadOnly() {
-			db.Close()
-			if db, err = s.open(false); err != nil {
-				return err
-			}
-		}
-		err = db.Update(func(btx *bolt.Tx) error { return migrate(btx, Version) })
-	}
-	if cerr := db.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
-		return s.wrap(err)
-	}
-	s.ready = true
 	return nil
 }
 

@@ -1,0 +1,153 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+func load(t *testing.T, yaml string, env map[string]string, flags map[string]*pflag.Flag) (*Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if yaml != "" {
+		os.WriteFile(file, []byte(yaml), 0o600)
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	return Load(file, false, flags)
+}
+
+func TestDefaults(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("XDG_STATE_HOME", "")
+	c, err := load(t, "", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.Path != "/home/u/.local/share/kcloud/kcloud.db" || c.Store.LockTimeout != 5*time.Second ||
+		c.Session.TTL != 12*time.Hour || c.OTP.Issuer != "KakaoCloud" || c.Verification.MaxAttempts != 5 ||
+		c.Delivery.Email.SMTP.Port != 587 || c.Delivery.Email.SMTP.TLS != "starttls" ||
+		c.Delivery.Outbox.Dir != "/home/u/.local/state/kcloud/outbox" || c.Output != "text" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.String("output", "", "")
+	flags := map[string]*pflag.Flag{"output": fs.Lookup("output")}
+	yaml := "output: yaml\nsession:\n  ttl: 1h\n"
+	c, _ := load(t, yaml, nil, flags)
+	if c.Output != "yaml" || c.Session.TTL != time.Hour {
+		t.Fatalf("file: %q %v", c.Output, c.Session.TTL)
+	}
+	c, _ = load(t, yaml, map[string]string{"KCLOUD_OUTPUT": "json", "KCLOUD_SESSION_TTL": "2h"}, flags)
+	if c.Output != "json" || c.Session.TTL != 2*time.Hour {
+		t.Fatalf("environment over file: %q %v", c.Output, c.Session.TTL)
+	}
+	fs.Set("output", "text")
+	c, _ = load(t, yaml, map[string]string{"KCLOUD_OUTPUT": "json"}, flags)
+	if c.Output != "text" {
+		t.Fatalf("flag over environment: %q", c.Output)
+	}
+}
+
+func TestListsAndMaps(t *testing.T) {
+	yaml := `delivery:
+  email:
+    command: [msmtp, -t, --account, "my account"]
+  sms:
+    webhook:
+      headers:
+        Authorization: Bearer x
+`
+	c, err := load(t, yaml, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Delivery.Email.Command, "|") != "msmtp|-t|--account|my account" {
+		t.Fatalf("argv from the file: %q", c.Delivery.Email.Command)
+	}
+	if c.Delivery.SMS.Webhook.Headers["authorization"] != "Bearer x" {
+		t.Fatalf("headers from the file: %v", c.Delivery.SMS.Webhook.Headers)
+	}
+	c, err = load(t, "", map[string]string{
+		"KCLOUD_DELIVERY_SMS_COMMAND":         "send-sms --fast",
+		"KCLOUD_DELIVERY_SMS_WEBHOOK_HEADERS": `{"X-Key": "k"}`,
+	}, nil)
+	if err != nil || strings.Join(c.Delivery.SMS.Command, "|") != "send-sms|--fast" || c.Delivery.SMS.Webhook.Headers["X-Key"] != "k" {
+		t.Fatalf("from the environment: %v %+v", err, c.Delivery.SMS)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for env, want := range map[string]string{
+		"KCLOUD_SESSION_TTL":                  "session.ttl",
+		"KCLOUD_VERIFICATION_MAX_ATTEMPTS":    "verification.max_attempts",
+		"KCLOUD_SECURITY_ARGON2_THREADS":      "security.argon2.threads",
+		"KCLOUD_DELIVERY_EMAIL_SMTP_TLS":      "delivery.email.smtp.tls",
+		"KCLOUD_DELIVERY_SMS_WEBHOOK_HEADERS": "delivery.sms.webhook.headers",
+		"KCLOUD_OTP_ISSUER":                   "otp.issuer",
+	} {
+		bad := map[string]string{"KCLOUD_SESSION_TTL": "forever", "KCLOUD_VERIFICATION_MAX_ATTEMPTS": "0",
+			"KCLOUD_SECURITY_ARGON2_THREADS": "300", "KCLOUD_DELIVERY_EMAIL_SMTP_TLS": "ssl",
+			"KCLOUD_DELIVERY_SMS_WEBHOOK_HEADERS": "[1]", "KCLOUD_OTP_ISSUER": "a:b"}[env]
+		t.Run(env, func(t *testing.T) {
+			_, err := load(t, "", map[string]string{env: bad}, nil)
+			if fail.KindOf(err) != fail.Usage || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s=%s: %v", env, bad, err)
+			}
+		})
+	}
+	_, err := load(t, "sesion:\n  ttl: 1h\n", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), `unknown key "sesion.ttl"`) {
+		t.Errorf("a typo in the file: %v", err)
+	}
+}
+
+func TestRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	os.WriteFile(file, []byte("store:\n  path: data/k.db\n"), 0o600)
+	c, err := Load(file, true, nil)
+	if err != nil || c.Store.Path != filepath.Join(dir, "data/k.db") {
+		t.Fatalf("relative to the file: %q, %v", c.Store.Path, err)
+	}
+	t.Setenv("KCLOUD_STORE_PATH", "here.db")
+	c, _ = Load(file, true, nil)
+	if c.Store.Path != "here.db" {
+		t.Fatalf("from the environment, as given: %q", c.Store.Path)
+	}
+}
+
+func FuzzSet(f *testing.F) {
+	for _, s := range []string{"10m", "5", "-1", "a b c", `{"a":"b"}`, "9999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var (
+			d  time.Duration
+			n  int
+			u8 uint8
+			l  []string
+			m  map[string]string
+		)
+		for _, dst := range []any{&d, &n, &u8, &l, &m} {
+			set(dst, s) // must not panic; errors are the point
+		}
+		if err := set(&u8, s); err == nil && strings.TrimSpace(s) != "" {
+			if v, _ := integer(s, 0, 255); uint8(v) != u8 {
+				t.Fatalf("set(uint8, %q) = %d", s, u8)
+			}
+		}
+	})
+}

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// fields maps every key to where its value goes. Reading each key through
+// the viper instance (which applies flag > environment > file > default)
+// costs a fraction of decoding the whole tree by reflection, on every
+// command's start-up; and each value is parsed strictly, with an error
+// that names the key.
+func (c *Config) fields() map[string]any {
+	d := &c.Delivery
+	return map[string]any{
+		"store.path":                        &c.Store.Path,
+		"store.lock_timeout":                &c.Store.LockTimeout,
+		"output":                            &c.Output,
+		"session.ttl":                       &c.Session.TTL,
+		"otp.issuer":                        &c.OTP.Issuer,
+		"verification.code_ttl":             &c.Verification.CodeTTL,
+		"verification.resend_after":         &c.Verification.ResendAfter,
+		"verification.max_attempts":         &c.Verification.MaxAttempts,
+		"security.lockout_threshold":        &c.Security.LockoutThreshold,
+		"security.lockout_duration":         &c.Security.LockoutDuration,
+		"security.argon2.memory":            &c.Security.Argon2.Memory,
+		"security.argon2.time":              &c.Security.Argon2.Time,
+		"security.argon2.threads":           &c.Security.Argon2.Threads,
+		"delivery.email.method":             &d.Email.Method,
+		"delivery.email.from":               &d.Email.From,
+		"delivery.email.smtp.host":          &d.Email.SMTP.Host,
+		"delivery.email.smtp.port":          &d.Email.SMTP.Port,
+		"delivery.email.smtp.username":      &d.Email.SMTP.Username,
+		"delivery.email.smtp.password_file": &d.Email.SMTP.PasswordFile,
+		"delivery.email.smtp.tls":           &d.Email.SMTP.TLS,
+		"delivery.email.command":            &d.Email.Command,
+		"delivery.sms.method":               &d.SMS.Method,
+		"delivery.sms.webhook.url":          &d.SMS.Webhook.URL,
+		"delivery.sms.webhook.headers":      &d.SMS.Webhook.Headers,
+		"delivery.sms.command":              &d.SMS.Command,
+		"delivery.outbox.dir":               &d.Outbox.Dir,
+	}
+}
+
+func (c *Config) decode(v *viper.Viper) error {
+	fields := c.fields()
+	// A key in the file that kcloud does not know is a mistake to report.
+	for _, k := range v.AllKeys() {
+		if _, ok := fields[k]; !ok && v.InConfig(k) && !strings.HasPrefix(k, "delivery.sms.webhook.headers.") {
+			return fail.Usagef("configuration: unknown key %q", k)
+		}
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // report the first bad key the same way each time
+	for _, k := range keys {
+		if err := set(fields[k], v.Get(k)); err != nil {
+			return fail.Usagef("configuration: %s (%s): %v", k, EnvName(k), err)
+		}
+	}
+	return nil
+}
+
+// set parses raw (a string from the environment or a flag, or what YAML
+// gave) into dst.
+func set(dst, raw any) error {
+	switch p := dst.(type) {
+	case *string:
+		s, ok := raw.(string)
+		if !ok {
+			return fmt.Errorf("%v is not text", raw)
+		}
+		*p = s
+	case *time.Duration:
+		s := fmt.Sprint(raw)
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 10m", s)
+		}
+		*p = d
+	case *int:
+		n, err := integer(raw, 0, 1<<31-1)
+		*p = int(n)
+		return err
+	case *uint32:
+		n, err := integer(raw, 0, 1<<32-1)
+		*p = uint32(n)
+		return err
+	case *uint8:
+		n, err := integer(raw, 0, 255)
+		*p = uint8(n)
+		return err
+	case *[]string:
+		switch r := raw.(type) {
+		case string: // from the environment: words
+			*p = strings.Fields(r)
+		case []string:
+			*p = r
+		case []any:
+			*p = make([]string, len(r))
+			for i, x := range r {
+				s, ok := x.(string)
+				if !ok {
+					return fmt.Errorf("argument %d (%v) is not text", i, x)
+				}
+				(*p)[i] = s
+			}
+		default:
+			return fmt.Errorf("%v is not a list of arguments", raw)
+		}
+	case *map[string]string:
+		m := map[string]string{}
+		switch r := raw.(type) {
+		case string: // from the environment: a JSON object
+			if strings.TrimSpace(r) != "" {
+				if err := json.Unmarshal([]byte(r), &m); err != nil {
+					return fmt.Errorf("headers must be a JSON object of strings: %v", err)
+				}
+			}
+		case map[string]string:
+			m = r
+		case map[string]any:
+			for k, x := range r {
+				s, ok := x.(string)
+				if !ok {
+					return fmt.Errorf("header %s: %v is not text", k, x)
+				}
+				m[k] = s
+			}
+		default:
+			return fmt.Errorf("%v is not a map of headers", raw)
+		}
+		*p = m
+	default:
+		panic(fmt.Sprintf("config: no decoder for %T", dst))
+	}
+	return nil
+}
+
+func integer(raw any, lo, hi int64) (int64, error) {
+	var n int64
+	switch r := raw.(type) {
+	case int:
+		n = int64(r)
+	case int64:
+		n = r
+	case uint32:
+		n = int64(r)
+	case uint8:
+		n = int64(r)
+	case string:
+		var err error
+		if n, err = strconv.ParseInt(strings.TrimSpace(r), 10, 64); err != nil {
+			return 0, fmt.Errorf("%q is not a whole number", r)
+		}
+	default:
+		return 0, fmt.Errorf("%v is not a whole number", raw)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("%d is out of range", n)
+	}
+	return n, nil
+}
