@@ -62,6 +62,7 @@ func TestScripts(t *testing.T) {
 			"smtpserver":  cmdSMTPServer,
 			"httpserver":  cmdHTTPServer,
 			"code":        cmdCode,
+			"tamper":      cmdTamper,
 		},
 	})
 }
@@ -172,6 +173,28 @@ func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 	if len(data) == 0 {
 		ts.Fatalf("%s is empty", args[0])
 	}
+}
+
+// tamper STORE USER: write a hostile name straight into the store, as
+// someone editing the file would, to show output escapes what input
+// checks would have refused.
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tamper STORE USER")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: time.Second})
+	ts.Check(err)
+	defer db.Close()
+	ts.Check(db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("accounts"))
+		var a map[string]any
+		if err := json.Unmarshal(b.Get([]byte(args[1])), &a); err != nil {
+			return err
+		}
+		a["name"] = "Eve\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1b[2J\u009b31m\u202egnp\x7f"
+		data, _ := json.Marshal(a)
+		return b.Put([]byte(args[1]), data)
+	}))
 }
 
 var (

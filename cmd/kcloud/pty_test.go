@@ -371,3 +371,49 @@ func TestPTYVerifyEmail(t *testing.T) {
 	}
 	s.expect("Verified alice@example.com.")
 }
+
+// TestPTYInterruptEveryPrompt: Ctrl-C and SIGTERM at each kind of prompt
+// (a line, a yes/no question, a new password, a code after the password)
+// exit 130 and leave echo on.
+func TestPTYInterruptEveryPrompt(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	fresh := newHome(t)
+	prompts := []struct {
+		name   string
+		env    []string
+		args   []string
+		answer []string // typed before the prompt under test
+		prompt string
+	}{
+		{"line", fresh, []string{"init"}, nil, "Organization name: "},
+		{"yes-no", fresh, []string{"init"}, []string{"Acme"}, "Does the organization use nicknames? [y/N] "},
+		{"new password", fresh, []string{"init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "a", "--name", "A"}, nil, "New password: "},
+		{"repeat password", fresh, []string{"init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "a", "--name", "A"}, []string{password}, "Repeat the new password: "},
+		{"verification code", append(env[:len(env):len(env)], "KCLOUD_VERIFICATION_RESEND_AFTER=0s"), []string{"contact", "verify", "email", "alice@example.com"}, []string{password}, "Code: "},
+	}
+	for _, p := range prompts {
+		for _, how := range []string{"ctrl-c", "sigterm"} {
+			t.Run(p.name+"/"+how, func(t *testing.T) {
+				s := start(t, p.env, p.args...)
+				for _, a := range p.answer {
+					s.expect(": ")
+					s.typeLine(a)
+				}
+				s.expect(p.prompt)
+				if how == "ctrl-c" {
+					io.WriteString(s.ptmx, "\x03")
+				} else {
+					s.cmd.Process.Signal(syscall.SIGTERM)
+				}
+				if c := s.wait(); c != 130 {
+					t.Fatalf("exit %d, want 130:\n%s", c, s.screen())
+				}
+				if !s.echo() {
+					t.Fatal("echo is off after the interrupt")
+				}
+			})
+		}
+	}
+}

@@ -598,11 +598,11 @@ func (s *Service) SetProfile(userID string, pw []byte, c ProfileChange) (*Page, 
 		var changed []string
 		if c.Name != nil && *c.Name != u.Account.Name {
 			u.Account.Name = *c.Name
-			changed = append(changed, "name")
+			changed = append(changed, fmt.Sprintf("name %q", *c.Name))
 		}
 		if c.Nickname != nil && *c.Nickname != u.Account.Nickname {
 			u.Account.Nickname = *c.Nickname
-			changed = append(changed, "nickname")
+			changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
 		}
 		out = Page{Account: *u.Account, Org: *u.Org}
 		if len(changed) == 0 {

@@ -195,3 +195,31 @@ func FuzzNormalizeRecovery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzURI: whatever issuer and account, the URI either is refused or
+// parses back to the same label, issuer and secret.
+func FuzzURI(f *testing.F) {
+	f.Add("KakaoCloud", "alice", []byte("12345678901234567890"))
+	f.Add("Kakao Cloud & Co", "bob@example.com", []byte{0, 1, 2})
+	f.Add("a:b", "c", []byte("x"))
+	f.Fuzz(func(t *testing.T, issuer, acct string, secret []byte) {
+		uri, err := URI(issuer, acct, secret)
+		if err != nil {
+			return
+		}
+		u, err := url.Parse(uri)
+		if err != nil {
+			t.Fatalf("URI(%q, %q) = %q does not parse: %v", issuer, acct, uri, err)
+		}
+		if u.Scheme != "otpauth" || u.Host != "totp" || u.Path != "/"+issuer+":"+acct {
+			t.Fatalf("URI(%q, %q) = %q reads back as %q %q %q", issuer, acct, uri, u.Scheme, u.Host, u.Path)
+		}
+		q := u.Query()
+		if q.Get("issuer") != issuer || q.Get("algorithm") != "SHA1" || q.Get("digits") != "6" || q.Get("period") != "30" {
+			t.Fatalf("URI(%q, %q) = %q: query %v", issuer, acct, uri, q)
+		}
+		if got, err := Decode(q.Get("secret")); (len(secret) > 0) && (err != nil || string(got) != string(secret)) {
+			t.Fatalf("the secret does not read back: %x, %v", got, err)
+		}
+	})
+}

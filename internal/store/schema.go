@@ -8,11 +8,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Version is the schema this binary writes. A store with a newer schema
-// is refused untouched; an older one is migrated in one transaction.
-const Version = 1
+// Version is the schema this binary writes: one past the last migration.
+// A store with a newer schema is refused untouched; an older one is
+// migrated in one transaction, with the first transaction that writes.
+var Version = len(migrations)
 
-// migrations[i] takes a store from schema i to schema i+1.
+// migrations[i] takes a store from schema i to schema i+1. Append only.
 var migrations = []func(*bolt.Tx) error{
 	// 0 -> 1: the first layout.
 	func(tx *bolt.Tx) error {

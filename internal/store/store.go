@@ -136,16 +136,24 @@ func (s *Store) update(fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
+	var fnErr error
 	err = db.Update(func(btx *bolt.Tx) error {
 		if !s.ready {
 			if err := migrate(btx, Version); err != nil {
-				return s.wrap(err)
+				fnErr = s.wrap(err)
+				return fnErr
 			}
 		}
-		return fn(&Tx{btx})
+		fnErr = fn(&Tx{btx})
+		return fnErr
 	})
-	if err == nil {
+	switch {
+	case err == nil:
 		s.ready = true
+	case err != fnErr:
+		// bbolt's own failure: a write or a resize the system refused.
+		err = fail.Wrap(fail.Other, err, "writing the store %s failed; it was left as it was", s.path).
+			WithHint("free some disk space, or raise the file-size limit, and try again")
 	}
 	if cerr := db.Close(); err == nil && cerr != nil {
 		err = fail.Wrap(fail.Other, cerr, "closing the store %s", s.path)

@@ -210,3 +210,49 @@ func TestPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrationIsOneTransaction: a store of an older schema is brought up
+// to date in one transaction: if a migration fails, nothing of the
+// earlier ones (nor the caller's change) is kept.
+func TestMigrationIsOneTransaction(t *testing.T) {
+	s := newStore(t) // schema 1
+	saved := migrations
+	defer func() { migrations, Version = saved, len(saved) }()
+
+	// Schema 2 adds a bucket; schema 3 fails.
+	migrations = append(append([]func(*bolt.Tx) error{}, saved...),
+		func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("v2")); return err },
+		func(tx *bolt.Tx) error { return fmt.Errorf("disk on fire") },
+	)
+	Version = len(migrations)
+	s2 := Open(s.Path(), Options{})
+	err := s2.Update(func(tx *Tx) error { return tx.Put(Accounts, "x", rec{1}) })
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("disk on fire")) {
+		t.Fatalf("a failing migration: %v", err)
+	}
+	db, _ := bolt.Open(s.Path(), 0o600, &bolt.Options{ReadOnly: true})
+	db.View(func(tx *bolt.Tx) error {
+		if v, _ := version(tx); v != 1 || tx.Bucket([]byte("v2")) != nil || tx.Bucket([]byte(Accounts)).Get([]byte("x")) != nil {
+			t.Fatalf("after a failed migration: schema %d, v2 bucket %v", v, tx.Bucket([]byte("v2")) != nil)
+		}
+		return nil
+	})
+	db.Close()
+
+	// Without the failing step, both the migration and the change land,
+	// and a read of an old store migrates first.
+	migrations = migrations[:len(migrations)-1]
+	Version = len(migrations)
+	s3 := Open(s.Path(), Options{})
+	if err := s3.View(func(tx *Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db, _ = bolt.Open(s.Path(), 0o600, &bolt.Options{ReadOnly: true})
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if v, _ := version(tx); v != 2 || tx.Bucket([]byte("v2")) == nil {
+			t.Fatalf("after the migration: schema %d", v)
+		}
+		return nil
+	})
+}

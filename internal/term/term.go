@@ -21,6 +21,7 @@ import (
 // TTY is the controlling terminal.
 type TTY struct {
 	in, out *os.File
+	sig     chan os.Signal // while a prompt is up
 }
 
 // Open opens the controlling terminal.
@@ -54,14 +55,19 @@ var ErrTooLong = errors.New("input line too long")
 
 // ReadLine prompts and reads one line with echo on.
 func (t *TTY) ReadLine(prompt string, max int) (string, error) {
+	stop := t.watch()
+	defer stop()
 	fmt.Fprint(t.out, prompt)
 	b, err := t.interruptible(func() ([]byte, error) { return readLine(t.in, max) }, nil)
 	return strings.TrimRight(string(b), "\r"), err
 }
 
-// ReadSecret prompts and reads one line with echo off. Echo is turned off
-// before the prompt is drawn, so nothing typed after the prompt appears.
+// ReadSecret prompts and reads one line with echo off. Signals are
+// watched, then echo is turned off, then the prompt is drawn: no signal
+// can leave echo off, and nothing typed after the prompt appears.
 func (t *TTY) ReadSecret(prompt string, max int) ([]byte, error) {
+	stop := t.watch()
+	defer stop()
 	restore, err := noEcho(t.in)
 	if err != nil {
 		return nil, fmt.Errorf("turning off echo: %w", err)
@@ -75,13 +81,19 @@ func (t *TTY) ReadSecret(prompt string, max int) ([]byte, error) {
 	return []byte(strings.TrimRight(string(b), "\r")), err
 }
 
-// interruptible runs read while watching for SIGINT and SIGTERM. On a
-// signal it restores the terminal and returns fail.ErrInterrupted; the
-// read is abandoned, and the process is about to exit.
+// watch catches SIGINT and SIGTERM until stop is called, so that a signal
+// while a prompt is up becomes fail.ErrInterrupted instead of an exit
+// that skips restoring the terminal.
+func (t *TTY) watch() (stop func()) {
+	t.sig = make(chan os.Signal, 1)
+	signal.Notify(t.sig, os.Interrupt, syscall.SIGTERM)
+	return func() { signal.Stop(t.sig) }
+}
+
+// interruptible runs read until it returns or a watched signal arrives.
+// On a signal it restores the terminal and returns fail.ErrInterrupted;
+// the read is abandoned, and the process is about to exit.
 func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte, error) {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
 	type result struct {
 		b   []byte
 		err error
@@ -100,7 +112,7 @@ func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte
 			return nil, fail.ErrInterrupted // Ctrl-D at an empty prompt
 		}
 		return r.b, r.err
-	case <-sig:
+	case <-t.sig:
 		if restore != nil {
 			restore()
 		}

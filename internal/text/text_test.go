@@ -1,6 +1,7 @@
 package text
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -109,4 +110,28 @@ func safeExceptWhitespace(b []byte) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+// FuzzEscape: the output sanitiser makes anything safe, changes safe text
+// not at all, and keeps JSON meaning: EscapeQuoted of a JSON document
+// decodes to the same value.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "\u202e", "\x9b2J", "\xff\xfe", "a\x7fb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := Escape(s)
+		if !Safe(e) {
+			t.Fatalf("Escape(%q) = %q is not safe", s, e)
+		}
+		if Safe(s) && e != s {
+			t.Fatalf("Escape changed safe text %q to %q", s, e)
+		}
+		doc, _ := json.Marshal(map[string]string{"v": s})
+		var before, after map[string]string
+		json.Unmarshal(doc, &before)
+		if err := json.Unmarshal(EscapeQuoted(doc), &after); err != nil || after["v"] != before["v"] {
+			t.Fatalf("EscapeQuoted changed the JSON of %q: %v, %q vs %q", s, err, after["v"], before["v"])
+		}
+	})
 }
