@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,7 +44,7 @@ func setup(t *testing.T) (string, *clock) {
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
 	t.Helper()
-	_, err := s.Login(id, p, func(*Account) (SecondFactor, error) { return SecondFactor{}, ErrNoSecondFactor })
+	_, err := s.Login(id, p, func(*Account) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
 	return err
 }
 

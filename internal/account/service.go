@@ -481,10 +481,6 @@ type SecondFactor struct {
 	RecoveryCode string
 }
 
-// ErrNoSecondFactor is returned by a login's ask function when the person
-// gave no second factor and cannot be asked for one.
-var ErrNoSecondFactor = errors.New("no second factor given")
-
 // Login checks the password and, when the account has an OTP, the second
 // factor that ask returns; ask is called outside any transaction, so it
 // may prompt. On success it starts a session.

@@ -101,7 +101,7 @@ func initRun(o *initOptions) error {
 		return err
 	}
 	f.say("Created the organization %s and its admin %s in %s.", org.Name, acc.UserID, svc.Store.Path())
-	f.say("Next: kcloud login --user-id %s", acc.UserID)
+	f.say("Next: kcloud login")
 	return f.print(struct {
 		UserID       string `json:"user_id"`
 		UserUUID     string `json:"user_uuid"`

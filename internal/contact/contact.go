@@ -131,11 +131,6 @@ type Pending struct {
 	Failures int `json:"failures"`
 }
 
-// Void reports whether the code can no longer be used.
-func (p *Pending) Void(now time.Time, r Rules) bool {
-	return !now.Before(p.ExpiresAt) || p.Failures >= r.MaxAttempts
-}
-
 // ErrWait is a rate limit: a new code cannot be sent before Until.
 type ErrWait struct {
 	Until time.Time

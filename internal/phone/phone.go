@@ -210,11 +210,6 @@ func (r *region) isMobile(national string) bool {
 	return r.mobile.matches(national)
 }
 
-// International formats the number for people: "+82 10-1234-5678".
-func (n Number) International() string {
-	return "+" + itoa(n.region.code) + " " + n.format()
-}
-
 func (n Number) format() string {
 	for _, f := range n.region.formats {
 		if f.leading != "" && !re("^(?:"+f.leading+")").MatchString(n.national) {

@@ -46,8 +46,8 @@ func TestMasked(t *testing.T) {
 		}
 	}
 	n, _ := Parse("010-1234-5678")
-	if got := n.International(); got != "+82 10-1234-5678" {
-		t.Errorf("International = %q", got)
+	if got := n.format(); got != "10-1234-5678" {
+		t.Errorf("format = %q", got)
 	}
 }
 
