@@ -1,0 +1,83 @@
+package delivery
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = func() time.Time { return time.Date(2026, 11, 27, 10, 11, 12, 0, time.UTC) }
+
+func TestRFC5322(t *testing.T) {
+	m := RFC5322("accounts@kcloud.example", Message{To: "alice@example.com", Subject: "Your code", Body: "Your code is 123456.\n\nBye.\n"}, now())
+	s := string(m)
+	for _, want := range []string{
+		"From: accounts@kcloud.example\r\n", "To: alice@example.com\r\n", "Subject: Your code\r\n",
+		"Date: Fri, 27 Nov 2026 10:11:12 +0000\r\n", "MIME-Version: 1.0\r\n",
+		"Content-Type: text/plain; charset=utf-8\r\n", "\r\n\r\nYour code is 123456.\r\n\r\nBye.\r\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the message lacks %q:\n%s", want, s)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^Message-ID: <[a-z]{24}@kcloud\.example>\r$`).MatchString(s) {
+		t.Errorf("Message-ID:\n%s", s)
+	}
+	if strings.Contains(strings.ReplaceAll(s, "\r\n", ""), "\n") {
+		t.Error("a bare LF in the message")
+	}
+	if n := len(regexp.MustCompile(`(^|\D)\d{6}(\D|$)`).FindAllString(s, -1)); n != 1 {
+		t.Errorf("%d six-digit numbers in the message; the code must be the only one", n)
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	for _, email := range []bool{true, false} {
+		r, err := (&Outbox{Dir: dir, Email: email, From: "k@localhost", Now: now}).Send(context.Background(), Message{To: "x", Body: "code 123456"})
+		if err != nil || r.Sent || r.Method != "outbox" {
+			t.Fatalf("Send = %+v, %v", r, err)
+		}
+		fi, _ := os.Stat(r.File)
+		di, _ := os.Stat(dir)
+		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+			t.Fatalf("modes %v in %v", fi.Mode(), di.Mode())
+		}
+		if ext := filepath.Ext(r.File); (ext == ".eml") != email {
+			t.Fatalf("email=%v wrote %s", email, r.File)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://sms.example.com/send?token=s3cret":   "https://sms.example.com/send",
+		"https://user:pass@sms.example.com/send#frag": "https://sms.example.com/send",
+		"http://127.0.0.1:8080/sms":                   "http://127.0.0.1:8080/sms",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCommandFailure(t *testing.T) {
+	_, err := (&Command{Argv: []string{"sh", "-c", "echo broken >&2; exit 3"}, Now: now}).Send(context.Background(), Message{To: "+821012345678", Body: "x"})
+	if err == nil || !strings.Contains(err.Error(), "delivery by command failed") || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("a failing command: %v", err)
+	}
+}
+
+func TestSMTPRefusesPlainAuthBeforeConnecting(t *testing.T) {
+	// 192.0.2.1 is unroutable: had kcloud dialled first, the error would
+	// be the dial's, not the refusal.
+	s := &SMTP{Host: "192.0.2.1", Port: 25, Username: "u", PasswordFile: "/nonexistent", TLS: "none", From: "a@b.c", Now: now, Timeout: time.Second}
+	_, err := s.Send(context.Background(), Message{To: "x@y.z"})
+	if err == nil || !strings.Contains(err.Error(), "refusing to send the password to 192.0.2.1 over an unencrypted connection") {
+		t.Fatalf("plain AUTH to a remote host: %v", err)
+	}
+}
