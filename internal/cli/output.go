@@ -21,8 +21,6 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Time(t).UTC().Format(time.RFC3339))
 }
 
-func (t Time) String() string { return time.Time(t).UTC().Format(time.RFC3339) }
-
 // timeOrNil is a document time that is null when unset.
 func timeOrNil(t *time.Time) *Time {
 	if t == nil || t.IsZero() {

@@ -40,17 +40,6 @@ func NewSecret() []byte {
 // Encode returns the secret as unpadded Base32, as apps expect it.
 func Encode(secret []byte) string { return b32.EncodeToString(secret) }
 
-// Decode reads a Base32 secret as a person might type it: any case,
-// spaces or dashes between groups, with or without padding.
-func Decode(s string) ([]byte, error) {
-	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "=", "").Replace(s))
-	b, err := b32.DecodeString(s)
-	if err != nil || len(b) == 0 {
-		return nil, errors.New("not a Base32 secret")
-	}
-	return b, nil
-}
-
 // SetupKey is the secret in groups of four, for typing into an app.
 func SetupKey(secret []byte) string {
 	s := Encode(secret)
