@@ -134,7 +134,8 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 // DeleteOTP checks the password and a current OTP or recovery code
 // (security rule 7), then removes the OTP and its recovery codes.
 func (s *Service) DeleteOTP(userID string, pw []byte, sf SecondFactor) error {
-	if err := sf.check(); err != nil {
+	sf, err := sf.Check()
+	if err != nil {
 		return err
 	}
 	return s.withPassword(userID, pw, attempt{
@@ -147,39 +148,32 @@ func (s *Service) DeleteOTP(userID string, pw []byte, sf SecondFactor) error {
 	})
 }
 
-// check validates the form of a second factor before any password is
-// asked for: a malformed code is a usage error, not a failed attempt.
-func (sf *SecondFactor) check() error {
+// Check validates the form of a second factor and returns it normalized.
+// Callers check before any password is asked for: a malformed code is a
+// usage error, not a failed attempt.
+func (sf SecondFactor) Check() (SecondFactor, error) {
 	var err error
 	switch {
 	case sf.OTP != "" && sf.RecoveryCode != "":
-		return fail.Usagef("give an OTP code or a recovery code, not both")
+		return sf, fail.Usagef("give an OTP code or a recovery code, not both")
 	case sf.OTP != "":
 		if sf.OTP, err = otp.CheckCode(sf.OTP); err != nil {
-			return fail.Usagef("%v", err)
+			return sf, fail.Usagef("%v", err)
 		}
 	case sf.RecoveryCode != "":
 		if sf.RecoveryCode, err = otp.NormalizeRecovery(sf.RecoveryCode); err != nil {
-			return fail.Usagef("%v", err)
+			return sf, fail.Usagef("%v", err)
 		}
 	default:
-		return fail.Usagef("an OTP code or a recovery code is required")
+		return sf, fail.Usagef("an OTP code or a recovery code is required")
 	}
-	return nil
-}
-
-// Check validates the form of a second factor.
-func (sf SecondFactor) Check() (SecondFactor, error) {
-	err := sf.check()
-	return sf, err
+	return sf, nil
 }
 
 // checkSecondFactor verifies a current OTP code (later than any accepted
-// before) or an unused recovery code, and consumes it.
+// before) or an unused recovery code, and consumes it. sf has passed
+// Check.
 func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
-	if err := sf.check(); err != nil {
-		return err
-	}
 	a := u.Account
 	if a.OTP == nil {
 		return fail.Otherf("no OTP is registered for %s", a.UserID)

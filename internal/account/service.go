@@ -492,6 +492,9 @@ func (s *Service) Login(userID string, pw []byte, ask func(*Account) (SecondFact
 	a := attempt{what: "login", failEvent: EvLoginFailed}
 	if p.kek != nil && p.pre.OTP != nil {
 		sf, err := ask(p.pre)
+		if err == nil {
+			sf, err = sf.Check()
+		}
 		if err != nil {
 			return nil, err
 		}
