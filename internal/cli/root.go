@@ -138,7 +138,9 @@ name and nickname, verify a contact email and phone, register an OTP
 authenticator, and log in with your password and a one-time code.
 
 Every page asks for your password again first. State lives in one local file.`,
-		Version:           versionString(),
+		// Non-empty, so cobra adds --version; the template asks for the
+		// real string, read from the build only when it is shown.
+		Version:           "set by the template",
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		DisableAutoGenTag: true,
@@ -168,7 +170,8 @@ Every page asks for your password again first. State lives in one local file.`,
 	}
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	root.SetVersionTemplate(`kcloud {{.Version}}` + "\n")
+	cobra.AddTemplateFunc("kcloudVersion", versionString)
+	root.SetVersionTemplate("kcloud {{kcloudVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fail.Wrap(fail.Usage, err, "%s", c.CommandPath()).WithHint("see `%s --help`", c.CommandPath())
 	})
