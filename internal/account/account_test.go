@@ -44,7 +44,7 @@ func setup(t *testing.T) (string, *clock) {
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
 	t.Helper()
-	_, err := s.Login(id, p, func(*Account) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
+	_, err := s.Login(acct(t, s, id), p, func(*Account) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
 	return err
 }
 
@@ -75,7 +75,7 @@ func TestLockoutSurvivesRestarts(t *testing.T) {
 	if err := login(t, s, "alice", pw); err != nil {
 		t.Fatalf("two failures after a success locked the account: %v", err)
 	}
-	events, _ := s.Activity("alice", pw, 0)
+	events, _ := s.Activity(acct(t, s, "alice"), pw, 0)
 	var kinds []string
 	for _, e := range events {
 		kinds = append(kinds, e.Event)
@@ -95,7 +95,7 @@ func TestLockoutEndsSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		s.Show("alice", []byte("guess"))
+		s.Show(acct(t, s, "alice"), []byte("guess"))
 	}
 	if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
 		t.Fatalf("session after a lockout: %v", err)
@@ -113,7 +113,7 @@ func TestSessionExpires(t *testing.T) {
 	if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
 		t.Fatalf("an hour-old session with a TTL of an hour: %v", err)
 	}
-	if _, err := s.Show("alice", pw); fail.KindOf(err) != fail.LoginRequired {
+	if _, err := s.Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.LoginRequired {
 		t.Fatalf("a page after the session ended: %v", err)
 	}
 }
@@ -154,13 +154,13 @@ func TestChangePasswordKeepsDataKey(t *testing.T) {
 	before := readAccount(t, path, "alice")
 	k1, _ := before.Password.Verify(pw).Unwrap(before.DataKey, before.adData())
 	next := []byte("a new pass phrase")
-	if err := s.ChangePassword("alice", []byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
+	if err := s.ChangePassword(acct(t, s, "alice"), []byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
 		t.Fatalf("a wrong current password: %v", err)
 	}
-	if err := s.ChangePassword("alice", pw, []byte("short")); fail.KindOf(err) != fail.Usage {
+	if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("short")); fail.KindOf(err) != fail.Usage {
 		t.Fatalf("a short new password: %v", err)
 	}
-	if err := s.ChangePassword("alice", pw, next); err != nil {
+	if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
 		t.Fatal(err)
 	}
 	after := readAccount(t, path, "alice")
@@ -178,24 +178,24 @@ func TestProfileAndPolicy(t *testing.T) {
 	s := newService(path, c)
 	login(t, s, "alice", pw)
 	nick := "ally"
-	if _, err := s.SetProfile("alice", pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
+	if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
 		t.Fatalf("a nickname without the policy: %v", err)
 	}
-	if _, err := s.SetNicknames("alice", pw, true); err != nil {
+	if _, err := s.SetNicknames(acct(t, s, "alice"), pw, true); err != nil {
 		t.Fatal(err)
 	}
-	page, err := s.SetProfile("alice", pw, ProfileChange{Nickname: &nick})
+	page, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick})
 	if err != nil || page.Account.Nickname != "ally" {
 		t.Fatalf("SetProfile = %v, %v", page, err)
 	}
 	// Turning the policy off keeps the nickname, and clearing it is allowed.
-	s.SetNicknames("alice", pw, false)
+	s.SetNicknames(acct(t, s, "alice"), pw, false)
 	empty := ""
-	if page, err = s.SetProfile("alice", pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
+	if page, err = s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
 		t.Fatalf("clearing a nickname: %v", err)
 	}
 	bad := "x\x1b[2J"
-	if _, err := s.SetProfile("alice", pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
+	if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
 		t.Fatalf("a name with an escape: %v", err)
 	}
 }
@@ -205,17 +205,17 @@ func TestCreateNeedsAdmin(t *testing.T) {
 	s := newService(path, c)
 	login(t, s, "alice", pw)
 	bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("bobs password")}
-	if _, err := s.Create("alice", pw, bob); err != nil {
+	if _, err := s.Create(acct(t, s, "alice"), pw, bob); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Create("alice", pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
+	if _, err := s.Create(acct(t, s, "alice"), pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
 		t.Fatalf("a taken User ID: %v", err)
 	}
 	if err := login(t, s, "bob", []byte("bobs password")); err != nil {
 		t.Fatal(err)
 	}
 	carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("carols password")}
-	if _, err := s.Create("bob", []byte("bobs password"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
+	if _, err := s.Create(acct(t, s, "bob"), []byte("bobs password"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
 		t.Fatalf("a non-admin created an account: %v", err)
 	}
 }
@@ -249,6 +249,13 @@ func FuzzCheckUserID(f *testing.F) {
 			t.Fatalf("CheckUserID is not idempotent on %q", id)
 		}
 	})
+}
+
+// acct reads the account as the command line does before asking for a
+// password, and as the pages then take it.
+func acct(t *testing.T, s *Service, id string) *Account {
+	t.Helper()
+	return readAccount(t, s.Store.Path(), id)
 }
 
 func readAccount(t *testing.T, path, id string) *Account {

@@ -28,14 +28,14 @@ func codeMAC(u *Unlocked, t contact.Target, code string) []byte {
 // committed, outside any transaction. If delivery fails, the code is
 // withdrawn and the code pending before it, if any, put back: a failed
 // delivery leaves no usable code behind and resets nothing.
-func (s *Service) SendCode(userID string, pw []byte, t contact.Target, r contact.Rules, deliver func(code string) error) (*Sent, error) {
+func (s *Service) SendCode(pre *Account, pw []byte, t contact.Target, r contact.Rules, deliver func(code string) error) (*Sent, error) {
 	var (
 		code string
 		mac  []byte
 		prev *contact.Pending
 		out  *Sent
 	)
-	err := s.withPassword(userID, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		a := u.Account
 		prev = a.Codes[t.Kind]
 		failures, err := r.Next(prev, t.Address, u.Now)
@@ -56,7 +56,7 @@ func (s *Service) SendCode(userID string, pw []byte, t contact.Target, r contact
 		return nil, err
 	}
 	if derr := deliver(code); derr != nil {
-		if err := s.withdraw(userID, t.Kind, mac, prev); err != nil {
+		if err := s.withdraw(pre.UserID, t.Kind, mac, prev); err != nil {
 			return nil, fail.Wrap(fail.Other, derr, "withdrawing the undelivered code also failed (%v)", err)
 		}
 		return nil, fail.Wrap(fail.Other, derr, "the code was not delivered and is void")
@@ -90,13 +90,13 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 
 // CheckCode checks the password, then code against the one sent to t,
 // and saves t as the account's verified contact.
-func (s *Service) CheckCode(userID string, pw []byte, t contact.Target, code string, r contact.Rules) (*Contact, error) {
+func (s *Service) CheckCode(pre *Account, pw []byte, t contact.Target, code string, r contact.Rules) (*Contact, error) {
 	code, err := contact.CheckCode(code)
 	if err != nil {
 		return nil, fail.Usagef("%v", err)
 	}
 	var out *Contact
-	err = s.withPassword(userID, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+	err = s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		a := u.Account
 		p := a.Codes[t.Kind]
 		switch {

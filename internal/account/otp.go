@@ -39,9 +39,9 @@ func CheckHasOTP(a *Account) error {
 
 // BeginOTP checks the password and stores a new pending registration,
 // sealed with the data key, replacing any earlier one.
-func (s *Service) BeginOTP(userID string, pw []byte, issuer string) (*Pending, error) {
+func (s *Service) BeginOTP(pre *Account, pw []byte, issuer string) (*Pending, error) {
 	var out *Pending
-	err := s.withPassword(userID, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
+	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
 		if err := CheckCanRegister(u.Account); err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ type Registered struct {
 // ConfirmOTP checks the password and the first code from the app against
 // the pending registration, and registers the OTP. A wrong code counts
 // toward the lockout like any wrong OTP code.
-func (s *Service) ConfirmOTP(userID string, pw []byte, code string) (*Registered, error) {
+func (s *Service) ConfirmOTP(pre *Account, pw []byte, code string) (*Registered, error) {
 	code, err := otp.CheckCode(code)
 	if err != nil {
 		return nil, fail.Usagef("%v", err)
@@ -75,7 +75,7 @@ func (s *Service) ConfirmOTP(userID string, pw []byte, code string) (*Registered
 	var sec []byte
 	var step int64
 	var out *Registered
-	err = s.withPassword(userID, pw, attempt{
+	err = s.withPassword(pre, pw, attempt{
 		what: "otp register",
 		second: func(u *Unlocked) error {
 			a := u.Account
@@ -133,12 +133,12 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 
 // DeleteOTP checks the password and a current OTP or recovery code
 // (security rule 7), then removes the OTP and its recovery codes.
-func (s *Service) DeleteOTP(userID string, pw []byte, sf SecondFactor) error {
+func (s *Service) DeleteOTP(pre *Account, pw []byte, sf SecondFactor) error {
 	sf, err := sf.Check()
 	if err != nil {
 		return err
 	}
-	return s.withPassword(userID, pw, attempt{
+	return s.withPassword(pre, pw, attempt{
 		what:   "otp delete",
 		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
 		change: func(u *Unlocked) error {

@@ -261,26 +261,16 @@ type proof struct {
 	rehashKEK *secret.Key
 }
 
-// checkPassword reads the account and runs Argon2id on pw, holding no
-// lock while it computes. Nothing is recorded yet.
-func (s *Service) checkPassword(userID string, pw []byte) (*proof, error) {
-	var acc *Account
-	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
-		acc, err = getAccount(tx, userID)
-		return err
-	})
-	if err != nil {
-		return nil, err
+// checkPassword runs Argon2id on pw against pre, the account as read
+// before the password was asked for (by Current or CheckLogin), holding
+// no lock while it computes. Nothing is recorded yet: finish checks, in
+// its transaction, that pre is still the account's password and state.
+func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
+	if pre.locked(s.now()) {
+		return nil, lockedErr(pre)
 	}
-	if acc == nil {
-		return nil, noAccount(userID)
-	}
-	if acc.locked(s.now()) {
-		return nil, lockedErr(acc)
-	}
-	p := &proof{pre: acc, kek: acc.Password.Verify(pw)}
-	if p.kek != nil && acc.Password.Params.WeakerThan(s.Params) {
+	p := &proof{pre: pre, kek: pre.Password.Verify(pw)}
+	if p.kek != nil && pre.Password.Params.WeakerThan(s.Params) {
 		if err := p.setPassword(pw, s.Params); err != nil {
 			return nil, err
 		}
@@ -462,8 +452,8 @@ func (s *Service) failed(u *Unlocked, event, what, why string) error {
 }
 
 // withPassword checks the session account's password and does the page's work.
-func (s *Service) withPassword(userID string, pw []byte, a attempt) error {
-	p, err := s.checkPassword(userID, pw)
+func (s *Service) withPassword(pre *Account, pw []byte, a attempt) error {
+	p, err := s.checkPassword(pre, pw)
 	if err != nil {
 		return err
 	}
@@ -484,8 +474,8 @@ type SecondFactor struct {
 // Login checks the password and, when the account has an OTP, the second
 // factor that ask returns; ask is called outside any transaction, so it
 // may prompt. On success it starts a session.
-func (s *Service) Login(userID string, pw []byte, ask func(*Account) (SecondFactor, error)) (*Session, error) {
-	p, err := s.checkPassword(userID, pw)
+func (s *Service) Login(pre *Account, pw []byte, ask func(*Account) (SecondFactor, error)) (*Session, error) {
+	p, err := s.checkPassword(pre, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -526,9 +516,9 @@ type Page struct {
 }
 
 // Show checks the password and returns the account page.
-func (s *Service) Show(userID string, pw []byte) (*Page, error) {
+func (s *Service) Show(pre *Account, pw []byte) (*Page, error) {
 	var page Page
-	err := s.withPassword(userID, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
+	err := s.withPassword(pre, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
 		page = Page{Account: *u.Account, Org: *u.Org}
 		return nil
 	}})
@@ -540,10 +530,10 @@ func (s *Service) Show(userID string, pw []byte) (*Page, error) {
 
 // Activity checks the password and returns the account's events, newest
 // first; limit 0 means all.
-func (s *Service) Activity(userID string, pw []byte, limit int) ([]Event, error) {
+func (s *Service) Activity(pre *Account, pw []byte, limit int) ([]Event, error) {
 	events := []Event{}
-	err := s.withPassword(userID, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
-		return u.tx.Newest(store.Activity, userID, func(decode func(any) error) bool {
+	err := s.withPassword(pre, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
+		return u.tx.Newest(store.Activity, u.Account.UserID, func(decode func(any) error) bool {
 			var e Event
 			if decode(&e) == nil {
 				events = append(events, e)
@@ -587,9 +577,9 @@ func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
 }
 
 // SetProfile checks the password and changes the name or nickname.
-func (s *Service) SetProfile(userID string, pw []byte, c ProfileChange) (*Page, error) {
+func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, error) {
 	var out Page
-	err := s.withPassword(userID, pw, attempt{what: "account set", change: func(u *Unlocked) error {
+	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
 		c, err := c.Check(u.Org)
 		if err != nil {
 			return err
@@ -617,14 +607,14 @@ func (s *Service) SetProfile(userID string, pw []byte, c ProfileChange) (*Page, 
 
 // ChangePassword checks the current password and sets a new one. The data
 // key is rewrapped, so what it sealed (the OTP) keeps working.
-func (s *Service) ChangePassword(userID string, current, next []byte) error {
+func (s *Service) ChangePassword(pre *Account, current, next []byte) error {
 	if err := secret.CheckPassword(next); err != nil {
 		return fail.Usagef("new password: %v", err)
 	}
 	if bytes.Equal(current, next) {
 		return fail.Usagef("the new password is the same as the current one")
 	}
-	p, err := s.checkPassword(userID, current)
+	p, err := s.checkPassword(pre, current)
 	if err != nil {
 		return err
 	}
@@ -645,7 +635,7 @@ type NewAccount struct {
 }
 
 // Create checks the admin's password and registers another account.
-func (s *Service) Create(adminID string, pw []byte, n NewAccount) (*Account, error) {
+func (s *Service) Create(admin *Account, pw []byte, n NewAccount) (*Account, error) {
 	org, err := s.Org()
 	if err != nil {
 		return nil, err
@@ -657,7 +647,7 @@ func (s *Service) Create(adminID string, pw []byte, n NewAccount) (*Account, err
 	if err != nil {
 		return nil, err
 	}
-	err = s.withPassword(adminID, pw, attempt{what: "account create", change: func(u *Unlocked) error {
+	err = s.withPassword(admin, pw, attempt{what: "account create", change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -691,9 +681,9 @@ func errNotAdmin(id string) error {
 }
 
 // SetNicknames checks an admin's password and sets the nickname policy.
-func (s *Service) SetNicknames(adminID string, pw []byte, on bool) (*Organization, error) {
+func (s *Service) SetNicknames(admin *Account, pw []byte, on bool) (*Organization, error) {
 	var out Organization
-	err := s.withPassword(adminID, pw, attempt{what: "org set", change: func(u *Unlocked) error {
+	err := s.withPassword(admin, pw, attempt{what: "org set", change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -740,12 +730,14 @@ func (s *Service) CheckNotLocked(a *Account) error {
 	return nil
 }
 
-// CheckLogin reports, before anyone types a password, whether userID can
-// log in now: the account exists and is not locked.
-func (s *Service) CheckLogin(userID string) error {
-	return s.Store.View(func(tx *store.Tx) error {
-		acc, err := getAccount(tx, userID)
-		if err != nil {
+// CheckLogin reads, before anyone types a password, the account userID
+// names, and reports whether it can log in now: it exists and is not
+// locked. Login takes the account it returns.
+func (s *Service) CheckLogin(userID string) (*Account, error) {
+	var acc *Account
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if acc, err = getAccount(tx, userID); err != nil {
 			return err
 		}
 		if acc == nil {
@@ -753,4 +745,5 @@ func (s *Service) CheckLogin(userID string) error {
 		}
 		return s.CheckNotLocked(acc)
 	})
+	return acc, err
 }

@@ -36,7 +36,7 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			page, err := svc.Show(acc.UserID, pw)
+			page, err := svc.Show(acc, pw)
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ be set only where the organization uses nicknames; the User ID never changes.`,
 			if err != nil {
 				return err
 			}
-			page, err := svc.SetProfile(acc.UserID, pw, c)
+			page, err := svc.SetProfile(acc, pw, c)
 			if err != nil {
 				return err
 			}
@@ -122,7 +122,7 @@ keeps working.`,
 			if err != nil {
 				return err
 			}
-			if err := svc.ChangePassword(acc.UserID, cur, next); err != nil {
+			if err := svc.ChangePassword(acc, cur, next); err != nil {
 				return err
 			}
 			f.say("Password changed.")
@@ -173,7 +173,7 @@ first line and the new account's on its second.`,
 			if n.Password, err = f.IO.NewPassword("the new account's password"); err != nil {
 				return err
 			}
-			created, err := svc.Create(acc.UserID, pw, n)
+			created, err := svc.Create(acc, pw, n)
 			if err != nil {
 				return err
 			}
@@ -215,7 +215,7 @@ func newAccountActivityCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			events, err := svc.Activity(acc.UserID, pw, limit)
+			events, err := svc.Activity(acc, pw, limit)
 			if err != nil {
 				return err
 			}

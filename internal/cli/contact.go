@@ -96,7 +96,7 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 	if code == "" {
 		sender := newSender(cfg, kind, f.Now)
 		var receipt delivery.Receipt
-		sent, err := svc.SendCode(acc.UserID, pw, t, rules, func(code string) error {
+		sent, err := svc.SendCode(acc, pw, t, rules, func(code string) error {
 			var err error
 			receipt, err = sender.Send(context.Background(), message(kind, t.Address, code, cfg.Verification.CodeTTL))
 			return err
@@ -128,7 +128,7 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 				return err
 			}
 		}
-		c, err := svc.CheckCode(acc.UserID, pw, t, code, rules)
+		c, err := svc.CheckCode(acc, pw, t, code, rules)
 		if fail.KindOf(err) == fail.Usage || fail.KindOf(err) == fail.Auth {
 			// At a terminal, a mistyped or wrong code is asked again
 			// while the code is still good.

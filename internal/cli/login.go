@@ -63,14 +63,15 @@ func loginRun(o *loginOptions) error {
 	if id, err = account.CheckUserID(id); err != nil {
 		return fail.Usagef("%v", err)
 	}
-	if err := svc.CheckLogin(id); err != nil {
+	acc, err := svc.CheckLogin(id)
+	if err != nil {
 		return err
 	}
 	pw, err := io.Secret("the password for "+id, "Password for "+id+": ")
 	if err != nil {
 		return err
 	}
-	sess, err := svc.Login(id, pw, func(*account.Account) (account.SecondFactor, error) {
+	sess, err := svc.Login(acc, pw, func(*account.Account) (account.SecondFactor, error) {
 		if given.OTP != "" || given.RecoveryCode != "" {
 			return given, nil
 		}

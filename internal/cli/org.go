@@ -44,7 +44,7 @@ func newOrgCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			org, err := svc.SetNicknames(acc.UserID, pw, nicknames)
+			org, err := svc.SetNicknames(acc, pw, nicknames)
 			if err != nil {
 				return err
 			}

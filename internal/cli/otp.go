@@ -99,13 +99,13 @@ func registerRun(o *registerOptions) error {
 		return err
 	}
 	if o.code != "" {
-		reg, err := svc.ConfirmOTP(acc.UserID, pw, o.code)
+		reg, err := svc.ConfirmOTP(acc, pw, o.code)
 		if err != nil {
 			return err
 		}
 		return printRegistered(f, reg)
 	}
-	p, err := svc.BeginOTP(acc.UserID, pw, cfg.OTP.Issuer)
+	p, err := svc.BeginOTP(acc, pw, cfg.OTP.Issuer)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func registerRun(o *registerOptions) error {
 			o.tty("A code is the 6 digits the app shows. Try again, or press Ctrl-C to cancel.\n")
 			continue
 		}
-		reg, err := svc.ConfirmOTP(acc.UserID, pw, code)
+		reg, err := svc.ConfirmOTP(acc, pw, code)
 		if fail.KindOf(err) == fail.Auth && try < confirmTries && !io.PasswordStdin {
 			o.tty(fmt.Sprintf("That code is not right (%d of %d tries). Check the app's clock and try the next code.\n", try, confirmTries))
 			try++
@@ -265,7 +265,7 @@ then a current code from the app or a recovery code, unless --otp or
 					return err
 				}
 			}
-			if err := svc.DeleteOTP(acc.UserID, pw, sf); err != nil {
+			if err := svc.DeleteOTP(acc, pw, sf); err != nil {
 				return err
 			}
 			f.say("The OTP and its recovery codes are deleted.")
