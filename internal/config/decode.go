@@ -89,17 +89,11 @@ func set(dst, raw any) error {
 		}
 		*p = d
 	case *int:
-		n, err := integer(raw, 0, 1<<31-1)
-		*p = int(n)
-		return err
+		return setInt(p, raw, 1<<31-1)
 	case *uint32:
-		n, err := integer(raw, 0, 1<<32-1)
-		*p = uint32(n)
-		return err
+		return setInt(p, raw, 1<<32-1)
 	case *uint8:
-		n, err := integer(raw, 0, 255)
-		*p = uint8(n)
-		return err
+		return setInt(p, raw, 255)
 	case *[]string:
 		switch r := raw.(type) {
 		case string: // from the environment: words
@@ -145,6 +139,13 @@ func set(dst, raw any) error {
 		panic(fmt.Sprintf("config: no decoder for %T", dst))
 	}
 	return nil
+}
+
+// setInt parses a whole number from 0 to hi into p.
+func setInt[T int | uint32 | uint8](p *T, raw any, hi int64) error {
+	n, err := integer(raw, 0, hi)
+	*p = T(n)
+	return err
 }
 
 func integer(raw any, lo, hi int64) (int64, error) {
