@@ -172,8 +172,8 @@ func TestPTYLoginHidesPassword(t *testing.T) {
 	}
 }
 
-// TestPTYInterrupt presses Ctrl-C at the password prompt, and sends
-// SIGTERM at it: each exits 130 and leaves echo on.
+// TestPTYInterrupt presses Ctrl-C and Ctrl-\ at the password prompt, and
+// sends SIGTERM at it: each exits 128+N and leaves echo on.
 func TestPTYInterrupt(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
@@ -181,9 +181,11 @@ func TestPTYInterrupt(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		interrupt func(s *session)
+		exit      int
 	}{
-		{"ctrl-c", func(s *session) { io.WriteString(s.ptmx, "\x03") }},
-		{"sigterm", func(s *session) { s.cmd.Process.Signal(syscall.SIGTERM) }},
+		{"ctrl-c", func(s *session) { io.WriteString(s.ptmx, "\x03") }, 130},
+		{"ctrl-backslash", func(s *session) { io.WriteString(s.ptmx, "\x1c") }, 131},
+		{"sigterm", func(s *session) { s.cmd.Process.Signal(syscall.SIGTERM) }, 143},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := start(t, env, "account", "show")
@@ -193,8 +195,8 @@ func TestPTYInterrupt(t *testing.T) {
 			}
 			io.WriteString(s.ptmx, "half a pass") // typed, never entered
 			tc.interrupt(s)
-			if code := s.wait(); code != 130 {
-				t.Fatalf("exit %d, want 130; the terminal showed:\n%s", code, s.screen())
+			if code := s.wait(); code != tc.exit {
+				t.Fatalf("exit %d, want %d; the terminal showed:\n%s", code, tc.exit, s.screen())
 			}
 			if !s.echo() {
 				t.Fatal("echo is off after the interrupt")
@@ -374,7 +376,8 @@ func TestPTYVerifyEmail(t *testing.T) {
 
 // TestPTYInterruptEveryPrompt: Ctrl-C and SIGTERM at each kind of prompt
 // (a line, a yes/no question, a new password, a code after the password)
-// exit 130 and leave echo on.
+// exit 128+N and leave echo on: Ctrl-C 130, SIGTERM 143, SIGHUP 129,
+// SIGQUIT 131 (contract exit codes; review finding 8).
 func TestPTYInterruptEveryPrompt(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
@@ -391,24 +394,37 @@ func TestPTYInterruptEveryPrompt(t *testing.T) {
 		{"yes-no", fresh, []string{"init"}, []string{"Acme"}, "Does the organization use nicknames? [y/N] "},
 		{"new password", fresh, []string{"init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "a", "--name", "A"}, nil, "New password: "},
 		{"repeat password", fresh, []string{"init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "a", "--name", "A"}, []string{password}, "Repeat the new password: "},
-		{"verification code", append(env[:len(env):len(env)], "KCLOUD_VERIFICATION_RESEND_AFTER=0s"), []string{"contact", "verify", "email", "alice@example.com"}, []string{password}, "Code: "},
+		{"verification code", env, []string{"contact", "verify", "email"}, []string{password}, "Code: "},
 	}
+	signals := []struct {
+		name string
+		sig  syscall.Signal // 0: Ctrl-C typed
+		exit int
+	}{{"ctrl-c", 0, 130}, {"sigterm", syscall.SIGTERM, 143}, {"sighup", syscall.SIGHUP, 129}, {"sigquit", syscall.SIGQUIT, 131}}
 	for _, p := range prompts {
-		for _, how := range []string{"ctrl-c", "sigterm"} {
-			t.Run(p.name+"/"+how, func(t *testing.T) {
-				s := start(t, p.env, p.args...)
+		for _, how := range signals {
+			t.Run(p.name+"/"+how.name, func(t *testing.T) {
+				args := p.args
+				if p.name == "verification code" {
+					// An address of its own: no resend limit between cases.
+					args = append(args[:len(args):len(args)], "alice-"+how.name+"@example.com")
+				}
+				s := start(t, p.env, args...)
 				for _, a := range p.answer {
 					s.expect(": ")
 					s.typeLine(a)
 				}
 				s.expect(p.prompt)
-				if how == "ctrl-c" {
+				if how.sig == 0 {
 					io.WriteString(s.ptmx, "\x03")
 				} else {
-					s.cmd.Process.Signal(syscall.SIGTERM)
+					s.cmd.Process.Signal(how.sig)
 				}
-				if c := s.wait(); c != 130 {
-					t.Fatalf("exit %d, want 130:\n%s", c, s.screen())
+				if c := s.wait(); c != how.exit {
+					t.Fatalf("exit %d, want %d:\n%s", c, how.exit, s.screen())
+				}
+				if strings.Contains(s.screen(), "goroutine ") {
+					t.Fatalf("a goroutine dump reached the terminal:\n%s", s.screen())
 				}
 				if !s.echo() {
 					t.Fatal("echo is off after the interrupt")

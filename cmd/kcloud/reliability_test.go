@@ -147,7 +147,7 @@ func startTogether(bin string, env []string, jobs [][]string) []result {
 // login, account show, account set and contact verify --send-only, then 16
 // distinct account set --nickname at once: none fails, none is lost.
 func TestLoad(t *testing.T) {
-	bin, env := setupPlain(t, "KCLOUD_VERIFICATION_RESEND_AFTER=0s")
+	bin, env := setupPlain(t)
 	var jobs [][]string
 	for i := range 4 {
 		jobs = append(jobs,

@@ -18,28 +18,48 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
+// world is where a test's store lives: open returns it as a new kcloud
+// process would find it.
+type world struct {
+	open func() *store.Store
+}
+
+// eachStore runs test on every backend: the domain does not know which
+// it has.
+func eachStore(t *testing.T, test func(t *testing.T, w *world)) {
+	t.Run("bbolt", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "kcloud.db")
+		test(t, &world{func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }})
+	})
+	t.Run("memory", func(t *testing.T) {
+		m := store.New(store.NewMemory())
+		test(t, &world{func() *store.Store { return m }})
+	})
+}
+
+// testPolicy is the organization's policy in these tests.
+var testPolicy = Local{"security.lockout_threshold": 3, "session.ttl": int64(time.Hour)}
+
 // newService returns a service as a new kcloud process would build it:
-// nothing is shared with earlier ones but the store file.
-func newService(path string, c *clock) *Service {
+// nothing is shared with earlier ones but the store.
+func newService(w *world, c *clock) *Service {
 	return &Service{
-		Store:            store.Open(path, store.Options{LockTimeout: time.Second}),
-		Now:              c.now,
-		Params:           secret.Minimum,
-		SessionTTL:       time.Hour,
-		LockoutThreshold: 3,
-		LockoutDuration:  15 * time.Minute,
+		Store:       w.open(),
+		Now:         c.now,
+		Params:      secret.Minimum,
+		Issuer:      "KakaoCloud",
+		LocalPolicy: testPolicy,
 	}
 }
 
-func setup(t *testing.T) (string, *clock) {
+func setup(t *testing.T, w *world) (*world, *clock) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "kcloud.db")
 	c := &clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	_, _, err := newService(path, c).Init("Acme", false, Profile{UserID: "Alice", Name: "Alice"}, pw)
+	_, _, err := newService(w, c).Init("Acme", false, Profile{UserID: "Alice", Name: "Alice"}, pw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path, c
+	return w, c
 }
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
@@ -51,173 +71,201 @@ func login(t *testing.T, s *Service, id string, p []byte) error {
 // TestLockoutSurvivesRestarts: failures are counted in the store, so a
 // new process does not reset them (security rule 4).
 func TestLockoutSurvivesRestarts(t *testing.T) {
-	path, c := setup(t)
-	for i := 0; i < 2; i++ {
-		if err := login(t, newService(path, c), "alice", []byte("wrong password")); fail.KindOf(err) != fail.Auth {
-			t.Fatalf("failure %d: %v", i+1, err)
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		for i := 0; i < 2; i++ {
+			if err := login(t, newService(path, c), "alice", []byte("wrong password")); fail.KindOf(err) != fail.Auth {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
 		}
-	}
-	err := login(t, newService(path, c), "alice", []byte("wrong password"))
-	if fail.KindOf(err) != fail.Auth || !strings.Contains(err.Error(), "locked until 2026-11-27T09:15:00Z") {
-		t.Fatalf("third failure: %v", err)
-	}
-	if err := login(t, newService(path, c), "alice", pw); fail.KindOf(err) != fail.Locked {
-		t.Fatalf("the right password during a lockout: %v, want Locked", err)
-	}
-	c.t = c.t.Add(15 * time.Minute)
-	if err := login(t, newService(path, c), "alice", pw); err != nil {
-		t.Fatalf("after the lockout: %v", err)
-	}
-	// A success resets the count: two more failures do not lock.
-	s := newService(path, c)
-	login(t, s, "alice", []byte("wrong"))
-	login(t, s, "alice", []byte("wrong"))
-	if err := login(t, s, "alice", pw); err != nil {
-		t.Fatalf("two failures after a success locked the account: %v", err)
-	}
-	events, _ := s.Activity(acct(t, s, "alice"), pw, 0)
-	var kinds []string
-	for _, e := range events {
-		kinds = append(kinds, e.Event)
-	}
-	want := "login_succeeded login_failed login_failed login_succeeded locked_out login_failed login_failed login_failed account_created"
-	if strings.Join(kinds, " ") != want {
-		t.Fatalf("activity = %v\nwant       %v", kinds, want)
-	}
+		err := login(t, newService(path, c), "alice", []byte("wrong password"))
+		if fail.KindOf(err) != fail.Auth || !strings.Contains(err.Error(), "locked until 2026-11-27T09:15:00Z") {
+			t.Fatalf("third failure: %v", err)
+		}
+		if err := login(t, newService(path, c), "alice", pw); fail.KindOf(err) != fail.Locked {
+			t.Fatalf("the right password during a lockout: %v, want Locked", err)
+		}
+		c.t = c.t.Add(15 * time.Minute)
+		if err := login(t, newService(path, c), "alice", pw); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+		// A success resets the count: two more failures do not lock.
+		s := newService(path, c)
+		login(t, s, "alice", []byte("wrong"))
+		login(t, s, "alice", []byte("wrong"))
+		if err := login(t, s, "alice", pw); err != nil {
+			t.Fatalf("two failures after a success locked the account: %v", err)
+		}
+		events, _ := s.Activity(acct(t, s, "alice"), pw, 0)
+		var kinds []string
+		for _, e := range events {
+			kinds = append(kinds, e.Event)
+		}
+		want := "login_succeeded login_failed login_failed login_succeeded locked_out login_failed login_failed login_failed account_created"
+		if strings.Join(kinds, " ") != want {
+			t.Fatalf("activity = %v\nwant       %v", kinds, want)
+		}
+	})
 }
 
 // TestLockoutEndsSession: password guesses in an open session lock the
 // account and end the session.
 func TestLockoutEndsSession(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	if err := login(t, s, "alice", pw); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 3; i++ {
-		s.Show(acct(t, s, "alice"), []byte("guess"))
-	}
-	if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
-		t.Fatalf("session after a lockout: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		if err := login(t, s, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			s.Show(acct(t, s, "alice"), []byte("guess"))
+		}
+		if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
+			t.Fatalf("session after a lockout: %v", err)
+		}
+	})
 }
 
 func TestSessionExpires(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	if _, _, _, err := s.Current(); err != nil {
-		t.Fatal(err)
-	}
-	c.t = c.t.Add(time.Hour)
-	if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
-		t.Fatalf("an hour-old session with a TTL of an hour: %v", err)
-	}
-	if _, err := s.Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.LoginRequired {
-		t.Fatalf("a page after the session ended: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		if _, _, _, err := s.Current(); err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(time.Hour)
+		if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
+			t.Fatalf("an hour-old session with a TTL of an hour: %v", err)
+		}
+		if _, err := s.Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.LoginRequired {
+			t.Fatalf("a page after the session ended: %v", err)
+		}
+	})
 }
 
 // TestParamsUpgradeOnLogin: stronger configured parameters rehash the
 // password at the next good login, and the data key survives.
 func TestParamsUpgradeOnLogin(t *testing.T) {
-	path, c := setup(t)
-	before := readAccount(t, path, "alice")
-	s := newService(path, c)
-	s.Params = secret.Params{Memory: 19456, Time: 3, Threads: 1}
-	if err := login(t, s, "alice", pw); err != nil {
-		t.Fatal(err)
-	}
-	after := readAccount(t, path, "alice")
-	if after.Password.Params != s.Params {
-		t.Fatalf("params after login = %+v, want %+v", after.Password.Params, s.Params)
-	}
-	dk1 := before.Password.Verify(pw)
-	dk2 := after.Password.Verify(pw)
-	k1, _ := dk1.Unwrap(before.DataKey, before.adData())
-	k2, err := dk2.Unwrap(after.DataKey, after.adData())
-	if err != nil || *k1 != *k2 {
-		t.Fatalf("the data key changed with the rehash: %v", err)
-	}
-	// A wrong password does not upgrade anything.
-	s.Params = secret.Params{Memory: 19456, Time: 4, Threads: 1}
-	login(t, s, "alice", []byte("wrong password"))
-	if got := readAccount(t, path, "alice").Password.Params; got.Time != 3 {
-		t.Fatalf("a wrong password rehashed: %+v", got)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		before := readAccount(t, path, "alice")
+		s := newService(path, c)
+		s.Params = secret.Params{Memory: 19456, Time: 3, Threads: 1}
+		if err := login(t, s, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+		after := readAccount(t, path, "alice")
+		if after.Password.Params != s.Params {
+			t.Fatalf("params after login = %+v, want %+v", after.Password.Params, s.Params)
+		}
+		dk1, _ := before.Password.Verify(pw)
+		dk2, _ := after.Password.Verify(pw)
+		k1, _ := dk1.Unwrap(before.DataKey, before.adData())
+		k2, err := dk2.Unwrap(after.DataKey, after.adData())
+		if err != nil || *k1 != *k2 {
+			t.Fatalf("the data key changed with the rehash: %v", err)
+		}
+		// A wrong password does not upgrade anything.
+		s.Params = secret.Params{Memory: 19456, Time: 4, Threads: 1}
+		login(t, s, "alice", []byte("wrong password"))
+		if got := readAccount(t, path, "alice").Password.Params; got.Time != 3 {
+			t.Fatalf("a wrong password rehashed: %+v", got)
+		}
+	})
 }
 
-func TestChangePasswordKeepsDataKey(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	before := readAccount(t, path, "alice")
-	k1, _ := before.Password.Verify(pw).Unwrap(before.DataKey, before.adData())
-	next := []byte("a new pass phrase")
-	if err := s.ChangePassword(acct(t, s, "alice"), []byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
-		t.Fatalf("a wrong current password: %v", err)
-	}
-	if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("short")); fail.KindOf(err) != fail.Usage {
-		t.Fatalf("a short new password: %v", err)
-	}
-	if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
-		t.Fatal(err)
-	}
-	after := readAccount(t, path, "alice")
-	if after.Password.Verify(pw) != nil {
-		t.Fatal("the old password still works")
-	}
-	k2, err := after.Password.Verify(next).Unwrap(after.DataKey, after.adData())
-	if err != nil || *k1 != *k2 {
-		t.Fatal("the data key did not survive the password change")
-	}
+// TestChangePasswordRotatesDataKey: a password change gives the account
+// a new data key; the old password opens neither the new record nor
+// anything sealed after the change (security rule 2).
+func TestChangePasswordRotatesDataKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		before := readAccount(t, path, "alice")
+		next := []byte("a new pass phrase")
+		if err := s.ChangePassword(acct(t, s, "alice"), []byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
+			t.Fatalf("a wrong current password: %v", err)
+		}
+		if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("short")); fail.KindOf(err) != fail.Usage {
+			t.Fatalf("a short new password: %v", err)
+		}
+		if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+			t.Fatal(err)
+		}
+		after := readAccount(t, path, "alice")
+		if k, err := after.Password.Verify(pw); k != nil || err != nil {
+			t.Fatalf("the old password still works: %v", err)
+		}
+		oldKEK, _ := before.Password.Verify(pw)
+		oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		newKEK, _ := after.Password.Verify(next)
+		newDK, err := newKEK.Unwrap(after.DataKey, after.adData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *oldDK == *newDK {
+			t.Fatal("the data key did not change with the password")
+		}
+		if _, err := oldKEK.Unwrap(after.DataKey, after.adData()); err == nil {
+			t.Fatal("the old password's key opens the new data key")
+		}
+	})
 }
 
 func TestProfileAndPolicy(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	nick := "ally"
-	if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
-		t.Fatalf("a nickname without the policy: %v", err)
-	}
-	if _, err := s.SetNicknames(acct(t, s, "alice"), pw, true); err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick})
-	if err != nil || page.Account.Nickname != "ally" {
-		t.Fatalf("SetProfile = %v, %v", page, err)
-	}
-	// Turning the policy off keeps the nickname, and clearing it is allowed.
-	s.SetNicknames(acct(t, s, "alice"), pw, false)
-	empty := ""
-	if page, err = s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
-		t.Fatalf("clearing a nickname: %v", err)
-	}
-	bad := "x\x1b[2J"
-	if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
-		t.Fatalf("a name with an escape: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		nick := "ally"
+		if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
+			t.Fatalf("a nickname without the policy: %v", err)
+		}
+		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick})
+		if err != nil || page.Account.Nickname != "ally" {
+			t.Fatalf("SetProfile = %v, %v", page, err)
+		}
+		// Turning the policy off keeps the nickname, and clearing it is allowed.
+		s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)})
+		empty := ""
+		if page, err = s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
+			t.Fatalf("clearing a nickname: %v", err)
+		}
+		bad := "x\x1b[2J"
+		if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
+			t.Fatalf("a name with an escape: %v", err)
+		}
+	})
 }
 
 func TestCreateNeedsAdmin(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("bobs password")}
-	if _, err := s.Create(acct(t, s, "alice"), pw, bob); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Create(acct(t, s, "alice"), pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
-		t.Fatalf("a taken User ID: %v", err)
-	}
-	if err := login(t, s, "bob", []byte("bobs password")); err != nil {
-		t.Fatal(err)
-	}
-	carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("carols password")}
-	if _, err := s.Create(acct(t, s, "bob"), []byte("bobs password"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
-		t.Fatalf("a non-admin created an account: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("bobs password")}
+		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
+			t.Fatalf("a taken User ID: %v", err)
+		}
+		if err := login(t, s, "bob", []byte("bobs password")); err != nil {
+			t.Fatal(err)
+		}
+		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("carols password")}
+		if _, err := s.Create(acct(t, s, "bob"), []byte("bobs password"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
+			t.Fatalf("a non-admin created an account: %v", err)
+		}
+	})
 }
 
 func TestCheckUserID(t *testing.T) {
@@ -255,13 +303,13 @@ func FuzzCheckUserID(f *testing.F) {
 // password, and as the pages then take it.
 func acct(t *testing.T, s *Service, id string) *Account {
 	t.Helper()
-	return readAccount(t, s.Store.Path(), id)
+	return readAccount(t, &world{func() *store.Store { return s.Store }}, id)
 }
 
-func readAccount(t *testing.T, path, id string) *Account {
+func readAccount(t *testing.T, w *world, id string) *Account {
 	t.Helper()
 	var a *Account
-	err := store.Open(path, store.Options{}).View(func(tx *store.Tx) error {
+	err := w.open().View(func(tx *store.Tx) error {
 		var err error
 		a, err = getAccount(tx, id)
 		return err
@@ -271,3 +319,5 @@ func readAccount(t *testing.T, path, id string) *Account {
 	}
 	return a
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -10,17 +10,23 @@ import (
 	"github.com/kcloud/kcloud/internal/store"
 )
 
-// ErrCodeVoid marks a verification code that can no longer be used.
-var ErrCodeVoid = errors.New("the code is now void")
-
 // Sent is a verification code on its way.
 type Sent struct {
 	Target    contact.Target
+	TTL       time.Duration
 	ExpiresAt time.Time
 }
 
-func codeMAC(u *Unlocked, t contact.Target, code string) []byte {
-	return u.DataKey.MAC("verification", u.Account.UUID, string(t.Kind), t.Address, code)
+func codeRules(p Policy) contact.Rules {
+	return contact.Rules{TTL: p.CodeTTL, ResendAfter: p.ResendAfter, MaxAttempts: p.MaxAttempts}
+}
+
+func codeMAC(u *Unlocked, t contact.Target, code string) ([]byte, error) {
+	k, err := u.MACKey()
+	if err != nil {
+		return nil, store.Damaged(store.Accounts, u.Account.UserID, err)
+	}
+	return k.MAC("verification", u.Account.UUID, string(t.Kind), t.Address, code), nil
 }
 
 // SendCode checks the password and the rules, stores a new code (as its
@@ -28,7 +34,7 @@ func codeMAC(u *Unlocked, t contact.Target, code string) []byte {
 // committed, outside any transaction. If delivery fails, the code is
 // withdrawn and the code pending before it, if any, put back: a failed
 // delivery leaves no usable code behind and resets nothing.
-func (s *Service) SendCode(pre *Account, pw []byte, t contact.Target, r contact.Rules, deliver func(code string) error) (*Sent, error) {
+func (s *Service) SendCode(pre *Account, pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
 	var (
 		code string
 		mac  []byte
@@ -36,26 +42,27 @@ func (s *Service) SendCode(pre *Account, pw []byte, t contact.Target, r contact.
 		out  *Sent
 	)
 	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
-		a := u.Account
+		a, r := u.Account, codeRules(u.Policy)
 		prev = a.Codes[t.Kind]
 		failures, err := r.Next(prev, t.Address, u.Now)
 		if err != nil {
-			w := err.(*contact.ErrWait)
-			return fail.Lockedf("%s", w.Why)
+			return kindErr(fail.Locked, err)
 		}
 		code = contact.NewCode()
-		mac = codeMAC(u, t, code)
+		if mac, err = codeMAC(u, t, code); err != nil {
+			return err
+		}
 		if a.Codes == nil {
 			a.Codes = map[contact.Kind]*contact.Pending{}
 		}
 		a.Codes[t.Kind] = &contact.Pending{Address: t.Address, MAC: mac, SentAt: u.Now, ExpiresAt: u.Now.Add(r.TTL), Failures: failures}
-		out = &Sent{Target: t, ExpiresAt: u.Now.Add(r.TTL)}
+		out = &Sent{Target: t, TTL: r.TTL, ExpiresAt: u.Now.Add(r.TTL)}
 		return u.Log(EvCodeSent, string(t.Kind)+" "+t.Masked)
 	}})
 	if err != nil {
 		return nil, err
 	}
-	if derr := deliver(code); derr != nil {
+	if derr := deliver(code, out.TTL); derr != nil {
 		if err := s.withdraw(pre.UserID, t.Kind, mac, prev); err != nil {
 			return nil, fail.Wrap(fail.Other, derr, "withdrawing the undelivered code also failed (%v)", err)
 		}
@@ -81,7 +88,7 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 		} else {
 			delete(a.Codes, kind)
 		}
-		if err := tx.Put(store.Accounts, userID, a); err != nil {
+		if err := putAccount(tx, a); err != nil {
 			return err
 		}
 		return logEvent(tx, userID, Event{Time: s.now(), Event: EvCodeFailed, Detail: string(kind) + ": the code was not delivered"})
@@ -89,45 +96,47 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 }
 
 // CheckCode checks the password, then code against the one sent to t,
-// and saves t as the account's verified contact.
-func (s *Service) CheckCode(pre *Account, pw []byte, t contact.Target, code string, r contact.Rules) (*Contact, error) {
+// and saves t as the account's verified contact. The rules are
+// contact.Rules.Check's; here they are counted, logged and saved.
+func (s *Service) CheckCode(pre *Account, pw []byte, t contact.Target, code string) (*Contact, error) {
 	code, err := contact.CheckCode(code)
 	if err != nil {
 		return nil, fail.Usagef("%v", err)
 	}
 	var out *Contact
 	err = s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+		out = nil
 		a := u.Account
 		p := a.Codes[t.Kind]
+		var match bool
+		if p != nil {
+			mac, err := codeMAC(u, t, code)
+			if err != nil {
+				return err
+			}
+			match = secret.Equal(p.MAC, mac)
+		}
+		err := codeRules(u.Policy).Check(p, t, match, u.Now)
+		var wrong *contact.WrongCode
 		switch {
-		case p == nil:
-			return fail.Otherf("no verification code was sent for this %s", t.Kind).
-				WithHint("send one with `kcloud contact verify %s ADDRESS --send-only`", t.Kind)
-		case p.Failures >= r.MaxAttempts && u.Now.Before(p.ExpiresAt):
-			return fail.Lockedf("the code is void after %d wrong entries; a new one can be sent at %s",
-				p.Failures, p.ExpiresAt.Format(timeFormatMsg))
-		case !u.Now.Before(p.ExpiresAt):
+		case err == nil:
+		case errors.Is(err, contact.ErrNoneSent):
+			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", t.Kind)
+		case errors.Is(err, contact.ErrVoid):
+			return fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
+				p.Failures, p.ExpiresAt.Format(time.RFC3339))
+		case errors.Is(err, contact.ErrExpired):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": the code expired"); err != nil {
 				return err
 			}
-			return kept{fail.Wrap(fail.Auth, ErrCodeVoid, "the code expired at %s", p.ExpiresAt.Format(timeFormatMsg)).
-				WithHint("send a new one")}
-		}
-		// The code is bound to one address: for any other, it is wrong.
-		if p.Address != t.Address || !secret.Equal(p.MAC, codeMAC(u, t, code)) {
-			p.Failures++
-			why := "wrong verification code"
-			if p.Address != t.Address {
-				why = "that code was sent to another " + string(t.Kind)
-			}
-			if err := u.Log(EvCodeFailed, string(t.Kind)+": "+why); err != nil {
+			return kept{fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s", p.ExpiresAt.Format(time.RFC3339))}
+		case errors.As(err, &wrong):
+			if err := u.Log(EvCodeFailed, string(t.Kind)+": "+wrong.Error()); err != nil {
 				return err
 			}
-			if p.Failures >= r.MaxAttempts {
-				return kept{fail.Wrap(fail.Auth, ErrCodeVoid, "%s", why).
-					WithHint("a new code can be sent at %s", p.ExpiresAt.Format(timeFormatMsg))}
-			}
-			return kept{fail.Authf("%s", why).WithHint("%d more wrong entries void the code", r.MaxAttempts-p.Failures)}
+			return kept{kindErr(fail.Auth, wrong)} // Left 0: the code is now void
+		default:
+			return err
 		}
 		c := &Contact{Address: t.Address, VerifiedAt: u.Now}
 		if t.Kind == contact.Email {

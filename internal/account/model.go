@@ -20,6 +20,7 @@ type Organization struct {
 	Name          string    `json:"name"`
 	UsesNicknames bool      `json:"uses_nicknames"`
 	CreatedAt     time.Time `json:"created_at"`
+	Policy        Policy    `json:"policy"`
 }
 
 // Contact is a verified email address or phone number.
@@ -58,17 +59,24 @@ type Account struct {
 	Password     secret.Hash `json:"password"`
 	// DataKey is the account's data key wrapped by the key-encryption key
 	// that only the password gives.
-	DataKey []byte   `json:"data_key"`
-	Email   *Contact `json:"email,omitempty"`
-	Phone   *Contact `json:"phone,omitempty"`
-	OTP     *OTP     `json:"otp,omitempty"`
+	DataKey []byte `json:"data_key"`
+	// MACKey, sealed with the data key, keys the MACs of codes. It stays
+	// when the data key changes; an account without one uses its first
+	// data key.
+	MACKey []byte   `json:"mac_key,omitempty"`
+	Email  *Contact `json:"email,omitempty"`
+	Phone  *Contact `json:"phone,omitempty"`
+	OTP    *OTP     `json:"otp,omitempty"`
 	// PendingOTP is a registration waiting for its first code.
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
 	// Codes are the verification codes sent and not yet used, by kind.
 	Codes map[contact.Kind]*contact.Pending `json:"codes,omitempty"`
 
-	Failures    int        `json:"failures"`
-	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	// Failures counts wrong passwords in a row, SecondFailures wrong OTP
+	// and recovery codes: a right password clears only the first.
+	Failures       int        `json:"failures"`
+	SecondFailures int        `json:"second_failures,omitempty"`
+	LockedUntil    *time.Time `json:"locked_until,omitempty"`
 }
 
 // Session is the login this machine holds for its store.
@@ -109,6 +117,7 @@ const (
 func (a *Account) adData() string    { return "kcloud data key " + a.UUID }
 func (a *Account) adTOTP() string    { return "kcloud totp " + a.UUID }
 func (a *Account) adPending() string { return "kcloud pending totp " + a.UUID }
+func (a *Account) adMAC() string     { return "kcloud mac key " + a.UUID }
 
 // MaxUserID is the longest User ID.
 const MaxUserID = 64

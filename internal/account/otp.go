@@ -22,8 +22,7 @@ type Pending struct {
 // start a registration.
 func CheckCanRegister(a *Account) error {
 	if a.OTP != nil {
-		return fail.Otherf("an OTP is already registered for %s", a.UserID).
-			WithHint("delete it first with `kcloud otp delete`")
+		return fail.Mark(fail.Other, ErrHasOTP, "an OTP is already registered for %s", a.UserID)
 	}
 	return nil
 }
@@ -31,22 +30,21 @@ func CheckCanRegister(a *Account) error {
 // CheckHasOTP tells, before anyone types a password, whether a has an OTP.
 func CheckHasOTP(a *Account) error {
 	if a.OTP == nil {
-		return fail.Otherf("no OTP is registered for %s", a.UserID).
-			WithHint("register one with `kcloud otp register`")
+		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
 	return nil
 }
 
 // BeginOTP checks the password and stores a new pending registration,
 // sealed with the data key, replacing any earlier one.
-func (s *Service) BeginOTP(pre *Account, pw []byte, issuer string) (*Pending, error) {
+func (s *Service) BeginOTP(pre *Account, pw []byte) (*Pending, error) {
 	var out *Pending
 	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
 		if err := CheckCanRegister(u.Account); err != nil {
 			return err
 		}
 		sec := otp.NewSecret()
-		uri, err := otp.URI(issuer, u.Account.UserID, sec)
+		uri, err := otp.URI(s.Issuer, u.Account.UserID, sec)
 		if err != nil {
 			return fail.Usagef("%v", err)
 		}
@@ -85,28 +83,30 @@ func (s *Service) ConfirmOTP(pre *Account, pw []byte, code string) (*Registered,
 			p := a.PendingOTP
 			switch {
 			case p == nil:
-				return fail.Otherf("there is no pending OTP registration for %s", a.UserID).
-					WithHint("start one with `kcloud otp register --begin`")
+				return fail.Mark(fail.Other, ErrNoPendingOTP, "there is no pending OTP registration for %s", a.UserID)
 			case !u.Now.Before(p.ExpiresAt):
-				return fail.Otherf("the pending OTP registration expired at %s", p.ExpiresAt.Format(timeFormatMsg)).
-					WithHint("start again with `kcloud otp register --begin`")
+				return fail.Mark(fail.Other, ErrPendingExpired, "the pending OTP registration expired at %s", p.ExpiresAt.Format(time.RFC3339))
 			}
 			if sec, err = u.DataKey.Open(p.Secret, a.adPending()); err != nil {
-				return fail.Otherf("the pending registration does not open: the store is damaged")
+				return store.Damaged(store.Accounts, a.UserID, err)
 			}
 			var ok bool
-			if step, ok = otp.Verify(sec, code, u.Now, 0); !ok {
+			if step, ok, _ = otp.Verify(sec, code, u.Now, 0); !ok {
 				return fail.Authf("wrong OTP code")
 			}
 			return nil
 		},
 		change: func(u *Unlocked) error {
 			a := u.Account
+			mk, err := u.MACKey()
+			if err != nil {
+				return store.Damaged(store.Accounts, a.UserID, err)
+			}
 			codes := otp.NewRecoveryCodes()
 			macs := make([][]byte, len(codes))
 			for i, c := range codes {
 				n, _ := otp.NormalizeRecovery(c)
-				macs[i] = u.DataKey.MAC("recovery", a.UUID, n)
+				macs[i] = mk.MAC("recovery", a.UUID, n)
 			}
 			a.OTP = &OTP{Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step, RecoveryCodes: macs}
 			a.PendingOTP = nil
@@ -127,7 +127,7 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 			return err
 		}
 		a.PendingOTP = nil
-		return tx.Put(store.Accounts, userID, a)
+		return putAccount(tx, a)
 	})
 }
 
@@ -143,9 +143,17 @@ func (s *Service) DeleteOTP(pre *Account, pw []byte, sf SecondFactor) error {
 		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
 		change: func(u *Unlocked) error {
 			u.Account.OTP, u.Account.PendingOTP = nil, nil
+			u.tx.Forget() // the sealed secret goes from the file too
 			return u.Log(EvOTPDeleted, "")
 		},
 	})
+}
+
+// SecondFactor is what a person gives after the password when an OTP is
+// registered: a current code or a recovery code.
+type SecondFactor struct {
+	OTP          string
+	RecoveryCode string
 }
 
 // Check validates the form of a second factor and returns it normalized.
@@ -172,14 +180,19 @@ func (sf SecondFactor) Check() (SecondFactor, error) {
 
 // checkSecondFactor verifies a current OTP code (later than any accepted
 // before) or an unused recovery code, and consumes it. sf has passed
-// Check.
+// Check. A code of a step already accepted is refused as used, which
+// counts as a failure like a wrong code, but says to wait for the next.
 func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 	a := u.Account
 	if a.OTP == nil {
-		return fail.Otherf("no OTP is registered for %s", a.UserID)
+		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
 	if sf.RecoveryCode != "" {
-		mac := u.DataKey.MAC("recovery", a.UUID, sf.RecoveryCode)
+		mk, err := u.MACKey()
+		if err != nil {
+			return store.Damaged(store.Accounts, a.UserID, err)
+		}
+		mac := mk.MAC("recovery", a.UUID, sf.RecoveryCode)
 		found := -1
 		for i, m := range a.OTP.RecoveryCodes {
 			if secret.Equal(m, mac) {
@@ -194,11 +207,14 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 	}
 	sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())
 	if err != nil {
-		return fail.Otherf("the OTP secret does not open: the store is damaged")
+		return store.Damaged(store.Accounts, a.UserID, err)
 	}
 	defer clear(sec)
-	step, ok := otp.Verify(sec, sf.OTP, u.Now, a.OTP.LastStep)
-	if !ok {
+	step, ok, used := otp.Verify(sec, sf.OTP, u.Now, a.OTP.LastStep)
+	switch {
+	case used:
+		return kindErr(fail.Auth, &UsedCodeError{Next: otp.NextStepIn(u.Now)})
+	case !ok:
 		return fail.Authf("wrong OTP code")
 	}
 	a.OTP.LastStep = step

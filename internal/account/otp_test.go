@@ -11,7 +11,7 @@ import (
 
 func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	t.Helper()
-	p, err := s.BeginOTP(acct(t, s, "alice"), pw, "KakaoCloud")
+	p, err := s.BeginOTP(acct(t, s, "alice"), pw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,62 +27,68 @@ func withCode(code string) func(*Account) (SecondFactor, error) {
 }
 
 func TestPendingExpires(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	p, err := s.BeginOTP(acct(t, s, "alice"), pw, "KakaoCloud")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.t = c.t.Add(10 * time.Minute)
-	_, err = s.ConfirmOTP(acct(t, s, "alice"), pw, otp.CodeAt(p.Secret, otp.StepAt(c.t)))
-	if err == nil || !strings.Contains(err.Error(), "expired at 2026-11-27T09:10:00Z") {
-		t.Fatalf("confirming an expired registration: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		p, err := s.BeginOTP(acct(t, s, "alice"), pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(10 * time.Minute)
+		_, err = s.ConfirmOTP(acct(t, s, "alice"), pw, otp.CodeAt(p.Secret, otp.StepAt(c.t)))
+		if err == nil || !strings.Contains(err.Error(), "expired at 2026-11-27T09:10:00Z") {
+			t.Fatalf("confirming an expired registration: %v", err)
+		}
+	})
 }
 
 // TestOTPFailuresLock: wrong OTP codes count toward the lockout in the
 // store, across processes, like wrong passwords (rule 4).
 func TestOTPFailuresLock(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	sec, _ := register(t, s, c)
-	s.Logout()
-	c.t = c.t.Add(time.Minute)
-	wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
-	for i := 0; i < 3; i++ {
-		_, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(wrong))
-		if fail.KindOf(err) != fail.Auth {
-			t.Fatalf("wrong code %d: %v", i+1, err)
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		sec, _ := register(t, s, c)
+		s.Logout()
+		c.t = c.t.Add(time.Minute)
+		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
+		for i := 0; i < 3; i++ {
+			_, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(wrong))
+			if fail.KindOf(err) != fail.Auth {
+				t.Fatalf("wrong code %d: %v", i+1, err)
+			}
 		}
-	}
-	good := otp.CodeAt(sec, otp.StepAt(c.t))
-	if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); fail.KindOf(err) != fail.Locked {
-		t.Fatalf("a good code during a lockout: %v", err)
-	}
-	c.t = c.t.Add(15 * time.Minute)
-	good = otp.CodeAt(sec, otp.StepAt(c.t))
-	if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); err != nil {
-		t.Fatalf("after the lockout: %v", err)
-	}
+		good := otp.CodeAt(sec, otp.StepAt(c.t))
+		if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); fail.KindOf(err) != fail.Locked {
+			t.Fatalf("a good code during a lockout: %v", err)
+		}
+		c.t = c.t.Add(15 * time.Minute)
+		good = otp.CodeAt(sec, otp.StepAt(c.t))
+		if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+	})
 }
 
 // TestPasswordChangeKeepsOTP: rule 7's second half.
 func TestPasswordChangeKeepsOTP(t *testing.T) {
-	path, c := setup(t)
-	s := newService(path, c)
-	login(t, s, "alice", pw)
-	sec, codes := register(t, s, c)
-	c.t = c.t.Add(time.Minute)
-	next := []byte("another good password")
-	if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
-		t.Fatalf("OTP after a password change: %v", err)
-	}
-	if err := s.DeleteOTP(acct(t, s, "alice"), next, SecondFactor{RecoveryCode: strings.ToUpper(codes[3])}); err != nil {
-		t.Fatalf("delete with a recovery code after a password change: %v", err)
-	}
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		sec, codes := register(t, s, c)
+		c.t = c.t.Add(time.Minute)
+		next := []byte("another good password")
+		if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
+			t.Fatalf("OTP after a password change: %v", err)
+		}
+		if err := s.DeleteOTP(acct(t, s, "alice"), next, SecondFactor{RecoveryCode: strings.ToUpper(codes[3])}); err != nil {
+			t.Fatalf("delete with a recovery code after a password change: %v", err)
+		}
+	})
 }

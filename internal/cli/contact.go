@@ -80,7 +80,6 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 	if err != nil {
 		return err
 	}
-	rules := contact.Rules{TTL: cfg.Verification.CodeTTL, ResendAfter: cfg.Verification.ResendAfter, MaxAttempts: cfg.Verification.MaxAttempts}
 	svc, acc, _, err := f.session()
 	if err != nil {
 		return err
@@ -96,19 +95,19 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 	if code == "" {
 		sender := newSender(cfg, kind, f.Now)
 		var receipt delivery.Receipt
-		sent, err := svc.SendCode(acc, pw, t, rules, func(code string) error {
+		sent, err := svc.SendCode(acc, pw, t, func(code string, ttl time.Duration) error {
 			var err error
-			receipt, err = sender.Send(context.Background(), message(kind, t.Address, code, cfg.Verification.CodeTTL))
+			receipt, err = sender.Send(context.Background(), message(kind, t.Address, code, ttl))
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		if receipt.Sent {
-			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, words(cfg.Verification.CodeTTL), fmtTime(&sent.ExpiresAt))
+			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, words(sent.TTL), fmtTime(&sent.ExpiresAt))
 		} else {
 			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in %s.", deliveryKey(kind), receipt.File)
-			f.sayAlways("The code expires in %s, at %s.", words(cfg.Verification.CodeTTL), fmtTime(&sent.ExpiresAt))
+			f.sayAlways("The code expires in %s, at %s.", words(sent.TTL), fmtTime(&sent.ExpiresAt))
 		}
 		if o.sendOnly {
 			return f.print(struct {
@@ -128,7 +127,7 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 				return err
 			}
 		}
-		c, err := svc.CheckCode(acc, pw, t, code, rules)
+		c, err := svc.CheckCode(acc, pw, t, code)
 		if fail.KindOf(err) == fail.Usage || fail.KindOf(err) == fail.Auth {
 			// At a terminal, a mistyped or wrong code is asked again
 			// while the code is still good.
@@ -151,7 +150,7 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 }
 
 func errorLine(err error) string {
-	if h := fail.HintOf(err); h != "" {
+	if h := hint(err); h != "" {
 		return err.Error() + " (" + h + ")"
 	}
 	return err.Error()

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
 )
 
 type initOptions struct {
@@ -47,11 +50,10 @@ func initRun(o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if svc.Store.Exists() {
-		if org, err := svc.Org(); err == nil {
-			return fail.Otherf("the store %s already holds the organization %q", svc.Store.Path(), org.Name).
-				WithHint("use --store to create another store")
-		}
+	if org, err := svc.Org(); err == nil {
+		return fail.Mark(fail.Other, account.ErrOrgExists, "the store %s already holds the organization %q", svc.Store.Name(), org.Name)
+	} else if !errors.Is(err, store.ErrNoStore) && !errors.Is(err, account.ErrNoOrganization) {
+		return err // damaged, busy or unsafe: say so before asking anything
 	}
 	// Ask for what is missing, checking each answer before the next
 	// question, so nobody types a password for input that will fail.
@@ -100,12 +102,12 @@ func initRun(o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	f.say("Created the organization %s and its admin %s in %s.", org.Name, acc.UserID, svc.Store.Path())
+	f.say("Created the organization %s and its admin %s in %s.", org.Name, acc.UserID, svc.Store.Name())
 	f.say("Next: kcloud login")
 	return f.print(struct {
 		UserID       string `json:"user_id"`
 		UserUUID     string `json:"user_uuid"`
 		Organization orgDoc `json:"organization"`
 		Store        string `json:"store"`
-	}{acc.UserID, acc.UUID, newOrgDoc(org), svc.Store.Path()}, func(*table) {})
+	}{acc.UserID, acc.UUID, newOrgDoc(org), svc.Store.Name()}, func(*table) {})
 }

@@ -41,6 +41,10 @@ func exitCode(err error) int {
 	case fail.Busy:
 		return ExitBusy
 	case fail.Interrupted:
+		var i *fail.Interrupt
+		if errors.As(err, &i) {
+			return 128 + i.Signal
+		}
 		return ExitInterrupted
 	}
 	return ExitFailure
@@ -75,7 +79,7 @@ func report(w io.Writer, err error) {
 	}
 	msg := err.Error()
 	fmt.Fprintf(w, "kcloud: %s\n", text.Escape(strings.TrimSuffix(msg, ".")))
-	if h := fail.HintOf(err); h != "" {
+	if h := hint(err); h != "" {
 		fmt.Fprintf(w, "kcloud: hint: %s\n", text.Escape(h))
 	}
 }

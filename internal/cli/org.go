@@ -4,35 +4,52 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
-	"github.com/kcloud/kcloud/internal/fail"
 )
 
 func newOrgCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "org",
-		Short: "See the organization; admins set its nickname policy",
+		Short: "See the organization and its security policy; admins change them",
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
-		Short: "Show the organization's name, ID and whether it uses nicknames",
-		Args:  cobra.NoArgs,
+		Short: "Show the organization's name, ID, nickname policy and security policy",
+		Long: `Show the organization's name, ID, whether it uses nicknames, and its security
+policy: the rules every machine that shares the store enforces. Where this
+machine's configuration is stricter, the value in force here is shown too.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, _, org, err := f.session()
+			svc, _, org, err := f.session()
 			if err != nil {
 				return err
 			}
-			return printOrg(f, org)
+			eff := svc.Effective(org)
+			return printOrg(f, org, &eff)
 		},
 	})
-	var nicknames bool
+	var (
+		nicknames bool
+		policy    []string
+	)
 	set := &cobra.Command{
 		Use:   "set",
-		Short: "Set whether the organization uses nicknames (admins only)",
-		Args:  cobra.NoArgs,
+		Short: "Set the nickname policy or the security policy (admins only)",
+		Long: `Set whether the organization uses nicknames, or a rule of its security policy
+(admins only; the password is asked). --policy takes KEY=VALUE and may be
+given more than once. The keys: session.ttl, verification.code_ttl,
+verification.resend_after, verification.max_attempts,
+security.lockout_threshold, security.lockout_duration.
+
+A machine's configuration can make a rule stricter there, never looser.`,
+		Example: `  kcloud org set --nicknames=true
+  kcloud org set --policy security.lockout_threshold=3 --policy security.lockout_duration=1h`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("nicknames") {
-				return fail.Usagef("nothing to change").WithHint("give --nicknames=true or --nicknames=false")
+			var c account.OrgChange
+			if cmd.Flags().Changed("nicknames") {
+				c.Nicknames = &nicknames
 			}
+			c.Policy = policy
 			svc, acc, _, err := f.session()
 			if err != nil {
 				return err
@@ -40,27 +57,62 @@ func newOrgCmd(f *Factory) *cobra.Command {
 			if err := account.RequireAdmin(acc); err != nil {
 				return err
 			}
+			if err := c.Check(); err != nil {
+				return err
+			}
 			pw, err := f.password(acc)
 			if err != nil {
 				return err
 			}
-			org, err := svc.SetNicknames(acc, pw, nicknames)
+			org, err := svc.SetOrg(acc, pw, c)
 			if err != nil {
 				return err
 			}
 			f.say("Saved.")
-			return printOrg(f, org)
+			eff := svc.Effective(org)
+			return printOrg(f, org, &eff)
 		},
 	}
 	set.Flags().BoolVar(&nicknames, "nicknames", false, "whether the organization uses nicknames")
+	set.Flags().StringArrayVar(&policy, "policy", nil, "a security policy rule as `KEY=VALUE` (repeatable)")
 	cmd.AddCommand(passwordCmd(set))
 	return cmd
 }
 
-func printOrg(f *Factory, org *account.Organization) error {
-	return f.print(newOrgDoc(org), func(t *table) {
+// policyDoc is the security policy as JSON: durations as Go durations
+// ("15m0s"), counts as numbers.
+type policyDoc struct {
+	SessionTTL       string `json:"session_ttl"`
+	CodeTTL          string `json:"verification_code_ttl"`
+	ResendAfter      string `json:"verification_resend_after"`
+	MaxAttempts      int    `json:"verification_max_attempts"`
+	LockoutThreshold int    `json:"security_lockout_threshold"`
+	LockoutDuration  string `json:"security_lockout_duration"`
+}
+
+func newPolicyDoc(p account.Policy) policyDoc {
+	return policyDoc{p.SessionTTL.String(), p.CodeTTL.String(), p.ResendAfter.String(),
+		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String()}
+}
+
+func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error {
+	stored := org.Policy.WithDefaults()
+	doc := struct {
+		orgDoc
+		Policy          policyDoc `json:"policy"`
+		EffectivePolicy policyDoc `json:"effective_policy"`
+	}{newOrgDoc(org), newPolicyDoc(stored), newPolicyDoc(*eff)}
+	return f.print(doc, func(t *table) {
 		t.row("Organization name", org.Name)
 		t.row("Organization ID", org.ID)
 		t.row("Uses nicknames", yesNo(org.UsesNicknames))
+		here := eff.Entries()
+		for i, e := range stored.Entries() {
+			v := e[1]
+			if here[i][1] != v {
+				v += " (" + here[i][1] + " on this machine)"
+			}
+			t.row(e[0], v)
+		}
 	})
 }

@@ -105,7 +105,7 @@ func registerRun(o *registerOptions) error {
 		}
 		return printRegistered(f, reg)
 	}
-	p, err := svc.BeginOTP(acc, pw, cfg.OTP.Issuer)
+	p, err := svc.BeginOTP(acc, pw)
 	if err != nil {
 		return err
 	}

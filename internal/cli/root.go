@@ -69,15 +69,47 @@ func (f *Factory) Service() (*account.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
 	f.svc = &account.Service{
-		Store:            store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout}),
-		Now:              f.Now,
-		Params:           cfg.Argon2(),
-		SessionTTL:       cfg.Session.TTL,
-		LockoutThreshold: cfg.Security.LockoutThreshold,
-		LockoutDuration:  cfg.Security.LockoutDuration,
+		Store:       st,
+		Now:         f.Now,
+		Params:      cfg.Argon2(),
+		Issuer:      cfg.OTP.Issuer,
+		LocalPolicy: localPolicy(cfg),
+		Warn:        func(w string) { fmtLine(f.IO.Err, "kcloud: warning: %s", w) },
 	}
 	return f.svc, nil
+}
+
+// Store opens the configured store.
+func (f *Factory) Store() (*store.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout}), nil
+}
+
+// localPolicy is the policy keys this machine's configuration gives.
+func localPolicy(cfg *config.Config) account.Local {
+	l := account.Local{}
+	v := map[string]int64{
+		"session.ttl":                account.LocalValue(cfg.Session.TTL),
+		"verification.code_ttl":      account.LocalValue(cfg.Verification.CodeTTL),
+		"verification.resend_after":  account.LocalValue(cfg.Verification.ResendAfter),
+		"verification.max_attempts":  account.LocalValue(cfg.Verification.MaxAttempts),
+		"security.lockout_threshold": account.LocalValue(cfg.Security.LockoutThreshold),
+		"security.lockout_duration":  account.LocalValue(cfg.Security.LockoutDuration),
+	}
+	for _, k := range account.PolicyKeys() {
+		if cfg.Set[k] {
+			l[k] = v[k]
+		}
+	}
+	return l
 }
 
 // Output returns the output format.

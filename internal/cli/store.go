@@ -1,63 +1,72 @@
 package cli
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
 )
 
 func newStoreCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
-		Short: "Back up and check the store file",
+		Short: "Back up, check and import the store",
 	}
-	cmd.AddCommand(&cobra.Command{
+	var force bool
+	backup := &cobra.Command{
 		Use:   "backup FILE",
-		Short: "Write a consistent copy of the store to FILE, mode 0600",
-		Long: `Write a consistent copy of the store to FILE, mode 0600. The copy is taken in
-one read transaction, so it is whole even while other kcloud processes write.
-FILE is replaced only once the copy is complete.`,
-		Args: cobra.ExactArgs(1),
+		Short: "Write a consistent copy of the store to FILE, mode 0600, without sessions",
+		Long: `Write a consistent copy of the store to FILE, a bbolt file of mode 0600. The
+copy is taken in one read transaction, so it is whole even while other kcloud
+processes write; it holds no session, so it logs nobody in. It is written
+record by record into a new file, so it keeps nothing the store had freed.
+FILE is replaced only once the copy is complete, and only with --force.`,
+		Example: `  kcloud store backup ~/kcloud-$(date +%F).db`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := f.Service()
+			st, err := f.Store()
 			if err != nil {
 				return err
 			}
-			if err := svc.Store.Backup(args[0]); err != nil {
+			if err := store.Backup(st, args[0], force); err != nil {
 				return err
 			}
-			f.say("Wrote a copy of %s to %s.", svc.Store.Path(), args[0])
+			f.say("Wrote a copy of %s to %s.", st.Name(), args[0])
 			return f.print(struct {
 				Store  string `json:"store"`
 				Backup string `json:"backup"`
-			}{svc.Store.Path(), args[0]}, func(*table) {})
+			}{st.Name(), args[0]}, func(*table) {})
 		},
-	})
+	}
+	backup.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	cmd.AddCommand(backup)
+
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Run bbolt's consistency check on the store; exit 1 on a fault",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := f.Service()
+			st, err := f.Store()
 			if err != nil {
 				return err
 			}
-			faults, err := svc.Store.Check()
+			b, ok := st.Backend().(*store.Bolt)
+			if !ok {
+				return fail.Usagef("store check reads a bbolt file; the configured store is %s", st.Name())
+			}
+			faults, err := b.Check()
 			if err != nil {
 				return err
-			}
-			msgs := make([]string, len(faults))
-			for i, e := range faults {
-				msgs[i] = e.Error()
 			}
 			err = f.print(struct {
 				Store  string   `json:"store"`
 				OK     bool     `json:"ok"`
 				Faults []string `json:"faults"`
-			}{svc.Store.Path(), len(faults) == 0, msgs}, func(t *table) {
-				for _, m := range msgs {
+			}{st.Name(), len(faults) == 0, append([]string{}, faults...)}, func(t *table) {
+				for _, m := range faults {
 					t.row("fault", m)
 				}
 			})
@@ -65,10 +74,39 @@ FILE is replaced only once the copy is complete.`,
 				return err
 			}
 			if len(faults) > 0 {
-				return fail.Otherf("the store %s has %d faults", svc.Store.Path(), len(faults))
+				return fail.Otherf("the store %s has %s", st.Name(), plural(len(faults), "fault"))
 			}
-			f.say("%s", fmt.Sprintf("The store %s is consistent.", svc.Store.Path()))
+			f.say("The store %s is consistent.", st.Name())
 			return nil
+		},
+	})
+
+	cmd.AddCommand(&cobra.Command{
+		Use:   "import FILE",
+		Short: "Copy a bbolt store (a backup, or a local store) into the configured store",
+		Long: `Copy every record of the bbolt store FILE (a backup, or another local store),
+but its sessions, into the configured store, in one transaction. A store that
+already holds an organization is refused and left as it was.`,
+		Example: `  kcloud --store new.db store import backup.db`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dst, err := f.Store()
+			if err != nil {
+				return err
+			}
+			src := store.Open(args[0], store.Options{})
+			err = store.Import(src, dst, account.RefuseOrganization)
+			if errors.Is(err, account.ErrOrgExists) {
+				return err
+			}
+			if err != nil {
+				return fail.Wrap(fail.KindOf(err), err, "import from %s", args[0])
+			}
+			f.say("Copied %s into %s.", args[0], dst.Name())
+			return f.print(struct {
+				From  string `json:"from"`
+				Store string `json:"store"`
+			}{args[0], dst.Name()}, func(*table) {})
 		},
 	})
 	return cmd

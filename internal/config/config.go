@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/perm"
 	"github.com/kcloud/kcloud/internal/secret"
 )
 
@@ -46,6 +47,11 @@ type Config struct {
 			Threads uint8  `mapstructure:"threads"`
 		} `mapstructure:"argon2"`
 	} `mapstructure:"security"`
+	// Set names the keys given by this machine (a flag, the environment
+	// or the file) rather than by default: the security policy counts a
+	// local value only where one was given.
+	Set map[string]bool `mapstructure:"-"`
+
 	Delivery struct {
 		Email struct {
 			Method string `mapstructure:"method"`
@@ -146,6 +152,11 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 		}
 	}
 	if _, err := os.Stat(file); err == nil || mustExist {
+		// The file names programs to run and where codes go: one that
+		// another user owns or can write is not obeyed (security rule 9).
+		if err := checkFile(file); err != nil {
+			return nil, err
+		}
 		v.SetConfigFile(file)
 		v.SetConfigType("yaml")
 		if err := v.ReadInConfig(); err != nil {
@@ -158,6 +169,13 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 	var c Config
 	if err := c.decode(v); err != nil {
 		return nil, err
+	}
+	c.Set = map[string]bool{}
+	for k := range c.fields() {
+		f := flags[k]
+		if v.InConfig(k) || os.Getenv(EnvName(k)) != "" || (f != nil && f.Changed) {
+			c.Set[k] = true
+		}
 	}
 	// A relative path written in the config file is relative to the
 	// file; one from a flag or the environment, to the working directory.
@@ -229,6 +247,19 @@ func (c *Config) validate() error {
 		return err
 	}
 	return oneOf("delivery.sms.method", c.Delivery.SMS.Method, "outbox", "webhook", "command")
+}
+
+func checkFile(file string) error {
+	err := perm.Check(file, false)
+	var p *perm.Problem
+	if errors.As(err, &p) {
+		e := fail.Wrap(fail.Other, p, "refusing the configuration file %s", file)
+		if p.Fix != "" {
+			e = e.WithHint("%s", p.Fix)
+		}
+		return e
+	}
+	return nil // a file that cannot be read is reported by the reader
 }
 
 func printable(s string) bool {

@@ -129,7 +129,12 @@ type Pending struct {
 	// Failures counts wrong entries since the first code of this window;
 	// a new code keeps them.
 	Failures int `json:"failures"`
+	// Void is set when Failures reached the limit in force then: a later,
+	// looser limit does not bring the code back.
+	Void bool `json:"void,omitempty"`
 }
+
+func (p *Pending) void(max int) bool { return p.Void || p.Failures >= max }
 
 // ErrWait is a rate limit: a new code cannot be sent before Until.
 type ErrWait struct {
@@ -147,7 +152,7 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 	if prev == nil || !now.Before(prev.ExpiresAt) {
 		return 0, nil // nothing pending, or its window is over
 	}
-	if prev.Failures >= r.MaxAttempts {
+	if prev.void(r.MaxAttempts) {
 		return 0, &ErrWait{prev.ExpiresAt, fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
 			prev.ExpiresAt.UTC().Format(time.RFC3339))}
 	}
@@ -156,4 +161,62 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 			now.Sub(prev.SentAt).Round(time.Second), wait.UTC().Format(time.RFC3339))}
 	}
 	return prev.Failures, nil
+}
+
+// The outcomes of Check other than success.
+var (
+	ErrNoneSent  = errors.New("no verification code was sent")
+	ErrVoid      = errors.New("the code is void after too many wrong entries")
+	ErrExpired   = errors.New("the code expired")
+	ErrWrong     = errors.New("wrong verification code")
+	ErrElsewhere = errors.New("that code was sent to another address")
+)
+
+// WrongCode is a wrong entry that was counted.
+type WrongCode struct {
+	Err   error     // ErrWrong or ErrElsewhere
+	Kind  Kind      // of the contact
+	Left  int       // wrong entries before the code is void; 0 when now void
+	Until time.Time // the code's window ends (when a new one can be sent)
+}
+
+func (e *WrongCode) Error() string {
+	msg := e.Err.Error()
+	if e.Err == ErrElsewhere {
+		msg = "that code was sent to another " + string(e.Kind)
+	}
+	if e.Left == 0 {
+		msg += "; the code is now void"
+	}
+	return msg
+}
+func (e *WrongCode) Unwrap() error { return e.Err }
+
+// Check decides an entered code against p, the pending code of its kind.
+// match says whether the entry's MAC equals p's (compared in constant
+// time by the caller, who holds the key). A code is bound to the one
+// address it was sent to: for any other it is wrong. A wrong entry is
+// counted in p; at the limit p becomes void for good.
+func (r Rules) Check(p *Pending, t Target, match bool, now time.Time) error {
+	address := t.Address
+	switch {
+	case p == nil:
+		return ErrNoneSent
+	case !now.Before(p.ExpiresAt):
+		return ErrExpired
+	case p.void(r.MaxAttempts):
+		p.Void = true
+		return ErrVoid
+	case p.Address == address && match:
+		return nil
+	}
+	p.Failures++
+	w := &WrongCode{Err: ErrWrong, Kind: t.Kind, Until: p.ExpiresAt}
+	if p.Address != address {
+		w.Err = ErrElsewhere
+	}
+	if w.Left = r.MaxAttempts - p.Failures; w.Left <= 0 {
+		w.Left, p.Void = 0, true
+	}
+	return w
 }

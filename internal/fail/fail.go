@@ -19,7 +19,7 @@ const (
 	Locked                    // lockout or rate limit: exit 4
 	LoginRequired             // no session, or it has expired: exit 5
 	Busy                      // the store is held by another process: exit 6
-	Interrupted               // Ctrl-C or SIGTERM: exit 130
+	Interrupted               // Ctrl-C or another signal at a prompt: exit 128+N
 )
 
 // Error is an error with a kind and an optional hint for the person.
@@ -27,12 +27,15 @@ type Error struct {
 	Kind Kind
 	Msg  string
 	Hint string
-	Err  error // the cause, if any; its text is not shown when Msg is set
+	Err  error // the cause, if any
+	// Quiet hides the cause's text: it is there for errors.Is, and Msg
+	// says it all.
+	Quiet bool
 }
 
 func (e *Error) Error() string {
 	switch {
-	case e.Msg != "" && e.Err != nil:
+	case e.Msg != "" && e.Err != nil && !e.Quiet:
 		return e.Msg + ": " + e.Err.Error()
 	case e.Msg != "":
 		return e.Msg
@@ -67,6 +70,22 @@ func Otherf(format string, args ...any) *Error { return newf(Other, format, args
 func Wrap(k Kind, err error, format string, args ...any) *Error {
 	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...), Err: err}
 }
+
+// Mark gives err a kind and a message that replaces its text: err stays
+// in the chain for errors.Is and errors.As.
+func Mark(k Kind, err error, format string, args ...any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...), Err: err, Quiet: true}
+}
+
+// Interrupt is the error for signal number n at a prompt: the process
+// exits 128+n, as a shell reports a process a signal ended.
+type Interrupt struct{ Signal int }
+
+func (i *Interrupt) Error() string        { return "interrupted" }
+func (i *Interrupt) Is(target error) bool { return target == ErrInterrupted }
+
+// Interrupted by signal n.
+func InterruptedBy(n int) error { return &Error{Kind: Interrupted, Err: &Interrupt{n}} }
 
 // ErrInterrupted is returned when the person pressed Ctrl-C, or the process
 // was asked to stop, while kcloud waited for input.

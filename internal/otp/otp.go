@@ -98,23 +98,31 @@ func CheckCode(code string) (string, error) {
 // Verify checks code against secret at now and returns the step it
 // matched. Only steps after last are considered, so a code, once
 // accepted, is never accepted again, nor any code older than it.
-func Verify(secret []byte, code string, now time.Time, last int64) (step int64, ok bool) {
+func Verify(secret []byte, code string, now time.Time, last int64) (step int64, ok, used bool) {
 	if len(secret) != SecretSize {
-		return 0, false // an empty secret would match everything
+		return 0, false, false // an empty secret would match everything
 	}
 	code, err := CheckCode(code)
 	if err != nil {
-		return 0, false
+		return 0, false, false
 	}
 	cur := StepAt(now)
-	matched := int64(-1)
+	matched, old := int64(-1), false
 	// Compare against every candidate, so the time taken does not say which matched.
 	for s := cur - Skew; s <= cur+Skew; s++ {
-		if subtle.ConstantTimeCompare([]byte(CodeAt(secret, s)), []byte(code)) == 1 && s > last && matched < 0 {
+		eq := subtle.ConstantTimeCompare([]byte(CodeAt(secret, s)), []byte(code)) == 1
+		if eq && s > last && matched < 0 {
 			matched = s
 		}
+		old = old || (eq && s <= last)
 	}
-	return matched, matched >= 0
+	return matched, matched >= 0, matched < 0 && old
+}
+
+// NextStepIn is how long until the app shows the code of the next step.
+func NextStepIn(now time.Time) time.Duration {
+	next := time.Unix((StepAt(now)+1)*Period, 0)
+	return next.Sub(now)
 }
 
 // RecoveryCount is how many recovery codes a registration gives.

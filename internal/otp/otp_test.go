@@ -30,7 +30,7 @@ func TestRFC6238Vectors(t *testing.T) {
 		if got := CodeAt(rfcSecret, StepAt(now)); got != want {
 			t.Errorf("T=%d: code %s, want %s", v.unix, got, want)
 		}
-		step, ok := Verify(rfcSecret, want, now, 0)
+		step, ok, _ := Verify(rfcSecret, want, now, 0)
 		if !ok || step != StepAt(now) {
 			t.Errorf("T=%d: Verify(%s) = %d, %v", v.unix, want, step, ok)
 		}
@@ -42,34 +42,34 @@ func TestVerifySkewAndReplay(t *testing.T) {
 	now := time.Unix(1_800_000_015, 0)
 	cur := StepAt(now)
 	for _, d := range []int64{-1, 0, 1} {
-		if step, ok := Verify(s, CodeAt(s, cur+d), now, 0); !ok || step != cur+d {
+		if step, ok, _ := Verify(s, CodeAt(s, cur+d), now, 0); !ok || step != cur+d {
 			t.Errorf("a code %d steps away was refused", d)
 		}
 	}
 	for _, d := range []int64{-2, 2, -10} {
-		if _, ok := Verify(s, CodeAt(s, cur+d), now, 0); ok {
+		if _, ok, _ := Verify(s, CodeAt(s, cur+d), now, 0); ok {
 			t.Errorf("a code %d steps away was accepted", d)
 		}
 	}
 	// A code is good once: not at its own step, nor any older one.
-	step, ok := Verify(s, CodeAt(s, cur), now, 0)
+	step, ok, _ := Verify(s, CodeAt(s, cur), now, 0)
 	if !ok {
 		t.Fatal("the current code was refused")
 	}
-	if _, ok := Verify(s, CodeAt(s, cur), now, step); ok {
-		t.Error("the same code was accepted twice")
+	if _, ok, used := Verify(s, CodeAt(s, cur), now, step); ok || !used {
+		t.Errorf("the same code again: ok %v, used %v; want refused as used", ok, used)
 	}
-	if _, ok := Verify(s, CodeAt(s, cur-1), now, step); ok {
+	if _, ok, _ := Verify(s, CodeAt(s, cur-1), now, step); ok {
 		t.Error("an older code was accepted after a newer one")
 	}
-	if _, ok := Verify(s, CodeAt(s, cur+1), now, step); !ok {
+	if _, ok, _ := Verify(s, CodeAt(s, cur+1), now, step); !ok {
 		t.Error("the next step's code was refused")
 	}
 }
 
 func TestVerifyRefusesEmptySecret(t *testing.T) {
 	for _, s := range [][]byte{nil, {}, []byte("short")} {
-		if _, ok := Verify(s, CodeAt([]byte("x"), 1), time.Unix(30, 0), 0); ok {
+		if _, ok, _ := Verify(s, CodeAt([]byte("x"), 1), time.Unix(30, 0), 0); ok {
 			t.Errorf("secret %q verified a code", s)
 		}
 	}

@@ -34,11 +34,22 @@ type Params struct {
 // Minimum is the floor of security rule 1; kcloud never hashes below it.
 var Minimum = Params{Memory: 19456, Time: 2, Threads: 1}
 
-// Check reports whether p is at least Minimum.
+// Maximum bounds what any configuration or stored hash can ask of a
+// password command: 1 GiB and 16 passes take about 40 s on one core of
+// the machines kcloud is measured on; more would look like a hang, and
+// memory beyond it would end in the kernel's out-of-memory killer
+// (security rule 1).
+var Maximum = Params{Memory: 1 << 20, Time: 16, Threads: 16}
+
+// Check reports whether p is at least Minimum and at most Maximum.
 func (p Params) Check() error {
 	if p.Memory < Minimum.Memory || p.Time < Minimum.Time || p.Threads < Minimum.Threads {
 		return fmt.Errorf("argon2id parameters m=%d t=%d p=%d are below the minimum m=%d t=%d p=%d",
 			p.Memory, p.Time, p.Threads, Minimum.Memory, Minimum.Time, Minimum.Threads)
+	}
+	if p.Memory > Maximum.Memory || p.Time > Maximum.Time || p.Threads > Maximum.Threads {
+		return fmt.Errorf("argon2id parameters m=%d t=%d p=%d are above the maximum m=%d t=%d p=%d",
+			p.Memory, p.Time, p.Threads, Maximum.Memory, Maximum.Time, Maximum.Threads)
 	}
 	return nil
 }
@@ -115,14 +126,22 @@ func NewHash(pw []byte, p Params) (Hash, *Key, error) {
 }
 
 // Verify checks pw against h in constant time. On success it returns the
-// key-encryption key; on failure, nil.
-func (h Hash) Verify(pw []byte) *Key {
+// key-encryption key; for a wrong password, nil. A hash whose parameters
+// or lengths are out of bounds is an error: a damaged or hostile store
+// must not make kcloud allocate without limit.
+func (h Hash) Verify(pw []byte) (*Key, error) {
+	if err := h.Params.Check(); err != nil {
+		return nil, err
+	}
+	if len(h.Salt) != saltLen || len(h.Verifier) != keyLen {
+		return nil, fmt.Errorf("the password hash has a %d-byte salt and a %d-byte verifier", len(h.Salt), len(h.Verifier))
+	}
 	v, kek := derive(pw, h.Salt, h.Params)
 	if subtle.ConstantTimeCompare(v, h.Verifier) != 1 {
 		clear(kek[:])
-		return nil
+		return nil, nil
 	}
-	return kek
+	return kek, nil
 }
 
 // NewKey returns a random key.

@@ -31,17 +31,19 @@ func TestHashVerify(t *testing.T) {
 	if len(h.Salt) != 16 || len(h.Verifier) != 32 || h.Params != Minimum {
 		t.Fatalf("hash = salt %d bytes, verifier %d bytes, params %+v", len(h.Salt), len(h.Verifier), h.Params)
 	}
-	got := h.Verify(pw)
-	if got == nil || *got != *kek {
+	got, err := h.Verify(pw)
+	if err != nil || got == nil || *got != *kek {
 		t.Fatal("the right password does not give the same key-encryption key")
 	}
-	if h.Verify([]byte("correct horse batterz")) != nil {
+	if k, _ := h.Verify([]byte("correct horse batterz")); k != nil {
 		t.Fatal("a wrong password verified")
 	}
 	// Never truncated: a long password differs from its prefix.
 	long := bytes.Repeat([]byte("x"), 200)
 	hl, _, _ := NewHash(long, Minimum)
-	if hl.Verify(long[:72]) != nil || hl.Verify(long[:199]) != nil {
+	k72, _ := hl.Verify(long[:72])
+	k199, _ := hl.Verify(long[:199])
+	if k72 != nil || k199 != nil {
 		t.Fatal("a prefix of a long password verified")
 	}
 	// The verifier is not the key: the store never holds the key.
@@ -135,4 +137,28 @@ func FuzzCheckPassword(f *testing.F) {
 			t.Fatalf("CheckPassword(%q) = %v", pw, err)
 		}
 	})
+}
+
+// TestParamsBounded: no configuration and no stored hash makes a password
+// check allocate or run without limit (security rule 1).
+func TestParamsBounded(t *testing.T) {
+	for _, p := range []Params{
+		{Memory: 4294967295, Time: 2, Threads: 1},
+		{Memory: Minimum.Memory, Time: 4294967295, Threads: 1},
+		{Memory: Minimum.Memory, Time: 2, Threads: 255},
+	} {
+		if err := p.Check(); err == nil {
+			t.Errorf("Check(%+v) = nil, want an error", p)
+		}
+		if _, _, err := NewHash([]byte("a password"), p); err == nil {
+			t.Errorf("NewHash with %+v ran", p)
+		}
+		h := Hash{Params: p, Salt: make([]byte, 16), Verifier: make([]byte, 32)}
+		if k, err := h.Verify([]byte("a password")); err == nil || k != nil {
+			t.Errorf("Verify of a stored hash with %+v = %v, %v; want an error", p, k, err)
+		}
+	}
+	if err := Maximum.Check(); err != nil {
+		t.Fatalf("Maximum itself is refused: %v", err)
+	}
 }

@@ -1,12 +1,14 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
+
+// schemaKey holds the schema version in the meta bucket.
+const schemaKey = "schema"
 
 // Version is the schema this binary writes: one past the last migration.
 // A store with a newer schema is refused untouched; an older one is
@@ -26,11 +28,6 @@ var migrations = []func(*bolt.Tx) error{
 	},
 }
 
-var errNotKcloud = errors.New("it holds data kcloud did not write")
-
-// ErrNewer reports a store written by a newer kcloud.
-var ErrNewer = errors.New("the store was written by a newer kcloud")
-
 // version reads the schema version: 0 for an empty bbolt file.
 func version(tx *bolt.Tx) (int, error) {
 	meta := tx.Bucket([]byte(Meta))
@@ -38,14 +35,14 @@ func version(tx *bolt.Tx) (int, error) {
 		empty := true
 		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
 		if !empty {
-			return 0, errNotKcloud
+			return 0, ErrNotKcloud
 		}
 		return 0, nil
 	}
 	raw := meta.Get([]byte(schemaKey))
 	v, err := strconv.Atoi(string(raw))
 	if err != nil || v < 1 {
-		return 0, fmt.Errorf("%w: bad schema version %q", errNotKcloud, raw)
+		return 0, fmt.Errorf("%w: bad schema version %q", ErrNotKcloud, raw)
 	}
 	if v > Version {
 		return v, fmt.Errorf("%w (schema %d; this kcloud knows up to %d)", ErrNewer, v, Version)

@@ -1,12 +1,14 @@
-// Package store keeps kcloud's state in one bbolt file and offers a small
-// transactional API over typed records: read and update JSON values by
-// bucket and key inside one transaction. Callers never see bbolt's types,
-// so the same API can later stand in front of a shared directory.
+// Package store keeps kcloud's records behind one small transactional
+// interface. A Backend stores bytes by bucket and key (bbolt on one
+// machine, etcd for an organization's shared directory, memory for unit
+// tests); Store and Tx, written once above it, add typed JSON records, an
+// append-only log per prefix and its newest-first scan. Callers never see
+// a backend's own types.
 //
-// The file is opened for each transaction and closed after it. bbolt
-// locks the whole file while it is open, so a store is never locked
-// between transactions, in particular not while kcloud waits for a person
-// to type.
+// Update may run its function more than once: a backend with optimistic
+// transactions (etcd) reruns it when another writer changed what it read.
+// So a transaction's function does nothing outside the transaction but set
+// its own results.
 package store
 
 import (
@@ -14,13 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kcloud/kcloud/internal/fail"
 )
@@ -29,7 +25,7 @@ import (
 type Bucket string
 
 // The buckets. Sessions are local to a machine; the others belong to the
-// directory an organization would share.
+// directory an organization may share.
 var (
 	Meta     Bucket = "meta"
 	Accounts Bucket = "accounts"
@@ -37,365 +33,201 @@ var (
 	Activity Bucket = "activity"
 )
 
-// schemaKey holds the schema version in the meta bucket.
-const schemaKey = "schema"
+// Buckets lists every bucket, in the order a copy writes them.
+var Buckets = []Bucket{Meta, Accounts, Sessions, Activity}
 
-// Store is a kcloud store file.
+// Backend is where records live.
+type Backend interface {
+	// Name names the store for people: a file or a cluster's endpoints.
+	Name() string
+	// View runs fn in a read-only transaction that sees one state.
+	View(fn func(RawTx) error) error
+	// Update runs fn in a read-write transaction and commits what it
+	// wrote only if fn returns nil. It may run fn again after a
+	// conflict with another writer.
+	Update(fn func(RawTx) error) error
+	// Create makes the store if it does not exist, then runs Update.
+	Create(fn func(RawTx) error) error
+}
+
+// RawTx is a backend's transaction: bytes by bucket and key. Values it
+// returns stay valid after the transaction.
+type RawTx interface {
+	Get(b Bucket, key string) ([]byte, error)
+	Put(b Bucket, key string, value []byte) error
+	Delete(b Bucket, key string) error
+	// Scan calls fn for each key that starts with prefix, in key order
+	// (reverse order when reverse is set), until fn returns false.
+	Scan(b Bucket, prefix string, reverse bool, fn func(key string, value []byte) bool) error
+}
+
+// Errors a backend reports, for callers to tell apart with errors.Is.
+var (
+	// ErrNoStore: there is no store yet.
+	ErrNoStore = errors.New("no store")
+	// ErrBusy: another process held the store past the lock timeout, or
+	// the cluster did not answer in time.
+	ErrBusy = errors.New("the store is busy")
+	// ErrDamaged: the store's bytes are not what kcloud wrote.
+	ErrDamaged = errors.New("the store is damaged")
+	// ErrNewer: a newer kcloud wrote the store.
+	ErrNewer = errors.New("the store was written by a newer kcloud")
+	// ErrNotKcloud: the file holds data kcloud did not write.
+	ErrNotKcloud = errors.New("it holds data kcloud did not write")
+	// ErrUnsafe: other users can read or write the store.
+	ErrUnsafe = errors.New("other users can reach the store")
+)
+
+// Store is a kcloud store on some backend.
 type Store struct {
-	path    string
-	timeout time.Duration
-	ready   bool // the schema was checked (and migrated) by this process
+	b Backend
 }
 
-// Options configure Open.
-type Options struct {
-	// LockTimeout is how long to wait for another process holding the
-	// file. Zero means one try.
-	LockTimeout time.Duration
-}
+// New returns the store kept by b.
+func New(b Backend) *Store { return &Store{b: b} }
 
-// Open returns the store at path. Nothing is read until the first
-// transaction.
-func Open(path string, opts Options) *Store {
-	t := opts.LockTimeout
-	if t <= 0 {
-		t = time.Nanosecond // bbolt reads zero as "wait forever"
-	}
-	return &Store{path: path, timeout: t}
-}
+// Name names the store for people.
+func (s *Store) Name() string { return s.b.Name() }
 
-// Path is the store's file name.
-func (s *Store) Path() string { return s.path }
-
-// Exists reports whether the store file exists.
-func (s *Store) Exists() bool {
-	_, err := os.Stat(s.path)
-	return err == nil
-}
+// Backend returns the backend, for operations only one kind offers
+// (bbolt's consistency check).
+func (s *Store) Backend() Backend { return s.b }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	if err := s.exists(); err != nil {
-		return err
-	}
-	err := s.view(fn)
-	if errors.Is(err, errMigrate) {
-		// An older schema: migrate under the write lock, then read.
-		if err = s.update(func(*Tx) error { return nil }); err == nil {
-			err = s.view(fn)
-		}
-	}
-	return err
+	return s.b.View(func(r RawTx) error { return fn(&Tx{r}) })
 }
 
-func (s *Store) view(fn func(*Tx) error) error {
-	db, err := s.open(true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	err = db.View(func(btx *bolt.Tx) error {
-		if !s.ready {
-			v, err := version(btx)
-			if err != nil {
-				return s.wrap(err)
-			}
-			if v < Version {
-				return errMigrate
-			}
-			s.ready = true
-		}
-		return fn(&Tx{btx})
-	})
-	return err
-}
-
-var errMigrate = errors.New("the store needs a migration")
-
-// Update runs fn in a read-write transaction, committed only if fn
-// returns nil. A commit that fails leaves the store as it was. An older
-// schema is migrated in the same transaction, before fn.
+// Update runs fn in a read-write transaction; see Backend.Update.
 func (s *Store) Update(fn func(*Tx) error) error {
-	if err := s.exists(); err != nil {
-		return err
-	}
-	return s.update(fn)
+	return s.b.Update(func(r RawTx) error { return fn(&Tx{r}) })
 }
 
-// Create makes a new store file (0600, in a 0700 directory) if there is
-// none, and runs fn in a read-write transaction on it.
+// Create makes the store if there is none and runs fn in a read-write
+// transaction on it.
 func (s *Store) Create(fn func(*Tx) error) error {
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fail.Wrap(fail.Other, err, "creating the store's directory")
-	}
-	return s.update(fn)
+	return s.b.Create(func(r RawTx) error { return fn(&Tx{r}) })
 }
 
-func (s *Store) update(fn func(*Tx) error) error {
-	db, err := s.open(false)
-	if err != nil {
-		return err
-	}
-	var fnErr error
-	err = db.Update(func(btx *bolt.Tx) error {
-		if !s.ready {
-			if err := migrate(btx, Version); err != nil {
-				fnErr = s.wrap(err)
-				return fnErr
-			}
-		}
-		fnErr = fn(&Tx{btx})
-		return fnErr
-	})
-	switch {
-	case err == nil:
-		s.ready = true
-	case err != fnErr:
-		// bbolt's own failure: a write or a resize the system refused.
-		err = fail.Wrap(fail.Other, err, "writing the store %s failed; it was left as it was", s.path).
-			WithHint("free some disk space, or raise the file-size limit, and try again")
-	}
-	if cerr := db.Close(); err == nil && cerr != nil {
-		err = fail.Wrap(fail.Other, cerr, "closing the store %s", s.path)
-	}
-	return err
-}
+// Tx is a transaction over typed records.
+type Tx struct{ raw RawTx }
 
-// exists refuses a missing or empty file: only Create makes a store.
-func (s *Store) exists() error {
-	fi, err := os.Stat(s.path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return fail.Otherf("no store at %s", s.path).
-			WithHint("run `kcloud init` to create one, or point --store at an existing store")
-	case err == nil && fi.Size() == 0:
-		return fail.Otherf("%s is empty, not a kcloud store", s.path)
-	}
-	return nil
-}
-
-func (s *Store) open(readOnly bool) (*bolt.DB, error) {
-	if err := checkPerm(s.path); err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(s.path, 0o600, &bolt.Options{
-		Timeout:  s.timeout,
-		ReadOnly: readOnly,
-	})
-	if err != nil {
-		return nil, s.wrap(err)
-	}
-	return db, nil
-}
-
-// wrap turns bbolt's errors into kinds and messages a person can act on.
-func (s *Store) wrap(err error) error {
-	var fe *fail.Error
-	switch {
-	case errors.As(err, &fe):
-		return err
-	case errors.Is(err, berrors.ErrTimeout):
-		return fail.Busyf("the store %s is busy: another kcloud held it for more than %v", s.path, s.timeout).
-			WithHint("try again, or raise store.lock_timeout")
-	case errors.Is(err, ErrNewer):
-		return fail.Wrap(fail.Other, err, "refusing %s", s.path).
-			WithHint("use the kcloud that wrote it, or a newer one; the file was not changed")
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
-		errors.Is(err, berrors.ErrChecksum), errors.Is(err, errNotKcloud):
-		return fail.Wrap(fail.Other, err, "%s is not a kcloud store", s.path)
-	}
-	return fail.Wrap(fail.Other, err, "store %s", s.path)
-}
-
-// Backup writes a consistent copy of the store to dst, mode 0600. The copy
-// is written beside dst and renamed into place, so dst is either the old
-// file or a whole copy.
-func (s *Store) Backup(dst string) error {
-	if abs, err := filepath.Abs(dst); err == nil {
-		if src, err := filepath.Abs(s.path); err == nil && abs == src {
-			return fail.Usagef("the backup file is the store itself")
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
-		return fail.Wrap(fail.Other, err, "backup")
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fail.Wrap(fail.Other, err, "backup")
-	}
-	err = s.View(func(tx *Tx) error {
-		_, err := tx.tx.WriteTo(tmp)
-		return err
-	})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		return fail.Wrap(fail.KindOf(err), err, "backup to %s", dst)
-	}
-	return nil
-}
-
-// Check runs bbolt's consistency check and returns every fault it finds.
-func (s *Store) Check() ([]error, error) {
-	var faults []error
-	err := s.View(func(tx *Tx) error {
-		for err := range tx.tx.Check() {
-			faults = append(faults, err)
-		}
-		return nil
-	})
-	return faults, err
-}
-
-// Tx is a transaction. Values read from it are copies: they stay valid
-// after the transaction ends.
-type Tx struct{ tx *bolt.Tx }
-
-func (t *Tx) bucket(b Bucket) (*bolt.Bucket, error) {
-	bk := t.tx.Bucket([]byte(b))
-	if bk == nil {
-		return nil, fmt.Errorf("store: bucket %q is missing", b)
-	}
-	return bk, nil
+// Damaged reports a record that does not decode: the store's bytes are
+// not what kcloud wrote.
+func Damaged(b Bucket, key string, err error) error {
+	return fail.Wrap(fail.Other, fmt.Errorf("%w: %w", ErrDamaged, err), "record %s/%q", b, key)
 }
 
 // Get decodes the record at key into v and reports whether it exists.
 func (t *Tx) Get(b Bucket, key string, v any) (bool, error) {
-	bk, err := t.bucket(b)
-	if err != nil {
+	data, err := t.raw.Get(b, key)
+	if err != nil || data == nil {
 		return false, err
 	}
-	data := bk.Get([]byte(key))
-	if data == nil {
-		return false, nil
-	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return true, fmt.Errorf("store: record %s/%s: %w", b, key, err)
+		return true, Damaged(b, key, err)
 	}
 	return true, nil
 }
 
 // Put stores v at key.
 func (t *Tx) Put(b Bucket, key string, v any) error {
-	bk, err := t.bucket(b)
-	if err != nil {
-		return err
-	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return bk.Put([]byte(key), data)
+	return t.raw.Put(b, key, data)
 }
 
 // Delete removes the record at key, if any.
-func (t *Tx) Delete(b Bucket, key string) error {
-	bk, err := t.bucket(b)
-	if err != nil {
-		return err
-	}
-	return bk.Delete([]byte(key))
-}
+func (t *Tx) Delete(b Bucket, key string) error { return t.raw.Delete(b, key) }
 
-// Append stores v under prefix with a key that sorts after every earlier
-// Append to the bucket.
+// Append stores v under prefix with a key that sorts after every record
+// appended there before. The sequence number is derived from the last
+// key, and the new key is read first: a backend that compares what a
+// transaction read (etcd) sees two writers that chose the same number.
 func (t *Tx) Append(b Bucket, prefix string, v any) error {
-	bk, err := t.bucket(b)
+	var last uint64
+	p := logPrefix(prefix)
+	err := t.raw.Scan(b, p, true, func(k string, _ []byte) bool {
+		if len(k) == len(p)+8 {
+			last = binary.BigEndian.Uint64([]byte(k[len(p):]))
+		}
+		return false
+	})
 	if err != nil {
 		return err
 	}
-	seq, err := bk.NextSequence()
-	if err != nil {
+	key := logKey(prefix, last+1)
+	if old, err := t.raw.Get(b, key); err != nil || old != nil {
+		if err == nil {
+			err = fmt.Errorf("%w: %s/%q is taken", ErrDamaged, b, key)
+		}
 		return err
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return bk.Put(seqKey(prefix, seq), data)
+	return t.Put(b, key, v)
 }
 
-func seqKey(prefix string, seq uint64) []byte {
-	k := make([]byte, len(prefix)+1+8)
-	copy(k, prefix)
-	k[len(prefix)] = 0
-	binary.BigEndian.PutUint64(k[len(prefix)+1:], seq)
-	return k
+// logPrefix ends with a NUL, so that "al" does not match "alice".
+func logPrefix(prefix string) string { return prefix + "\x00" }
+
+func logKey(prefix string, seq uint64) string {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], seq)
+	return logPrefix(prefix) + string(n[:])
 }
 
 // Newest calls fn for the records appended under prefix, newest first,
 // until fn returns false. decode fills a value with the current record.
 func (t *Tx) Newest(b Bucket, prefix string, fn func(decode func(v any) error) bool) error {
-	bk, err := t.bucket(b)
-	if err != nil {
-		return err
-	}
-	p := append([]byte(prefix), 0)
-	c := bk.Cursor()
-	last := seqKey(prefix, ^uint64(0))
-	k, v := c.Seek(last)
-	switch {
-	case k == nil:
-		k, v = c.Last()
-	case string(k) != string(last):
-		k, v = c.Prev()
-	}
-	for ; k != nil && hasPrefix(k, p); k, v = c.Prev() {
-		data := v
-		if !fn(func(dst any) error { return json.Unmarshal(data, dst) }) {
-			break
-		}
-	}
-	return nil
+	return t.raw.Scan(b, logPrefix(prefix), true, func(k string, data []byte) bool {
+		return fn(func(dst any) error {
+			if err := json.Unmarshal(data, dst); err != nil {
+				return Damaged(b, k, err)
+			}
+			return nil
+		})
+	})
 }
 
 // Trim keeps the newest keep records appended under prefix and deletes
 // the rest.
 func (t *Tx) Trim(b Bucket, prefix string, keep int) error {
-	bk, err := t.bucket(b)
+	var old []string
+	n := 0
+	err := t.raw.Scan(b, logPrefix(prefix), true, func(k string, _ []byte) bool {
+		if n++; n > keep {
+			old = append(old, k)
+		}
+		return true
+	})
 	if err != nil {
 		return err
 	}
-	p := append([]byte(prefix), 0)
-	var old [][]byte
-	n := 0
-	c := bk.Cursor()
-	for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
-		n++
-	}
-	for k, _ := c.Seek(p); k != nil && hasPrefix(k, p) && len(old) < n-keep; k, _ = c.Next() {
-		old = append(old, append([]byte(nil), k...))
-	}
 	for _, k := range old {
-		if err := bk.Delete(k); err != nil {
+		if err := t.raw.Delete(b, k); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Keys calls fn for every key in b, in order, until fn returns false.
-func (t *Tx) Keys(b Bucket, fn func(key string) bool) error {
-	bk, err := t.bucket(b)
-	if err != nil {
-		return err
-	}
-	c := bk.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if !fn(string(k)) {
-			break
-		}
-	}
-	return nil
+// ScanRaw calls fn for every record of b, in key order, as stored: for
+// copying a store.
+func (t *Tx) ScanRaw(b Bucket, fn func(key string, value []byte) bool) error {
+	return t.raw.Scan(b, "", false, fn)
 }
 
-func hasPrefix(k, p []byte) bool { return strings.HasPrefix(string(k), string(p)) }
+// PutRaw stores value at key as it is: for copying a store.
+func (t *Tx) PutRaw(b Bucket, key string, value []byte) error { return t.raw.Put(b, key, value) }
+
+func hasPrefix(k []byte, p string) bool { return strings.HasPrefix(string(k), p) }
+
+// Forget asks the backend to keep no copy of what this transaction
+// overwrites or deletes once it commits: bbolt zeroes the pages it
+// freed. A backend that keeps history (etcd) documents what it keeps.
+func (t *Tx) Forget() {
+	if f, ok := t.raw.(interface{ Forget() }); ok {
+		f.Forget()
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,102 +16,161 @@ import (
 
 type rec struct{ N int }
 
-func newStore(t *testing.T) *Store {
+func newBolt(t *testing.T) (*Store, string) {
 	t.Helper()
-	s := Open(filepath.Join(t.TempDir(), "kcloud", "kcloud.db"), Options{LockTimeout: 100 * time.Millisecond})
+	path := filepath.Join(t.TempDir(), "kcloud", "kcloud.db")
+	s := Open(path, Options{LockTimeout: 100 * time.Millisecond})
 	if err := s.Create(func(*Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, path
+}
+
+// eachBackend runs test on a new store of every backend.
+func eachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
+	t.Run("bbolt", func(t *testing.T) {
+		s, _ := newBolt(t)
+		test(t, s)
+	})
+	t.Run("memory", func(t *testing.T) {
+		s := New(NewMemory())
+		if err := s.Create(func(*Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		test(t, s)
+	})
+}
+
+func mustView(t *testing.T, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.View(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustUpdate(t *testing.T, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.Update(fn); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestCreateModes(t *testing.T) {
-	s := newStore(t)
-	fi, _ := os.Stat(s.Path())
-	di, _ := os.Stat(filepath.Dir(s.Path()))
+	_, path := newBolt(t)
+	fi, _ := os.Stat(path)
+	di, _ := os.Stat(filepath.Dir(path))
 	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
 		t.Fatalf("file %v, directory %v; want 0600 in 0700", fi.Mode(), di.Mode())
 	}
 }
 
 func TestMissingStoreIsNotCreated(t *testing.T) {
-	s := Open(filepath.Join(t.TempDir(), "none.db"), Options{})
-	err := s.View(func(*Tx) error { return nil })
-	if err == nil || s.Exists() {
-		t.Fatalf("View on a missing store: %v; exists: %v", err, s.Exists())
+	path := filepath.Join(t.TempDir(), "none.db")
+	err := Open(path, Options{}).View(func(*Tx) error { return nil })
+	if !errors.Is(err, ErrNoStore) {
+		t.Fatalf("View on a missing store: %v, want ErrNoStore", err)
+	}
+	if _, serr := os.Stat(path); serr == nil {
+		t.Fatal("View created the file")
+	}
+	if err := New(NewMemory()).View(func(*Tx) error { return nil }); !errors.Is(err, ErrNoStore) {
+		t.Fatalf("View on an empty memory store: %v, want ErrNoStore", err)
 	}
 }
 
 func TestGetPutDelete(t *testing.T) {
-	s := newStore(t)
-	if err := s.Update(func(tx *Tx) error { return tx.Put(Accounts, "a", rec{1}) }); err != nil {
-		t.Fatal(err)
-	}
-	var r rec
-	s.View(func(tx *Tx) error {
-		ok, err := tx.Get(Accounts, "a", &r)
-		if !ok || err != nil || r.N != 1 {
-			t.Fatalf("Get = %v %v %v", ok, err, r)
+	eachBackend(t, func(t *testing.T, s *Store) {
+		mustUpdate(t, s, func(tx *Tx) error { return tx.Put(Accounts, "a", rec{1}) })
+		var r rec
+		mustView(t, s, func(tx *Tx) error {
+			ok, err := tx.Get(Accounts, "a", &r)
+			if !ok || err != nil || r.N != 1 {
+				return fmt.Errorf("Get = %v %v %v, want true nil {1}", ok, err, r)
+			}
+			return nil
+		})
+		// An error from fn rolls the whole transaction back.
+		boom := fmt.Errorf("boom")
+		err := s.Update(func(tx *Tx) error {
+			if err := tx.Put(Accounts, "a", rec{2}); err != nil {
+				return err
+			}
+			if err := tx.Delete(Accounts, "a"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if err != boom {
+			t.Fatalf("Update returned %v, want boom", err)
 		}
-		return nil
-	})
-	// An error from fn rolls the whole transaction back.
-	boom := fmt.Errorf("boom")
-	err := s.Update(func(tx *Tx) error {
-		tx.Put(Accounts, "a", rec{2})
-		tx.Delete(Accounts, "a")
-		return boom
-	})
-	if err != boom {
-		t.Fatalf("Update returned %v", err)
-	}
-	s.View(func(tx *Tx) error {
-		if ok, _ := tx.Get(Accounts, "a", &r); !ok || r.N != 1 {
-			t.Fatalf("a failed update changed the record: %v %v", ok, r)
+		mustView(t, s, func(tx *Tx) error {
+			if ok, _ := tx.Get(Accounts, "a", &r); !ok || r.N != 1 {
+				return fmt.Errorf("a failed update changed the record: %v %v", ok, r)
+			}
+			return nil
+		})
+		// A record that does not decode is damage, not a crash.
+		mustUpdate(t, s, func(tx *Tx) error { return tx.PutRaw(Accounts, "bad", []byte("{")) })
+		err = s.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "bad", &r); return err })
+		if !errors.Is(err, ErrDamaged) {
+			t.Fatalf("Get of a record that does not decode: %v, want ErrDamaged", err)
 		}
-		return nil
 	})
+}
+
+func newest(t *testing.T, s *Store, prefix string, max int) string {
+	t.Helper()
+	var got []int
+	mustView(t, s, func(tx *Tx) error {
+		var derr error
+		err := tx.Newest(Activity, prefix, func(decode func(any) error) bool {
+			var r rec
+			if derr = decode(&r); derr != nil {
+				return false
+			}
+			got = append(got, r.N)
+			return max == 0 || len(got) < max
+		})
+		if err == nil {
+			err = derr
+		}
+		return err
+	})
+	return fmt.Sprint(got)
 }
 
 func TestNewestAndTrim(t *testing.T) {
-	s := newStore(t)
-	s.Update(func(tx *Tx) error {
-		for i := 1; i <= 5; i++ {
-			tx.Append(Activity, "al", rec{i})
-			tx.Append(Activity, "alice", rec{100 + i}) // a longer key with the same start
-			tx.Append(Activity, "a", rec{200 + i})
+	eachBackend(t, func(t *testing.T, s *Store) {
+		mustUpdate(t, s, func(tx *Tx) error {
+			for i := 1; i <= 5; i++ {
+				for _, a := range []struct {
+					p string
+					n int
+				}{{"al", i}, {"alice", 100 + i}, {"a", 200 + i}} { // keys with the same start
+					if err := tx.Append(Activity, a.p, rec{a.n}); err != nil {
+						return err
+					}
+				}
+			}
+			return tx.Trim(Activity, "al", 3)
+		})
+		if got := newest(t, s, "al", 0); got != "[5 4 3]" {
+			t.Fatalf("Newest after Trim = %v, want [5 4 3]", got)
 		}
-		return tx.Trim(Activity, "al", 3)
+		if got := newest(t, s, "alice", 2); got != "[105 104]" {
+			t.Fatalf("Newest(alice) = %v, want [105 104]", got)
+		}
+		// Appending after a trim goes on after the newest record.
+		mustUpdate(t, s, func(tx *Tx) error { return tx.Append(Activity, "al", rec{6}) })
+		if got := newest(t, s, "al", 0); got != "[6 5 4 3]" {
+			t.Fatalf("Newest after another Append = %v, want [6 5 4 3]", got)
+		}
 	})
-	var got []int
-	s.View(func(tx *Tx) error {
-		return tx.Newest(Activity, "al", func(decode func(any) error) bool {
-			var r rec
-			decode(&r)
-			got = append(got, r.N)
-			return true
-		})
-	})
-	if fmt.Sprint(got) != "[5 4 3]" {
-		t.Fatalf("Newest after Trim = %v, want [5 4 3]", got)
-	}
-	got = nil
-	s.View(func(tx *Tx) error {
-		return tx.Newest(Activity, "alice", func(decode func(any) error) bool {
-			var r rec
-			decode(&r)
-			got = append(got, r.N)
-			return len(got) < 2
-		})
-	})
-	if fmt.Sprint(got) != "[105 104]" {
-		t.Fatalf("Newest(alice) = %v, want [105 104]", got)
-	}
 }
 
 func TestBusy(t *testing.T) {
-	s := newStore(t)
-	db, err := bolt.Open(s.Path(), 0o600, &bolt.Options{Timeout: time.Second})
+	s, path := newBolt(t)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,19 +182,19 @@ func TestBusy(t *testing.T) {
 }
 
 func TestNewerSchemaRefusedUntouched(t *testing.T) {
-	s := newStore(t)
-	db, _ := bolt.Open(s.Path(), 0o600, nil)
+	_, path := newBolt(t)
+	db, _ := bolt.Open(path, 0o600, nil)
 	db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte(Meta)).Put([]byte(schemaKey), []byte("9")) })
 	db.Close()
-	before, _ := os.ReadFile(s.Path())
-	s2 := Open(s.Path(), Options{})
+	before, _ := os.ReadFile(path)
+	s2 := Open(path, Options{})
 	if err := s2.Update(func(*Tx) error { return nil }); err == nil {
 		t.Fatal("a newer schema was opened")
 	}
 	if err := s2.Create(func(*Tx) error { return nil }); err == nil {
 		t.Fatal("Create opened a newer schema")
 	}
-	after, _ := os.ReadFile(s.Path())
+	after, _ := os.ReadFile(path)
 	if !bytes.Equal(before, after) {
 		t.Fatal("refusing a newer store changed it")
 	}
@@ -172,40 +232,83 @@ func TestForeignBoltFileRefused(t *testing.T) {
 }
 
 func TestBackupAndCheck(t *testing.T) {
-	s := newStore(t)
-	s.Update(func(tx *Tx) error { return tx.Put(Accounts, "a", rec{7}) })
+	s, path := newBolt(t)
+	mustUpdate(t, s, func(tx *Tx) error {
+		if err := tx.Put(Accounts, "a", rec{7}); err != nil {
+			return err
+		}
+		if err := tx.Append(Activity, "a", rec{1}); err != nil {
+			return err
+		}
+		return tx.Put(Sessions, "current", rec{9})
+	})
 	dst := filepath.Join(t.TempDir(), "copy.db")
 	os.WriteFile(dst, []byte("old"), 0o644)
-	if err := s.Backup(dst); err != nil {
+	if err := Backup(s, dst, false); fail.KindOf(err) != fail.Usage || !errors.Is(err, ErrExists) {
+		t.Fatalf("backup onto an existing file without overwrite: %v, want a usage error", err)
+	}
+	if err := Backup(s, dst, true); err != nil {
 		t.Fatal(err)
 	}
 	fi, _ := os.Stat(dst)
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("backup mode %v, want 0600", fi.Mode())
 	}
-	c := Open(dst, Options{})
+	c := OpenBolt(dst, Options{})
 	faults, err := c.Check()
 	if err != nil || len(faults) != 0 {
 		t.Fatalf("Check(backup) = %v, %v", faults, err)
 	}
-	var r rec
-	c.View(func(tx *Tx) error { tx.Get(Accounts, "a", &r); return nil })
-	if r.N != 7 {
-		t.Fatalf("the backup lacks the record: %v", r)
+	mustView(t, New(c), func(tx *Tx) error {
+		var r rec
+		if ok, err := tx.Get(Accounts, "a", &r); !ok || err != nil || r.N != 7 {
+			return fmt.Errorf("the backup lacks the account: %v %v %v", ok, err, r)
+		}
+		if ok, err := tx.Get(Sessions, "current", &r); ok || err != nil {
+			return fmt.Errorf("the backup holds a session: %v %v", ok, err)
+		}
+		return nil
+	})
+	if got := newest(t, New(c), "a", 0); got != "[1]" {
+		t.Fatalf("the backup's activity = %v, want [1]", got)
 	}
-	if err := s.Backup(s.Path()); fail.KindOf(err) != fail.Usage {
+	if err := Backup(s, path, true); fail.KindOf(err) != fail.Usage {
 		t.Fatalf("backing up onto the store itself: %v", err)
 	}
 }
 
-func TestPermissions(t *testing.T) {
-	s := newStore(t)
-	os.Chmod(s.Path(), 0o620)
-	if err := s.View(func(*Tx) error { return nil }); err == nil {
-		t.Fatal("a group-writable store was opened")
+// TestForgetZeroesFreedPages: after a transaction that asks to forget, no
+// byte of an overwritten record is left in the file (security rule 2).
+func TestForgetZeroesFreedPages(t *testing.T) {
+	s, path := newBolt(t)
+	secretValue := bytes.Repeat([]byte("OLDSECRET"), 50)
+	mustUpdate(t, s, func(tx *Tx) error { return tx.PutRaw(Accounts, "a", secretValue) })
+	mustUpdate(t, s, func(tx *Tx) error { return tx.PutRaw(Accounts, "b", []byte("x")) })
+	mustUpdate(t, s, func(tx *Tx) error { return tx.PutRaw(Accounts, "a", []byte(`"new"`)) })
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte("OLDSECRET")) {
+		t.Skip("bbolt overwrote the freed page itself; nothing to show")
 	}
-	os.Chmod(s.Path(), 0o600)
-	s = Open(s.Path(), Options{})
+	mustUpdate(t, s, func(tx *Tx) error { tx.Forget(); return tx.PutRaw(Accounts, "a", []byte(`"newer"`)) })
+	raw, _ = os.ReadFile(path)
+	if bytes.Contains(raw, []byte("OLDSECRET")) {
+		t.Fatal("the old record is still in a freed page")
+	}
+	if faults, err := OpenBolt(path, Options{}).Check(); err != nil || len(faults) > 0 {
+		t.Fatalf("after zeroing: %v %v", faults, err)
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	s, path := newBolt(t)
+	for _, mode := range []os.FileMode{0o620, 0o640, 0o604} {
+		os.Chmod(path, mode)
+		if err := s.View(func(*Tx) error { return nil }); !errors.Is(err, ErrUnsafe) {
+			t.Fatalf("a store of mode %04o: %v, want ErrUnsafe", mode, err)
+		}
+	}
+	os.Chmod(path, 0o600)
+	s = Open(path, Options{})
 	if err := s.View(func(*Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +318,7 @@ func TestPermissions(t *testing.T) {
 // to date in one transaction: if a migration fails, nothing of the
 // earlier ones (nor the caller's change) is kept.
 func TestMigrationIsOneTransaction(t *testing.T) {
-	s := newStore(t) // schema 1
+	_, path := newBolt(t) // schema 1
 	saved := migrations
 	defer func() { migrations, Version = saved, len(saved) }()
 
@@ -225,12 +328,12 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 		func(tx *bolt.Tx) error { return fmt.Errorf("disk on fire") },
 	)
 	Version = len(migrations)
-	s2 := Open(s.Path(), Options{})
+	s2 := Open(path, Options{})
 	err := s2.Update(func(tx *Tx) error { return tx.Put(Accounts, "x", rec{1}) })
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("disk on fire")) {
 		t.Fatalf("a failing migration: %v", err)
 	}
-	db, _ := bolt.Open(s.Path(), 0o600, &bolt.Options{ReadOnly: true})
+	db, _ := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	db.View(func(tx *bolt.Tx) error {
 		if v, _ := version(tx); v != 1 || tx.Bucket([]byte("v2")) != nil || tx.Bucket([]byte(Accounts)).Get([]byte("x")) != nil {
 			t.Fatalf("after a failed migration: schema %d, v2 bucket %v", v, tx.Bucket([]byte("v2")) != nil)
@@ -243,11 +346,11 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 	// and a read of an old store migrates first.
 	migrations = migrations[:len(migrations)-1]
 	Version = len(migrations)
-	s3 := Open(s.Path(), Options{})
+	s3 := Open(path, Options{})
 	if err := s3.View(func(tx *Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	db, _ = bolt.Open(s.Path(), 0o600, &bolt.Options{ReadOnly: true})
+	db, _ = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	defer db.Close()
 	db.View(func(tx *bolt.Tx) error {
 		if v, _ := version(tx); v != 2 || tx.Bucket([]byte("v2")) == nil {

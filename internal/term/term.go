@@ -81,12 +81,16 @@ func (t *TTY) ReadSecret(prompt string, max int) ([]byte, error) {
 	return []byte(strings.TrimRight(string(b), "\r")), err
 }
 
-// watch catches SIGINT and SIGTERM until stop is called, so that a signal
-// while a prompt is up becomes fail.ErrInterrupted instead of an exit
-// that skips restoring the terminal.
+// watched are the signals that end kcloud at a prompt: each restores the
+// terminal first, and none dumps goroutines (Go's default for SIGQUIT).
+var watched = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// watch catches the watched signals until stop is called, so that a
+// signal while a prompt is up becomes an interrupt error (exit 128+N)
+// instead of an exit that skips restoring the terminal.
 func (t *TTY) watch() (stop func()) {
 	t.sig = make(chan os.Signal, 1)
-	signal.Notify(t.sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(t.sig, watched...)
 	return func() { signal.Stop(t.sig) }
 }
 
@@ -112,12 +116,16 @@ func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte
 			return nil, fail.ErrInterrupted // Ctrl-D at an empty prompt
 		}
 		return r.b, r.err
-	case <-t.sig:
+	case sig := <-t.sig:
 		if restore != nil {
 			restore()
 		}
 		fmt.Fprintln(t.out)
-		return nil, fail.ErrInterrupted
+		n := 2
+		if s, ok := sig.(syscall.Signal); ok {
+			n = int(s)
+		}
+		return nil, fail.InterruptedBy(n)
 	}
 }
 

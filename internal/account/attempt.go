@@ -1,0 +1,306 @@
+package account
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// An attempt is one use of a password: checked outside any transaction
+// (Argon2id takes tens of milliseconds), then recorded, with the page's
+// work, in one transaction that reads the account again. So a lockout
+// that happened while the person typed is seen before anything else is
+// said (security rule 4).
+
+// proof is what checking a password outside a transaction yields.
+type proof struct {
+	pre *Account    // the account as read before the check
+	kek *secret.Key // nil when the password was wrong
+	// rehash, when set, replaces the password hash on success: the
+	// configured parameters are stronger, or the password changes.
+	rehash    *secret.Hash
+	rehashKEK *secret.Key
+	// rotate gives the account a new data key with the new hash: the old
+	// password opens nothing sealed after the change (security rule 2).
+	rotate bool
+}
+
+// checkPassword runs Argon2id on pw against pre, the account as read
+// before the password was asked for, holding no lock while it computes.
+// Nothing is recorded yet: finish checks, in its transaction, that pre is
+// still the account's password and state.
+func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
+	if pre.locked(s.now()) {
+		return nil, lockedErr(pre)
+	}
+	kek, err := pre.Password.Verify(pw)
+	if err != nil {
+		return nil, store.Damaged(store.Accounts, pre.UserID, err)
+	}
+	p := &proof{pre: pre, kek: kek}
+	if p.kek != nil && pre.Password.Params.WeakerThan(s.Params) {
+		if err := p.setPassword(pw, s.Params); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (p *proof) setPassword(pw []byte, params secret.Params) error {
+	h, kek, err := secret.NewHash(pw, params)
+	if err != nil {
+		return err
+	}
+	p.rehash, p.rehashKEK = &h, kek
+	return nil
+}
+
+// Unlocked is an account whose password was just proven, inside the
+// transaction that records it. DataKey opens what the account sealed.
+type Unlocked struct {
+	tx      *store.Tx
+	Account *Account
+	Org     *Organization
+	Policy  Policy
+	DataKey *secret.Key
+	Now     time.Time
+	// after runs once the transaction has committed: writes to this
+	// machine's session, which is not in the directory.
+	after []func() error
+}
+
+// Log appends an event to the account's activity.
+func (u *Unlocked) Log(event, detail string) error {
+	return logEvent(u.tx, u.Account.UserID, Event{Time: u.Now, Event: event, Detail: detail})
+}
+
+// MACKey keys the MACs that stand for recovery and verification codes.
+// It outlives a password change: a new data key seals the same MAC key.
+// Accounts from before it existed use their first data key.
+func (u *Unlocked) MACKey() (*secret.Key, error) {
+	if len(u.Account.MACKey) == 0 {
+		return u.DataKey, nil
+	}
+	return u.DataKey.Unwrap(u.Account.MACKey, u.Account.adMAC())
+}
+
+// attempt describes one use of a password.
+type attempt struct {
+	what      string // names the page in the activity log: "login", "account show"
+	failEvent string // EvLoginFailed or EvPasswordFailed
+	session   bool   // the session must still be this account's
+	// second checks a second factor; an Auth error from it counts as a
+	// failed second factor.
+	second func(u *Unlocked) error
+	// change does the page's work once the attempt has succeeded.
+	change func(u *Unlocked) error
+	// readOnly says change only reads: when the right password leaves
+	// nothing to record (no failures to reset, no rehash), the page runs
+	// in a read transaction and the store is not written.
+	readOnly bool
+}
+
+// errNeedWrite sends a read-only attempt back to a write transaction.
+var errNeedWrite = errors.New("the attempt has something to record")
+
+// finish records the outcome of a password check and, on success, runs
+// the attempt's work, all in one transaction.
+func (s *Service) finish(p *proof, a attempt) error {
+	var sessionUser string
+	if a.session {
+		sess, err := s.readSession()
+		if err != nil {
+			return err
+		}
+		sessionUser = sess.UserID
+	}
+	write := !(a.readOnly && p.kek != nil && p.rehash == nil && p.pre.Failures == 0)
+	u, err := s.finishIn(p, a, write, sessionUser)
+	if errors.Is(err, errNeedWrite) {
+		u, err = s.finishIn(p, a, true, sessionUser)
+	}
+	if u != nil {
+		for _, f := range u.after {
+			if aerr := f(); err == nil {
+				err = aerr
+			}
+		}
+	}
+	return err
+}
+
+func (s *Service) finishIn(p *proof, a attempt, write bool, sessionUser string) (*Unlocked, error) {
+	run := s.Store.Update
+	if !write {
+		run = s.Store.View
+	}
+	var (
+		authErr error
+		u       *Unlocked
+	)
+	err := run(func(tx *store.Tx) error {
+		authErr, u = nil, nil // Update may run this again
+		acc, err := getAccount(tx, p.pre.UserID)
+		if err != nil {
+			return err
+		}
+		if acc == nil {
+			return noAccount(p.pre.UserID)
+		}
+		now := s.now()
+		if acc.locked(now) {
+			return lockedErr(acc)
+		}
+		if !bytes.Equal(acc.Password.Salt, p.pre.Password.Salt) {
+			return kindErr(fail.Other, ErrPasswordRaced)
+		}
+		if a.session && sessionUser != acc.UserID {
+			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session now belongs to %s", sessionUser)
+		}
+		org, err := getOrg(tx)
+		if err != nil {
+			return err
+		}
+		if !write && acc.Failures > 0 {
+			return errNeedWrite // a failure was counted since the account was read
+		}
+		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now}
+		if p.kek == nil {
+			authErr = s.failed(u, false, a.failEvent, a.what, errWrongPassword)
+			return putAccount(tx, acc)
+		}
+		if u.DataKey, err = p.kek.Unwrap(acc.DataKey, acc.adData()); err != nil {
+			return store.Damaged(store.Accounts, acc.UserID, err)
+		}
+		acc.Failures = 0 // a right password clears failed passwords, not failed codes
+		if a.second != nil {
+			if err := a.second(u); err != nil {
+				if fail.KindOf(err) != fail.Auth {
+					return err
+				}
+				authErr = s.failed(u, true, EvOTPFailed, a.what, err)
+				return putAccount(tx, acc)
+			}
+			acc.SecondFailures = 0
+		}
+		if p.rehash != nil {
+			if err := u.rekey(p); err != nil {
+				return err
+			}
+		}
+		if a.change != nil {
+			if err := a.change(u); err != nil {
+				var k kept
+				if !errors.As(err, &k) {
+					return err
+				}
+				authErr = k.error
+			}
+		}
+		if !write {
+			return nil
+		}
+		return putAccount(tx, acc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, authErr
+}
+
+// rekey sets the new password hash. For a password change it also gives
+// the account a new data key, seals again what the old one sealed, and
+// asks the store to forget the old record: no copy of the store made
+// after the change opens with the old password (security rule 2).
+func (u *Unlocked) rekey(p *proof) error {
+	a := u.Account
+	a.Password = *p.rehash
+	if !p.rotate {
+		a.DataKey = p.rehashKEK.Wrap(u.DataKey, a.adData())
+		return nil
+	}
+	mac, err := u.MACKey()
+	if err != nil {
+		return store.Damaged(store.Accounts, a.UserID, err)
+	}
+	next := secret.NewKey()
+	if a.OTP != nil {
+		sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())
+		if err != nil {
+			return store.Damaged(store.Accounts, a.UserID, err)
+		}
+		a.OTP.Secret = next.Seal(sec, a.adTOTP())
+		clear(sec)
+	}
+	if a.PendingOTP != nil {
+		sec, err := u.DataKey.Open(a.PendingOTP.Secret, a.adPending())
+		if err != nil {
+			return store.Damaged(store.Accounts, a.UserID, err)
+		}
+		a.PendingOTP.Secret = next.Seal(sec, a.adPending())
+		clear(sec)
+	}
+	a.MACKey = next.Wrap(mac, a.adMAC())
+	a.DataKey = p.rehashKEK.Wrap(next, a.adData())
+	u.DataKey = next
+	u.tx.Forget()
+	return nil
+}
+
+// kept is an error from a page's work whose changes are committed all
+// the same: a wrong verification code is counted, then reported.
+type kept struct{ error }
+
+// failed counts a failed password (second false) or second factor
+// (security rule 4) and returns the error to report once the count is
+// committed. Both counts add up toward the lockout; a right password
+// clears only its own, so guessing codes between right passwords still
+// locks the account.
+func (s *Service) failed(u *Unlocked, second bool, event, what string, why error) error {
+	acc := u.Account
+	if second {
+		acc.SecondFailures++
+	} else {
+		acc.Failures++
+	}
+	if err := u.Log(event, what+": "+why.Error()); err != nil {
+		return err
+	}
+	fa := &FailedAttempt{Err: why, Lockout: u.Policy.LockoutDuration}
+	if left := u.Policy.LockoutThreshold - acc.Failures - acc.SecondFailures; left > 0 {
+		fa.Left = left
+		return kindErr(fail.Auth, fa)
+	}
+	until := u.Now.Add(u.Policy.LockoutDuration)
+	acc.LockedUntil, acc.Failures, acc.SecondFailures = &until, 0, 0
+	fa.LockedTo = until
+	if err := u.Log(EvLockout, fmt.Sprintf("%d failed attempts in a row; locked until %s",
+		u.Policy.LockoutThreshold, until.Format(time.RFC3339))); err != nil {
+		return err
+	}
+	// A lockout also ends the account's session on this machine.
+	id := acc.UserID
+	u.after = append(u.after, func() error { return s.endSession(id) })
+	return kindErr(fail.Auth, fa)
+}
+
+// errWrongPassword is the reason of a failed password.
+var errWrongPassword = errors.New("wrong password")
+
+// withPassword checks the session account's password and does the page's work.
+func (s *Service) withPassword(pre *Account, pw []byte, a attempt) error {
+	p, err := s.checkPassword(pre, pw)
+	if err != nil {
+		return err
+	}
+	a.session = true
+	if a.failEvent == "" {
+		a.failEvent = EvPasswordFailed
+	}
+	return s.finish(p, a)
+}

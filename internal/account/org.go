@@ -1,0 +1,238 @@
+package account
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// newAccount makes an account with a hashed password and a fresh data key.
+// It runs Argon2id, so it is called outside any transaction.
+func (s *Service) newAccount(id, name, nick string, admin bool, pw []byte, now time.Time) (*Account, error) {
+	if err := secret.CheckPassword(pw); err != nil {
+		return nil, fail.Usagef("%v", err)
+	}
+	h, kek, err := secret.NewHash(pw, s.Params)
+	if err != nil {
+		return nil, err
+	}
+	a := NewRecord(id, newUUID(), name, h, kek, now)
+	a.Nickname, a.Admin = nick, admin
+	return a, nil
+}
+
+// NewRecord makes an account record with the password hash h and a fresh
+// data key wrapped by kek, the key-encryption key that came with h.
+func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.Time) *Account {
+	a := &Account{UserID: id, UUID: uuid, Name: name, RegisteredAt: now, Password: h}
+	dk := secret.NewKey()
+	a.DataKey = kek.Wrap(dk, a.adData())
+	a.MACKey = dk.Wrap(secret.NewKey(), a.adMAC())
+	return a
+}
+
+// Profile is what a person typed for a new account.
+type Profile struct {
+	UserID, Name, Nickname string
+}
+
+// Check validates a new account's profile against the nickname policy.
+func (p Profile) Check(usesNicknames bool) (Profile, error) {
+	var err error
+	if p.UserID, err = CheckUserID(p.UserID); err != nil {
+		return p, fail.Usagef("%v", err)
+	}
+	if p.Name, err = CheckName(p.Name); err != nil {
+		return p, fail.Usagef("%v", err)
+	}
+	if p.Nickname, err = CheckNickname(p.Nickname); err != nil {
+		return p, fail.Usagef("%v", err)
+	}
+	if p.Nickname != "" && !usesNicknames {
+		return p, errNoNicknames()
+	}
+	return p, nil
+}
+
+func errNoNicknames() error { return kindErr(fail.Usage, ErrNoNicknames) }
+
+func errNotAdmin(id string) error {
+	return fail.Mark(fail.Other, ErrNotAdmin, "%s is not an admin of the organization", id)
+}
+
+// Init creates the store's organization and its first account, an admin.
+func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) (*Organization, *Account, error) {
+	orgName, err := CheckOrgName(orgName)
+	if err != nil {
+		return nil, nil, fail.Usagef("%v", err)
+	}
+	if p, err = p.Check(orgNicknames); err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, true, pw, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	org := &Organization{ID: newUUID(), Name: orgName, UsesNicknames: orgNicknames, CreatedAt: now}
+	err = s.Store.Create(func(tx *store.Tx) error {
+		var old Organization
+		if ok, err := tx.Get(store.Meta, keyOrg, &old); err != nil || ok {
+			if err == nil {
+				err = fail.Mark(fail.Other, ErrOrgExists, "the store %s already holds the organization %q", s.Store.Name(), old.Name)
+			}
+			return err
+		}
+		if err := tx.Put(store.Meta, keyOrg, org); err != nil {
+			return err
+		}
+		if err := putAccount(tx, acc); err != nil {
+			return err
+		}
+		return logEvent(tx, acc.UserID, Event{Time: now, Event: EvAccountCreated, Detail: "first admin of " + org.Name})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The admin is whom a bare `login` logs in first.
+	err = s.local().Create(func(tx *store.Tx) error { return tx.Put(store.Meta, keyLastUser, acc.UserID) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, acc, nil
+}
+
+// NewAccount is what an admin gives to register another account.
+type NewAccount struct {
+	Profile
+	Admin    bool
+	Password []byte
+}
+
+// Create checks the admin's password and registers another account.
+func (s *Service) Create(admin *Account, pw []byte, n NewAccount) (*Account, error) {
+	org, err := s.Org()
+	if err != nil {
+		return nil, err
+	}
+	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
+		return nil, err
+	}
+	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, n.Admin, n.Password, s.now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.withPassword(admin, pw, attempt{what: "account create", change: func(u *Unlocked) error {
+		if !u.Account.Admin {
+			return errNotAdmin(u.Account.UserID)
+		}
+		if old, err := getAccount(u.tx, acc.UserID); err != nil || old != nil {
+			if err == nil {
+				err = fail.Otherf("the User ID %s is taken", acc.UserID)
+			}
+			return err
+		}
+		if acc.Nickname != "" && !u.Org.UsesNicknames { // the policy may have changed since
+			return errNoNicknames()
+		}
+		acc.RegisteredAt = u.Now
+		if err := putAccount(u.tx, acc); err != nil {
+			return err
+		}
+		if err := logEvent(u.tx, acc.UserID, Event{Time: u.Now, Event: EvAccountCreated, Detail: "by " + u.Account.UserID}); err != nil {
+			return err
+		}
+		return u.Log(EvAccountCreated, "created "+acc.UserID)
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return acc, nil
+}
+
+// OrgChange is what an admin changes of the organization; nil and empty
+// leave a part as it is.
+type OrgChange struct {
+	Nicknames *bool
+	Policy    []string // KEY=VALUE
+}
+
+// Check validates the change before anyone types a password.
+func (c OrgChange) Check() error {
+	if c.Nicknames == nil && len(c.Policy) == 0 {
+		return kindErr(fail.Usage, ErrNothingToSet)
+	}
+	var check Policy
+	for _, kv := range c.Policy {
+		if err := check.Set(kv); err != nil {
+			return fail.Usagef("--policy: %v", err)
+		}
+	}
+	return nil
+}
+
+// SetOrg checks an admin's password and changes the nickname policy or
+// the security policy.
+func (s *Service) SetOrg(admin *Account, pw []byte, c OrgChange) (*Organization, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	var out Organization
+	err := s.withPassword(admin, pw, attempt{what: "org set", change: func(u *Unlocked) error {
+		if !u.Account.Admin {
+			return errNotAdmin(u.Account.UserID)
+		}
+		out = *u.Org
+		var changed []string
+		if c.Nicknames != nil && out.UsesNicknames != *c.Nicknames {
+			out.UsesNicknames = *c.Nicknames
+			changed = append(changed, fmt.Sprintf("uses nicknames: %v", out.UsesNicknames))
+		}
+		before := out.Policy.WithDefaults().Entries()
+		for _, kv := range c.Policy {
+			if err := out.Policy.Set(kv); err != nil {
+				return fail.Usagef("%v", err)
+			}
+		}
+		for i, e := range out.Policy.WithDefaults().Entries() {
+			if e[1] != before[i][1] {
+				changed = append(changed, e[0]+"="+e[1])
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := u.tx.Put(store.Meta, keyOrg, &out); err != nil {
+			return err
+		}
+		return u.Log(EvOrgChanged, strings.Join(changed, ", "))
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RequireAdmin is for callers that check before asking for a password;
+// the page checks again inside its transaction.
+func RequireAdmin(a *Account) error {
+	if !a.Admin {
+		return errNotAdmin(a.UserID)
+	}
+	return nil
+}
+
+// RefuseOrganization is for copying records into a store: it fails when
+// tx's store already holds an organization.
+func RefuseOrganization(tx *store.Tx) error {
+	var org Organization
+	ok, err := tx.Get(store.Meta, keyOrg, &org)
+	if err == nil && ok {
+		err = fail.Mark(fail.Other, ErrOrgExists, "the store already holds the organization %q", org.Name)
+	}
+	return err
+}

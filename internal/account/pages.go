@@ -1,0 +1,148 @@
+package account
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Page is everything the account page shows.
+type Page struct {
+	Account Account
+	Org     Organization
+}
+
+// Show checks the password and returns the account page.
+func (s *Service) Show(pre *Account, pw []byte) (*Page, error) {
+	var page Page
+	err := s.withPassword(pre, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
+		page = Page{Account: *u.Account, Org: *u.Org}
+		return nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// Activity checks the password and returns the account's events, newest
+// first; limit 0 means all.
+func (s *Service) Activity(pre *Account, pw []byte, limit int) ([]Event, error) {
+	var events []Event
+	err := s.withPassword(pre, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
+		events = []Event{}
+		var derr error
+		err := u.tx.Newest(store.Activity, u.Account.UserID, func(decode func(any) error) bool {
+			var e Event
+			if derr = decode(&e); derr != nil {
+				return false
+			}
+			events = append(events, e)
+			return limit <= 0 || len(events) < limit
+		})
+		if err == nil {
+			err = derr
+		}
+		return err
+	}})
+	return events, err
+}
+
+// ProfileChange holds the fields to change; nil leaves one as it is.
+type ProfileChange struct {
+	Name     *string
+	Nickname *string
+}
+
+// Check validates the change against the organization's policy.
+func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
+	if c.Name == nil && c.Nickname == nil {
+		return c, kindErr(fail.Usage, ErrNothingToSet)
+	}
+	if c.Name != nil {
+		n, err := CheckName(*c.Name)
+		if err != nil {
+			return c, fail.Usagef("%v", err)
+		}
+		c.Name = &n
+	}
+	if c.Nickname != nil {
+		n, err := CheckNickname(*c.Nickname)
+		if err != nil {
+			return c, fail.Usagef("%v", err)
+		}
+		// Clearing a nickname is always allowed; setting one needs the policy.
+		if n != "" && !org.UsesNicknames {
+			return c, errNoNicknames()
+		}
+		c.Nickname = &n
+	}
+	return c, nil
+}
+
+// SetProfile checks the password and changes the name or nickname.
+func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, error) {
+	var out Page
+	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
+		c, err := c.Check(u.Org)
+		if err != nil {
+			return err
+		}
+		var changed []string
+		if c.Name != nil && *c.Name != u.Account.Name {
+			u.Account.Name = *c.Name
+			changed = append(changed, fmt.Sprintf("name %q", *c.Name))
+		}
+		if c.Nickname != nil && *c.Nickname != u.Account.Nickname {
+			u.Account.Nickname = *c.Nickname
+			changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
+		}
+		out = Page{Account: *u.Account, Org: *u.Org}
+		if len(changed) == 0 {
+			return nil
+		}
+		return u.Log(EvProfileChanged, joinWords(changed))
+	}})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ChangePassword checks the current password and sets a new one. The
+// account gets a new data key, which seals again what the old one sealed,
+// so the OTP keeps working and the old password opens nothing written
+// after the change (security rules 2 and 7).
+func (s *Service) ChangePassword(pre *Account, current, next []byte) error {
+	if err := secret.CheckPassword(next); err != nil {
+		return fail.Usagef("new password: %v", err)
+	}
+	if bytes.Equal(current, next) {
+		return fail.Usagef("the new password is the same as the current one")
+	}
+	p, err := s.checkPassword(pre, current)
+	if err != nil {
+		return err
+	}
+	if p.kek != nil {
+		if err := p.setPassword(next, s.Params); err != nil {
+			return err
+		}
+		p.rotate = true
+	}
+	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
+		change: func(u *Unlocked) error { return u.Log(EvPasswordChanged, "") }})
+}
+
+func joinWords(w []string) string {
+	switch len(w) {
+	case 0:
+		return ""
+	case 1:
+		return w[0]
+	}
+	return w[0] + " and " + w[1]
+}

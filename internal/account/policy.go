@@ -1,0 +1,169 @@
+package account
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy is the organization's security policy (contract, "Security
+// policy"): kept in the store, so every machine that shares a directory
+// enforces the same rules. A zero field means the default, so every
+// value that can be stored is above zero.
+type Policy struct {
+	SessionTTL       time.Duration `json:"session_ttl,omitempty"`
+	CodeTTL          time.Duration `json:"code_ttl,omitempty"`
+	ResendAfter      time.Duration `json:"resend_after,omitempty"`
+	MaxAttempts      int           `json:"max_attempts,omitempty"`
+	LockoutThreshold int           `json:"lockout_threshold,omitempty"`
+	LockoutDuration  time.Duration `json:"lockout_duration,omitempty"`
+}
+
+// DefaultPolicy is the contract's defaults.
+var DefaultPolicy = Policy{
+	SessionTTL:       12 * time.Hour,
+	CodeTTL:          10 * time.Minute,
+	ResendAfter:      60 * time.Second,
+	MaxAttempts:      5,
+	LockoutThreshold: 5,
+	LockoutDuration:  15 * time.Minute,
+}
+
+// rule describes one key of the policy: its name in the configuration,
+// its field, and which way is stricter.
+type rule struct {
+	key      string
+	dur      func(*Policy) *time.Duration
+	num      func(*Policy) *int
+	stricter string // "lower" or "higher"
+	min, max int64  // bounds of a stored value (nanoseconds for durations)
+}
+
+var rules = []rule{
+	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
+	{key: "verification.code_ttl", dur: func(p *Policy) *time.Duration { return &p.CodeTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
+	{key: "verification.resend_after", dur: func(p *Policy) *time.Duration { return &p.ResendAfter }, stricter: "higher", min: int64(time.Second), max: int64(24 * time.Hour)},
+	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100},
+	{key: "security.lockout_threshold", num: func(p *Policy) *int { return &p.LockoutThreshold }, stricter: "lower", min: 1, max: 100},
+	{key: "security.lockout_duration", dur: func(p *Policy) *time.Duration { return &p.LockoutDuration }, stricter: "higher", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
+}
+
+// PolicyKeys lists the policy's keys.
+func PolicyKeys() []string {
+	keys := make([]string, len(rules))
+	for i, r := range rules {
+		keys[i] = r.key
+	}
+	return keys
+}
+
+func (r rule) get(p *Policy) int64 {
+	if r.dur != nil {
+		return int64(*r.dur(p))
+	}
+	return int64(*r.num(p))
+}
+
+func (r rule) set(p *Policy, v int64) {
+	if r.dur != nil {
+		*r.dur(p) = time.Duration(v)
+	} else {
+		*r.num(p) = int(v)
+	}
+}
+
+func (r rule) show(v int64) string {
+	if r.dur != nil {
+		return time.Duration(v).String()
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// WithDefaults fills p's zero fields with the defaults.
+func (p Policy) WithDefaults() Policy {
+	for _, r := range rules {
+		if r.get(&p) == 0 {
+			r.set(&p, r.get(&DefaultPolicy))
+		}
+	}
+	return p
+}
+
+// Entries returns the policy as key and value, in the contract's order.
+func (p Policy) Entries() [][2]string {
+	out := make([][2]string, len(rules))
+	for i, r := range rules {
+		out[i] = [2]string{r.key, r.show(r.get(&p))}
+	}
+	return out
+}
+
+// Set parses "KEY=VALUE" and sets it in p.
+func (p *Policy) Set(kv string) error {
+	key, val, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("%q is not KEY=VALUE", kv)
+	}
+	key = strings.TrimSpace(key)
+	for _, r := range rules {
+		if r.key != key {
+			continue
+		}
+		var v int64
+		if r.dur != nil {
+			d, err := time.ParseDuration(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration such as 15m", key, val)
+			}
+			v = int64(d)
+		} else {
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a whole number", key, val)
+			}
+			v = int64(n)
+		}
+		if v < r.min || v > r.max {
+			return fmt.Errorf("%s: %s is out of range (%s to %s)", key, r.show(v), r.show(r.min), r.show(r.max))
+		}
+		r.set(p, v)
+		return nil
+	}
+	keys := PolicyKeys()
+	sort.Strings(keys)
+	return fmt.Errorf("%q is not a policy key; the keys are %s", key, strings.Join(keys, ", "))
+}
+
+// Local is this machine's configuration of the policy keys: only the
+// keys set here (by the file, the environment or a flag) are in it.
+type Local map[string]int64
+
+// LocalValue returns v for a duration or a count, for building a Local.
+func LocalValue[T time.Duration | int](v T) int64 { return int64(v) }
+
+// Effective merges the organization's policy with this machine's: a
+// local value counts only where it is stricter. Each looser local value
+// is named in the warnings and ignored.
+func (p Policy) Effective(local Local) (Policy, []string) {
+	eff := p.WithDefaults()
+	var warnings []string
+	for _, r := range rules {
+		v, ok := local[r.key]
+		if !ok {
+			continue
+		}
+		org := r.get(&eff)
+		if (r.stricter == "lower" && v < org) || (r.stricter == "higher" && v > org) {
+			r.set(&eff, v)
+		} else if v != org {
+			warnings = append(warnings, fmt.Sprintf("ignoring %s=%s from this machine's configuration: the organization's policy (%s) is stricter",
+				r.key, r.show(v), r.show(org)))
+		}
+	}
+	return eff, warnings
+}
+
+// Effective is the policy in force on this machine for org.
+func (s *Service) Effective(org *Organization) Policy { return s.policy(org) }

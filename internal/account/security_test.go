@@ -1,0 +1,163 @@
+package account
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/otp"
+)
+
+// TestRightPasswordKeepsCodeFailures: a right password between wrong OTP
+// codes does not clear them; the codes still lock the account
+// (security rule 4; review finding 2).
+func TestRightPasswordKeepsCodeFailures(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		sec, _ := register(t, s, c)
+		c.t = c.t.Add(time.Minute)
+		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
+		for i := 0; i < 2; i++ {
+			err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, SecondFactor{OTP: wrong})
+			if fail.KindOf(err) != fail.Auth {
+				t.Fatalf("wrong code %d: %v", i+1, err)
+			}
+			// A page with the right password in between.
+			if _, err := newService(path, c).Show(acct(t, s, "alice"), pw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, SecondFactor{OTP: wrong})
+		var fa *FailedAttempt
+		if !errors.As(err, &fa) || fa.LockedTo.IsZero() {
+			t.Fatalf("the third wrong code (threshold 3) did not lock: %v", err)
+		}
+		if _, err := newService(path, c).Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.Locked {
+			t.Fatalf("a page during the lockout: %v", err)
+		}
+	})
+}
+
+// TestLoginStartedBeforeLockout: a login whose password was typed while
+// another process locked the account learns nothing: not asked for a
+// code, told it is locked whether the password was right or wrong, and
+// nothing is counted (security rule 4; review finding 1).
+func TestLoginStartedBeforeLockout(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		register(t, s, c)
+		s.Logout()
+		pre := acct(t, s, "alice") // read before the prompt
+		for i := 0; i < 3; i++ {   // meanwhile, elsewhere: a lockout
+			login(t, newService(path, c), "alice", []byte("wrong password"))
+		}
+		for _, typed := range [][]byte{pw, []byte("wrong password")} {
+			asked := false
+			_, err := newService(path, c).Login(pre, typed, func(*Account) (SecondFactor, error) {
+				asked = true
+				return SecondFactor{OTP: "123456"}, nil
+			})
+			if fail.KindOf(err) != fail.Locked || asked {
+				t.Fatalf("password %q after the lockout: %v, asked for a code: %v; want locked, not asked", typed, err, asked)
+			}
+		}
+		if a := acct(t, s, "alice"); a.Failures != 0 {
+			t.Fatalf("attempts during the lockout were counted: %d", a.Failures)
+		}
+	})
+}
+
+// TestUsedCodeSaysSo: the code that confirmed the registration cannot log
+// in, and the refusal says it was used (and counts as a failure).
+func TestUsedCodeSaysSo(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		sec, _ := register(t, s, c)
+		s.Logout()
+		_, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(otp.CodeAt(sec, otp.StepAt(c.t))))
+		var used *UsedCodeError
+		if fail.KindOf(err) != fail.Auth || !errors.As(err, &used) || used.Next <= 0 || used.Next > 30*time.Second {
+			t.Fatalf("logging in with the registration code: %v; want a used-code error", err)
+		}
+		if a := acct(t, s, "alice"); a.SecondFailures != 1 {
+			t.Fatalf("the used code was not counted: %d", a.SecondFailures)
+		}
+	})
+}
+
+// TestPolicyStoredStricterLocally: the organization's policy is in the
+// store; a machine's configuration can only make it stricter, and a
+// looser value is ignored with a warning (review finding 10).
+func TestPolicyStoredStricterLocally(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Policy: []string{"security.lockout_threshold=2"}}); err != nil {
+			t.Fatal(err)
+		}
+		var warnings []string
+		loose := newService(path, c)
+		loose.LocalPolicy = Local{"security.lockout_threshold": 1000000}
+		loose.Warn = func(w string) { warnings = append(warnings, w) }
+		login(t, loose, "alice", []byte("wrong password"))
+		if err := login(t, loose, "alice", []byte("wrong password")); fail.KindOf(err) != fail.Auth {
+			t.Fatalf("second wrong password: %v", err)
+		}
+		if err := login(t, loose, "alice", pw); fail.KindOf(err) != fail.Locked {
+			t.Fatalf("a looser local threshold was obeyed: %v", err)
+		}
+		if len(warnings) != 1 {
+			t.Fatalf("warnings = %q, want one", warnings)
+		}
+		eff, _ := (Policy{LockoutThreshold: 5}).Effective(Local{"security.lockout_threshold": 2, "security.lockout_duration": int64(time.Minute)})
+		if eff.LockoutThreshold != 2 || eff.LockoutDuration != 15*time.Minute {
+			t.Fatalf("effective = %+v; want the stricter threshold 2 and the longer duration 15m", eff)
+		}
+		if err := (&Policy{}).Set("security.lockout_threshold=0"); err == nil {
+			t.Fatal("a threshold of 0 was accepted")
+		}
+		if err := (&Policy{}).Set("nope=1"); err == nil {
+			t.Fatal("an unknown key was accepted")
+		}
+	})
+}
+
+// TestVoidCodeStaysVoid: a code voided by too many wrong entries stays
+// void when the limit is raised later (review finding 10).
+func TestVoidCodeStaysVoid(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		tgt, _ := contact.Parse(contact.Email, "alice@example.com")
+		var code string
+		strict := newService(path, c)
+		strict.LocalPolicy = Local{"verification.max_attempts": 2}
+		if _, err := strict.SendCode(acct(t, s, "alice"), pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		for i := 0; i < 2; i++ {
+			if _, err := strict.CheckCode(acct(t, s, "alice"), pw, tgt, wrong); fail.KindOf(err) != fail.Auth {
+				t.Fatalf("wrong code %d: %v", i+1, err)
+			}
+		}
+		// Another machine, with the default limit of 5: still void.
+		_, err := newService(path, c).CheckCode(acct(t, s, "alice"), pw, tgt, code)
+		if fail.KindOf(err) != fail.Locked || !errors.Is(err, ErrCodeVoid) {
+			t.Fatalf("the right code after voiding, under a looser limit: %v; want void", err)
+		}
+	})
+}

@@ -1,0 +1,185 @@
+package account
+
+import (
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Sessions belong to a machine: with a shared directory they stay in
+// this machine's local store, and are written only after the directory's
+// transaction has committed.
+
+// readSession returns this machine's session, or a LoginRequired error
+// when there is none or it has ended.
+func (s *Service) readSession() (*Session, error) {
+	var sess Session
+	var ok bool
+	err := s.local().View(func(tx *store.Tx) error {
+		var err error
+		ok, err = tx.Get(store.Sessions, keySession, &sess)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, kindErr(fail.LoginRequired, ErrNotLoggedIn)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s",
+			sess.UserID, sess.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return &sess, nil
+}
+
+// endSession ends this machine's session if it is userID's.
+func (s *Service) endSession(userID string) error {
+	return s.local().Update(func(tx *store.Tx) error {
+		var sess Session
+		ok, err := tx.Get(store.Sessions, keySession, &sess)
+		if err != nil || !ok || sess.UserID != userID {
+			return err
+		}
+		return tx.Delete(store.Sessions, keySession)
+	})
+}
+
+// Current returns the session, its account and the organization. It is
+// a LoginRequired error when there is no session or it has ended.
+func (s *Service) Current() (*Session, *Account, *Organization, error) {
+	sess, err := s.readSession()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var (
+		acc *Account
+		org *Organization
+	)
+	err = s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if acc, err = getAccount(tx, sess.UserID); err != nil {
+			return err
+		}
+		if acc == nil {
+			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session's account %s no longer exists", sess.UserID)
+		}
+		org, err = getOrg(tx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sess, acc, org, nil
+}
+
+// LastUser returns the User ID of the last successful login on this
+// machine, or "".
+func (s *Service) LastUser() (string, error) {
+	var id string
+	err := s.local().View(func(tx *store.Tx) error {
+		_, err := tx.Get(store.Meta, keyLastUser, &id)
+		return err
+	})
+	return id, err
+}
+
+// Logout ends the session. It reports whether there was one.
+func (s *Service) Logout() (bool, error) {
+	var sess Session
+	had := false
+	err := s.local().Update(func(tx *store.Tx) error {
+		ok, err := tx.Get(store.Sessions, keySession, &sess)
+		if err != nil || !ok {
+			return err
+		}
+		had = true
+		return tx.Delete(store.Sessions, keySession)
+	})
+	if err != nil || !had {
+		return had, err
+	}
+	return had, s.Store.Update(func(tx *store.Tx) error {
+		return logEvent(tx, sess.UserID, Event{Time: s.now(), Event: EvLogout})
+	})
+}
+
+// CheckNotLocked returns the lockout error if a is locked now.
+func (s *Service) CheckNotLocked(a *Account) error {
+	if a.locked(s.now()) {
+		return lockedErr(a)
+	}
+	return nil
+}
+
+// CheckLogin reads, before anyone types a password, the account userID
+// names, and reports whether it can log in now: it exists and is not
+// locked. Login takes the account it returns.
+func (s *Service) CheckLogin(userID string) (*Account, error) {
+	var acc *Account
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if acc, err = getAccount(tx, userID); err != nil {
+			return err
+		}
+		if acc == nil {
+			return noAccount(userID)
+		}
+		return s.CheckNotLocked(acc)
+	})
+	return acc, err
+}
+
+// Login checks the password and, when the account has an OTP, the second
+// factor that ask returns; ask is called outside any transaction, so it
+// may prompt. On success it starts a session on this machine.
+//
+// The account is read again after the password is checked and before
+// ask is called: a login that waited at its prompt while the account was
+// locked learns nothing, not even whether the password was right
+// (security rule 4). A wrong password is counted there and then.
+func (s *Service) Login(pre *Account, pw []byte, ask func(*Account) (SecondFactor, error)) (*Session, error) {
+	p, err := s.checkPassword(pre, pw)
+	if err != nil {
+		return nil, err
+	}
+	a := attempt{what: "login", failEvent: EvLoginFailed}
+	if p.kek == nil {
+		return nil, s.finish(p, a) // counts the failure, unless locked since
+	}
+	now, err := s.CheckLogin(pre.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if now.OTP != nil {
+		sf, err := ask(now)
+		if err == nil {
+			sf, err = sf.Check()
+		}
+		if err != nil {
+			return nil, err
+		}
+		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, sf) }
+	}
+	var sess *Session
+	a.change = func(u *Unlocked) error {
+		at := u.Now
+		u.Account.LastLoginAt = &at
+		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL)}
+		return u.Log(EvLoginOK, "")
+	}
+	if err := s.finish(p, a); err != nil {
+		return nil, err
+	}
+	err = s.local().Create(func(tx *store.Tx) error {
+		if err := tx.Put(store.Sessions, keySession, sess); err != nil {
+			return err
+		}
+		return tx.Put(store.Meta, keyLastUser, sess.UserID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}

@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/perm"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// hint says what to do about err, in kcloud's words: the domain and the
+// store return typed errors and never name a command or flag.
+func hint(err error) string {
+	if h := fail.HintOf(err); h != "" {
+		return h
+	}
+	var (
+		fa     *account.FailedAttempt
+		used   *account.UsedCodeError
+		wrong  *contact.WrongCode
+		locked *account.LockedError
+		p      *perm.Problem
+	)
+	switch {
+	case errors.As(err, &used):
+		return fmt.Sprintf("the app shows a new code in %s; type that one", words(used.Next.Round(1e9)))
+	case errors.As(err, &fa) && fa.Left > 0:
+		attempts := "attempts lock"
+		if fa.Left == 1 {
+			attempts = "attempt locks"
+		}
+		return fmt.Sprintf("%d more failed %s the account for %s", fa.Left, attempts, words(fa.Lockout))
+	case errors.As(err, &wrong):
+		if wrong.Left == 0 {
+			return "a new code can be sent at " + fmtTime(&wrong.Until)
+		}
+		return fmt.Sprintf("%d more wrong entries void the code", wrong.Left)
+	case errors.As(err, &locked):
+		return "try again after that time"
+	case errors.As(err, &p):
+		if p.Fix != "" {
+			return p.Fix
+		}
+		return "only its owner can fix that"
+	case errors.Is(err, store.ErrNoStore), errors.Is(err, account.ErrNoOrganization):
+		return "run `kcloud init` to create one, or point --store at an existing store"
+	case errors.Is(err, store.ErrBusy):
+		return "try again, or raise store.lock_timeout"
+	case errors.Is(err, store.ErrDamaged):
+		return "run `kcloud store check` to see the damage, and restore your last backup (`kcloud store backup` makes one)"
+	case errors.Is(err, store.ErrNewer):
+		return "use the kcloud that wrote it, or a newer one; the file was not changed"
+	case errors.Is(err, store.ErrExists):
+		return "give --force to replace it"
+	case errors.Is(err, account.ErrOrgExists):
+		return "use --store to create another store"
+	case errors.Is(err, account.ErrNotLoggedIn), errors.Is(err, account.ErrSessionEnded):
+		return "run `kcloud login`"
+	case errors.Is(err, account.ErrNotAdmin):
+		return "an admin of the organization can do this"
+	case errors.Is(err, account.ErrNoNicknames):
+		return "an admin can turn them on with `kcloud org set --nicknames=true`"
+	case errors.Is(err, account.ErrHasOTP):
+		return "delete it first with `kcloud otp delete`"
+	case errors.Is(err, account.ErrNoOTP):
+		return "register one with `kcloud otp register`"
+	case errors.Is(err, account.ErrNoPendingOTP), errors.Is(err, account.ErrPendingExpired):
+		return "start one with `kcloud otp register --begin`"
+	case errors.Is(err, account.ErrNoCodeSent):
+		return "send one with `kcloud contact verify KIND ADDRESS --send-only`"
+	case errors.Is(err, account.ErrNothingToSet):
+		return "see the command's --help for what it changes"
+	case errors.Is(err, account.ErrPasswordRaced):
+		return "try again"
+	}
+	return ""
+}

@@ -1,0 +1,40 @@
+// Package perm judges whether a file is private enough to trust: the
+// store, which holds password verifiers, and the configuration file, which
+// names programs to run and where codes go (security rule 9).
+//
+// A path is judged where it resolves: a symlink into a directory others
+// can write is no safer than the directory itself.
+package perm
+
+import (
+	"errors"
+	"strings"
+)
+
+// Errors for callers to tell apart; the message says which file and why.
+var (
+	// ErrOthersWrite: another user can write the file or replace it.
+	ErrOthersWrite = errors.New("other users can write it")
+	// ErrOthersRead: another user can read the file.
+	ErrOthersRead = errors.New("other users can read it")
+	// ErrOwner: the file belongs to another user.
+	ErrOwner = errors.New("it belongs to another user")
+)
+
+// Problem is why a file is refused, with the command that fixes it.
+type Problem struct {
+	Path string // the resolved path
+	Err  error  // ErrOthersWrite, ErrOthersRead or ErrOwner
+	Dir  bool   // the problem is the file's directory
+	Why  string // "mode 0644", "uid 1001"
+	Fix  string // "chmod 600 /x/kcloud.db", or "" when only its owner can
+}
+
+func (p *Problem) Error() string {
+	what := p.Err.Error()
+	if p.Dir {
+		what = strings.Replace(what, " it", " its directory", 1)
+	}
+	return what + " (" + p.Why + ")"
+}
+func (p *Problem) Unwrap() error { return p.Err }

@@ -1,0 +1,422 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// Bolt is the local store: one bbolt file.
+//
+// The file is opened for each transaction and closed after it. bbolt
+// locks the whole file while it is open, so a store is never locked
+// between transactions, in particular not while kcloud waits for a person
+// to type.
+//
+// bbolt maps the file into memory and trusts what it reads: a damaged
+// page makes it panic, or fault on an address past the file's end. So
+// before a transaction the file's size is checked against the page count
+// its meta page claims, and every call into bbolt runs with faults turned
+// into panics and recovered into an ErrDamaged error (security rule 11).
+type Bolt struct {
+	path    string
+	timeout time.Duration
+	ready   bool // the schema was checked (and migrated) by this process
+}
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout is how long to wait for another process holding the
+	// file. Zero means one try.
+	LockTimeout time.Duration
+}
+
+// Open returns the store in the bbolt file at path. Nothing is read until
+// the first transaction.
+func Open(path string, opts Options) *Store { return New(OpenBolt(path, opts)) }
+
+// OpenBolt returns the bbolt backend for the file at path.
+func OpenBolt(path string, opts Options) *Bolt {
+	t := opts.LockTimeout
+	if t <= 0 {
+		t = time.Nanosecond // bbolt reads zero as "wait forever"
+	}
+	return &Bolt{path: path, timeout: t}
+}
+
+// Name is the file's path.
+func (s *Bolt) Name() string { return s.path }
+
+// View runs fn in a read-only transaction.
+func (s *Bolt) View(fn func(RawTx) error) error {
+	if err := s.exists(); err != nil {
+		return err
+	}
+	err := s.view(fn)
+	if errors.Is(err, errMigrate) {
+		// An older schema: migrate under the write lock, then read.
+		if err = s.update(func(RawTx) error { return nil }); err == nil {
+			err = s.view(fn)
+		}
+	}
+	return err
+}
+
+var errMigrate = errors.New("the store needs a migration")
+
+func (s *Bolt) view(fn func(RawTx) error) error {
+	db, err := s.open(true)
+	if err != nil {
+		return err
+	}
+	var fnErr error
+	err = guard(func() error {
+		return db.View(func(btx *bolt.Tx) error {
+			if err := s.checkSize(btx); err != nil {
+				return err
+			}
+			if !s.ready {
+				v, err := version(btx)
+				if err != nil {
+					return err
+				}
+				if v < Version {
+					return errMigrate
+				}
+				s.ready = true
+			}
+			fnErr = fn(&boltTx{tx: btx})
+			return fnErr
+		})
+	})
+	closeDB(db, err)
+	if err != nil && err == fnErr {
+		return err // the caller's own
+	}
+	return s.wrap(err)
+}
+
+// Update runs fn in a read-write transaction, committed only if fn
+// returns nil. A commit that fails leaves the store as it was. An older
+// schema is migrated in the same transaction, before fn.
+func (s *Bolt) Update(fn func(RawTx) error) error {
+	if err := s.exists(); err != nil {
+		return err
+	}
+	return s.update(fn)
+}
+
+// Create makes a new store file (0600, in a 0700 directory) if there is
+// none, and runs fn in a read-write transaction on it.
+func (s *Bolt) Create(fn func(RawTx) error) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return fail.Wrap(fail.Other, err, "creating the store's directory")
+	}
+	return s.update(fn)
+}
+
+func (s *Bolt) update(fn func(RawTx) error) error {
+	db, err := s.open(false)
+	if err != nil {
+		return err
+	}
+	var fnErr, inner error // fn's error; what the transaction returned
+	var scrub bool
+	err = guard(func() error {
+		return db.Update(func(btx *bolt.Tx) error {
+			inner = s.checkSize(btx)
+			if inner == nil && !s.ready {
+				inner = migrate(btx, Version)
+			}
+			if inner != nil {
+				return inner
+			}
+			t := &boltTx{tx: btx}
+			fnErr = fn(t)
+			scrub = t.scrub
+			inner = fnErr
+			return fnErr
+		})
+	})
+	switch {
+	case err != nil && err == fnErr:
+		// the caller's own
+	case err == nil:
+		s.ready = true
+		if scrub {
+			err = guard(func() error { return zeroFreePages(db, s.path) })
+		}
+	case err != inner && !errors.Is(err, ErrDamaged):
+		// bbolt's own failure: a write or a resize the system refused.
+		err = fail.Wrap(fail.Other, err, "writing the store %s failed; it was left as it was", s.path)
+	}
+	if cerr := closeDB(db, err); err == nil && cerr != nil {
+		err = fail.Wrap(fail.Other, cerr, "closing the store %s", s.path)
+	}
+	if err != nil && err == fnErr {
+		return err
+	}
+	return s.wrap(err)
+}
+
+// guard runs fn, which calls into bbolt, turning a panic or a memory
+// fault (a damaged page) into ErrDamaged. After one, bbolt's own locks
+// are in an unknown state, so the handle is abandoned, not closed: the
+// process is about to report the damage and exit, which releases the
+// file.
+func guard(fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			err = &panicked{r}
+		}
+	}()
+	return fn()
+}
+
+// panicked is a panic or fault in bbolt: the store is damaged, and the
+// handle that saw it is not touched again.
+type panicked struct{ v any }
+
+func (p *panicked) Error() string { return fmt.Sprint(p.v) }
+func (p *panicked) Unwrap() error { return ErrDamaged }
+
+// closeDB closes db unless err says bbolt panicked with it.
+func closeDB(db *bolt.DB, err error) error {
+	var p *panicked
+	if errors.As(err, &p) {
+		return nil
+	}
+	return db.Close()
+}
+
+// exists refuses a missing or empty file: only Create makes a store.
+func (s *Bolt) exists() error {
+	fi, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fail.Mark(fail.Other, ErrNoStore, "no store at %s", s.path)
+	case err == nil && fi.Size() == 0:
+		return fail.Mark(fail.Other, ErrNotKcloud, "%s is empty, not a kcloud store", s.path)
+	}
+	return nil
+}
+
+func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
+	if err := checkPerm(s.path); err != nil {
+		return nil, err
+	}
+	// Opening reads the meta and freelist pages.
+	err = guard(func() (err error) {
+		db, err = bolt.Open(s.path, 0o600, &bolt.Options{
+			Timeout:  s.timeout,
+			ReadOnly: readOnly,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	return db, nil
+}
+
+// checkSize refuses a file shorter than the pages its meta page counts:
+// bbolt would fault reading past the end of the mapping.
+func (s *Bolt) checkSize(tx *bolt.Tx) error {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return err
+	}
+	if tx.Size() > fi.Size() {
+		return fmt.Errorf("%w: the file has %d bytes; its meta page counts %d", ErrDamaged, fi.Size(), tx.Size())
+	}
+	return nil
+}
+
+// wrap turns bbolt's errors into kinds and messages that name the file.
+// Which command to run next is the command line's to say.
+func (s *Bolt) wrap(err error) error {
+	var fe *fail.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		return err
+	case errors.Is(err, berrors.ErrTimeout):
+		return fail.Mark(fail.Busy, ErrBusy, "the store %s is busy: another kcloud held it for more than %v", s.path, s.timeout)
+	case errors.Is(err, ErrNewer):
+		return fail.Wrap(fail.Other, err, "refusing %s", s.path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, ErrNotKcloud):
+		if errors.Is(err, ErrNotKcloud) {
+			return fail.Wrap(fail.Other, err, "%s is not a kcloud store", s.path)
+		}
+		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
+	case errors.Is(err, berrors.ErrChecksum), errors.Is(err, ErrDamaged):
+		if errors.Is(err, ErrDamaged) {
+			return fail.Wrap(fail.Other, err, "the store %s is damaged", s.path)
+		}
+		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrDamaged, err), "the store %s is damaged: %v", s.path, err)
+	}
+	return fail.Wrap(fail.Other, err, "store %s", s.path)
+}
+
+// Check runs bbolt's consistency check and returns every fault it finds.
+// bbolt checks in a goroutine of its own, where a fault could not be
+// recovered: the size check before it keeps every page it reads inside
+// the file.
+func (s *Bolt) Check() ([]string, error) {
+	var faults []string
+	err := s.View(func(r RawTx) error {
+		for err := range r.(*boltTx).tx.Check() {
+			faults = append(faults, err.Error())
+		}
+		return nil
+	})
+	if errors.Is(err, ErrDamaged) {
+		return []string{errors.Unwrap(errors.Unwrap(err)).Error()}, nil
+	}
+	return faults, err
+}
+
+// boltTx is a bbolt transaction.
+type boltTx struct {
+	tx    *bolt.Tx
+	scrub bool
+}
+
+func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
+	bk := t.tx.Bucket([]byte(b))
+	if bk == nil {
+		return nil, fmt.Errorf("%w: bucket %q is missing", ErrDamaged, b)
+	}
+	return bk, nil
+}
+
+func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return nil, err
+	}
+	v := bk.Get([]byte(key))
+	if v == nil {
+		return nil, nil
+	}
+	return append([]byte(nil), v...), nil
+}
+
+func (t *boltTx) Put(b Bucket, key string, value []byte) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	return bk.Put([]byte(key), value)
+}
+
+func (t *boltTx) Delete(b Bucket, key string) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	return bk.Delete([]byte(key))
+}
+
+func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	c := bk.Cursor()
+	var k, v []byte
+	if !reverse {
+		for k, v = c.Seek([]byte(prefix)); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			if !fn(string(k), append([]byte(nil), v...)) {
+				break
+			}
+		}
+		return nil
+	}
+	// The first key after every key with the prefix, then back one.
+	if end := prefixEnd(prefix); end == nil {
+		k, v = c.Last()
+	} else if k, v = c.Seek(end); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
+		if !fn(string(k), append([]byte(nil), v...)) {
+			break
+		}
+	}
+	return nil
+}
+
+// Forget asks that no copy of what this transaction overwrites or
+// deletes stays in the file once it commits.
+func (t *boltTx) Forget() { t.scrub = true }
+
+// prefixEnd is the least key greater than every key that starts with
+// prefix, or nil when there is none (all 0xff).
+func prefixEnd(prefix string) []byte {
+	end := []byte(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// zeroFreePages overwrites every free page of db's file with zeros, so
+// that what earlier transactions overwrote or deleted (an old password
+// hash, a data key wrapped by it) is gone from the file and from every
+// copy made of it later. db is open for writing, so no other process has
+// the file open, and this process holds no other transaction: every page
+// the freelist names is unused.
+func zeroFreePages(db *bolt.DB, path string) error {
+	var free []int
+	var pageSize int
+	err := db.View(func(tx *bolt.Tx) error {
+		pageSize = tx.DB().Info().PageSize
+		for id := 2; int64(id)*int64(pageSize) < tx.Size(); id++ {
+			p, err := tx.Page(id)
+			if err != nil {
+				return err
+			}
+			if p != nil && p.Type == "free" {
+				free = append(free, id)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(free) == 0 {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	zero := make([]byte, pageSize)
+	for _, id := range free {
+		if _, err = f.WriteAt(zero, int64(id)*int64(pageSize)); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
