@@ -1,13 +1,18 @@
 package account
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/store"
 )
 
 // TestRightPasswordKeepsCodeFailures: a right password between wrong OTP
@@ -160,4 +165,49 @@ func TestVoidCodeStaysVoid(t *testing.T) {
 			t.Fatalf("the right code after voiding, under a looser limit: %v; want void", err)
 		}
 	})
+}
+
+// TestOldPasswordOpensNothingAfterChange: after a password change, the
+// store file (freed pages included) and any backup made from it hold no
+// record the old password opens, and what is sealed after the change
+// does not open with the old data key (security rule 2; finding 5).
+func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kcloud.db")
+	w := &world{func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }}
+	w, c := setup(t, w)
+	s := newService(w, c)
+	login(t, s, "alice", pw)
+	register(t, s, c)
+	before := readAccount(t, w, "alice")
+	oldKEK, _ := before.Password.Verify(pw)
+	oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := []byte("an entirely new pass phrase")
+	if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(dir, "after.db")
+	if err := store.Backup(w.open(), backup, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, backup} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, b := range map[string][]byte{"the old verifier": before.Password.Verifier, "the old wrapped data key": before.DataKey, "the old salt": before.Password.Salt} {
+			enc, _ := json.Marshal(b) // as the record stores it
+			if bytes.Contains(raw, b) || bytes.Contains(raw, enc[1:len(enc)-1]) {
+				t.Errorf("%s still holds %s", filepath.Base(f), what)
+			}
+		}
+	}
+	// What is sealed after the change does not open with the old key.
+	after := readAccount(t, w, "alice")
+	if _, err := oldDK.Open(after.OTP.Secret, after.adTOTP()); err == nil {
+		t.Fatal("the old data key opens the OTP secret after the change")
+	}
 }

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
@@ -40,6 +42,14 @@ func System() *IOStreams {
 		stdoutTTY: term.IsTerminal(os.Stdout),
 		openTTY:   term.Open,
 	}
+}
+
+// Test returns streams for running kcloud in-process: in is standard
+// input, and what kcloud prints is in the buffers. There is no terminal,
+// as in a script.
+func Test(in string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &IOStreams{In: strings.NewReader(in), Out: &out, Err: &errOut}, &out, &errOut
 }
 
 // TTY returns the controlling terminal, opened once.
@@ -85,9 +95,21 @@ func (s *IOStreams) stdinLine(what string) ([]byte, error) {
 	if s.lines == nil {
 		s.lines = bufio.NewReader(s.In)
 	}
-	line, err := s.lines.ReadBytes('\n')
-	if len(line) == 0 && err != nil {
-		return nil, fail.Usagef("--password-stdin: standard input ended before %s", what)
+	// At most the limit, the line end and one byte more are read: an
+	// endless line is refused without holding it (security rule 13).
+	var line []byte
+	for len(line) <= secret.MaxPassword+2 {
+		b, err := s.lines.ReadByte()
+		if err != nil {
+			if len(line) == 0 {
+				return nil, fail.Usagef("--password-stdin: standard input ended before %s", what)
+			}
+			break
+		}
+		if b == '\n' {
+			break
+		}
+		line = append(line, b)
 	}
 	line = trimEOL(line)
 	if len(line) > secret.MaxPassword {

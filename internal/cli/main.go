@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -66,6 +67,12 @@ func run(io *IOStreams, args []string) int {
 		if fail.KindOf(err) == fail.Other {
 			err = (&fail.Error{Kind: fail.Usage, Err: err}).WithHint("see `kcloud --help`")
 		}
+	}
+	// Damage found outside a store transaction (a record that does not
+	// open) is named with the store it is in.
+	if errors.Is(err, store.ErrDamaged) && f.cfg != nil && !strings.Contains(err.Error(), f.cfg.Store.Path) {
+		err = fail.Mark(fail.Other, err, "the store %s is damaged: %s", f.cfg.Store.Path,
+			strings.TrimPrefix(err.Error(), "the store is damaged: "))
 	}
 	report(io.Err, err)
 	return exitCode(err)

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,6 +19,7 @@ import (
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/perm"
 	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Config is every configuration key of the contract.
@@ -231,8 +233,14 @@ func (c *Config) validate() error {
 		return bad("verification.max_attempts", "must be at least 1")
 	case c.Security.LockoutThreshold < 1:
 		return bad("security.lockout_threshold", "must be at least 1")
-	case c.OTP.Issuer == "" || strings.ContainsAny(c.OTP.Issuer, ":") || !printable(c.OTP.Issuer):
-		return bad("otp.issuer", "must be printable text without ':'")
+	case strings.ContainsAny(c.OTP.Issuer, ":"):
+		return bad("otp.issuer", "must not contain ':'")
+	}
+	if err := text.CheckConfigured(c.OTP.Issuer, 64); err != nil {
+		return bad("otp.issuer", "%v", err)
+	}
+	if err := checkFrom(c.Delivery.Email.From); err != nil {
+		return bad("delivery.email.from", "%v", err)
 	}
 	if err := c.Argon2().Check(); err != nil {
 		return bad("security.argon2", "%v", err)
@@ -262,13 +270,21 @@ func checkFile(file string) error {
 	return nil // a file that cannot be read is reported by the reader
 }
 
-func printable(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
+// checkFrom accepts an address as a From header may carry it ("kcloud
+// <kcloud@example.com>" or the bare address), and nothing that could
+// end the header line or reach a terminal raw.
+func checkFrom(from string) error {
+	if err := text.CheckConfigured(from, 254); err != nil {
+		return err
 	}
-	return true
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return fmt.Errorf("%q is not an email address", from)
+	}
+	if strings.ContainsAny(a.Address, " \t\"<>") {
+		return fmt.Errorf("%q is not an email address", from)
+	}
+	return nil
 }
 
 func expandHome(p string) string {

@@ -151,3 +151,55 @@ func FuzzSet(f *testing.F) {
 		}
 	})
 }
+
+// TestHostileConfiguredStrings: the issuer and the sender reach a terminal
+// and a mail header; line ends, escapes and bidi overrides are refused
+// (security rules 8 and 12; findings 12 and 13).
+func TestHostileConfiguredStrings(t *testing.T) {
+	for env, bad := range map[string][]string{
+		"KCLOUD_OTP_ISSUER":          {"Kakao\u202eCloud", "Kakao\u009b31mCloud", "\u3164", "a\x1b]0;x\x07"},
+		"KCLOUD_DELIVERY_EMAIL_FROM": {"kcloud@x\r\nBcc: evil@example.com", "kcloud@x\nBcc: e@x", "not an address", "\u202ekcloud@x"},
+	} {
+		for _, v := range bad {
+			t.Run(env, func(t *testing.T) {
+				if _, err := load(t, "", map[string]string{env: v}, nil); fail.KindOf(err) != fail.Usage {
+					t.Errorf("%s=%q: %v; want a usage error", env, v, err)
+				}
+			})
+		}
+	}
+	for _, v := range []string{"kcloud@example.com", "kcloud <kcloud@example.com>"} {
+		t.Run("good", func(t *testing.T) {
+			if _, err := load(t, "", map[string]string{"KCLOUD_DELIVERY_EMAIL_FROM": v}, nil); err != nil {
+				t.Errorf("from %q: %v", v, err)
+			}
+		})
+	}
+}
+
+// TestConfigFileOthersCanWrite: a config file another user could write
+// names programs kcloud would run; it is refused (security rule 9;
+// finding 4).
+func TestConfigFileOthersCanWrite(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	os.WriteFile(file, []byte("delivery:\n  email:\n    method: command\n    command: [touch, pwned]\n"), 0o600)
+	os.Chmod(file, 0o666)
+	_, err := Load(file, true, nil)
+	if err == nil || !strings.Contains(err.Error(), "other users can write it") {
+		t.Fatalf("a 0666 config: %v; want it refused", err)
+	}
+	// Reached through a symlink in a safe place: judged where it resolves.
+	os.Chmod(file, 0o600)
+	os.Chmod(dir, 0o777)
+	link := filepath.Join(t.TempDir(), "config.yaml")
+	os.Symlink(file, link)
+	_, err = Load(link, true, nil)
+	if err == nil || !strings.Contains(err.Error(), "other users can write its directory") {
+		t.Fatalf("a config in a 0777 directory, through a symlink: %v; want it refused", err)
+	}
+	os.Chmod(dir, 0o700)
+	if _, err := Load(link, true, nil); err != nil {
+		t.Fatalf("the same file made safe: %v", err)
+	}
+}

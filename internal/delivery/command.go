@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,8 +81,13 @@ func (w *Webhook) Send(ctx context.Context, m Message) (Receipt, error) {
 	for k, v := range w.Headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := webhookClient.Do(req)
 	if err != nil {
+		// A *url.Error names the URL, which may carry a token.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", ue.Op, redact(w.URL), ue.Err)
+		}
 		return Receipt{}, failed("webhook", "%v", err)
 	}
 	defer resp.Body.Close()
@@ -91,15 +98,24 @@ func (w *Webhook) Send(ctx context.Context, m Message) (Receipt, error) {
 	return Receipt{Method: "webhook", Sent: true}, nil
 }
 
-// redact drops a URL's query and user info, which may hold a token.
-func redact(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		u = u[:i]
+// webhookClient follows no redirect: a 3xx is a failed delivery, so the
+// code and the configured headers (an API key) go to the configured URL
+// and nowhere else (security rule 12).
+var webhookClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// redact keeps only a URL's scheme and host: its user info, path, query
+// and fragment may each hold a token (a Slack-style webhook keeps it in
+// the path).
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the configured URL"
 	}
-	if i := strings.Index(u, "@"); i >= 0 {
-		if j := strings.Index(u, "://"); j >= 0 && j < i {
-			u = u[:j+3] + u[i+1:]
-		}
+	out := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
+		out += "/…"
 	}
-	return fmt.Sprint(u)
+	return out
 }

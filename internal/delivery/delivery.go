@@ -97,10 +97,19 @@ func token(n int) string {
 func RFC5322(from string, m Message, now time.Time) []byte {
 	domain := "localhost"
 	if at := strings.LastIndexByte(from, '@'); at >= 0 {
-		domain = from[at+1:]
+		domain = strings.TrimSuffix(from[at+1:], ">")
 	}
 	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	// Header values come from validated addresses; a line end in one
+	// would start a header of its own (a Bcc:), so it is never written.
+	h := func(k, v string) {
+		b.WriteString(k + ": " + strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, v) + "\r\n")
+	}
 	h("From", from)
 	h("To", m.To)
 	h("Subject", m.Subject)

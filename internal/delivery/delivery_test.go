@@ -2,10 +2,13 @@ package delivery
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,9 +58,11 @@ func TestOutbox(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://sms.example.com/send?token=s3cret":   "https://sms.example.com/send",
-		"https://user:pass@sms.example.com/send#frag": "https://sms.example.com/send",
-		"http://127.0.0.1:8080/sms":                   "http://127.0.0.1:8080/sms",
+		"https://sms.example.com/send?token=s3cret":   "https://sms.example.com/…",
+		"https://user:pass@sms.example.com/send#frag": "https://sms.example.com/…",
+		"https://hooks.example.com/T0KEN/B0T":         "https://hooks.example.com/…",
+		"http://127.0.0.1:8080":                       "http://127.0.0.1:8080",
+		"::not a url":                                 "the configured URL",
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
@@ -79,5 +84,52 @@ func TestSMTPRefusesPlainAuthBeforeConnecting(t *testing.T) {
 	_, err := s.Send(context.Background(), Message{To: "x@y.z"})
 	if err == nil || !strings.Contains(err.Error(), "refusing to send the password to 192.0.2.1 over an unencrypted connection") {
 		t.Fatalf("plain AUTH to a remote host: %v", err)
+	}
+}
+
+// TestWebhookFollowsNoRedirect: a 307 to another host is a failed
+// delivery; neither the code nor the API key header reaches that host
+// (security rule 12; finding 12).
+func TestWebhookFollowsNoRedirect(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+	}))
+	defer other.Close()
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer first.Close()
+	w := &Webhook{URL: first.URL + "/sms?api_key=s3cret", Headers: map[string]string{"X-Api-Key": "k3y"}}
+	_, err := w.Send(context.Background(), Message{To: "+821012345678", Body: "code 123456"})
+	if err == nil || !strings.Contains(err.Error(), "307") {
+		t.Fatalf("a redirect: %v; want a failed delivery naming the 307", err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("the webhook followed the redirect to another host")
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "k3y") {
+		t.Fatalf("the error shows a secret: %v", err)
+	}
+}
+
+// TestWebhookConnectionErrorRedacted: a refused connection names the host,
+// not the token in the URL.
+func TestWebhookConnectionErrorRedacted(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there now
+	_, err := (&Webhook{URL: url + "/sms?api_key=s3cret", Timeout: 5 * time.Second}).Send(context.Background(), Message{To: "+821012345678", Body: "x"})
+	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "/sms") {
+		t.Fatalf("a connection error: %v; want one without the URL's path and token", err)
+	}
+}
+
+// TestHeadersHaveNoLineBreaks: a line end in a header value cannot start
+// a header of its own.
+func TestHeadersHaveNoLineBreaks(t *testing.T) {
+	msg := string(RFC5322("kcloud@example.com\r\nBcc: evil@example.com", Message{To: "a@example.com", Subject: "s", Body: "b"}, time.Unix(0, 0)))
+	if strings.Contains(msg, "\r\nBcc:") {
+		t.Fatalf("a header was injected:\n%s", msg)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,9 +28,14 @@ import (
 // its meta page claims, and every call into bbolt runs with faults turned
 // into panics and recovered into an ErrDamaged error (security rule 11).
 type Bolt struct {
-	path    string
-	timeout time.Duration
-	ready   bool // the schema was checked (and migrated) by this process
+	path      string
+	timeout   time.Duration
+	ready     bool // the schema was checked (and migrated) by this process
+	validated bool // this process walked the file's pages (validate)
+	// broken is the damage a bbolt panic showed. The handle that saw it
+	// still holds the file's lock, so no later transaction of this
+	// process opens the file again: each gets this error at once.
+	broken error
 }
 
 // Options configure Open.
@@ -97,8 +103,8 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 			return fnErr
 		})
 	})
-	closeDB(db, err)
-	if err != nil && err == fnErr {
+	s.closeDB(db, err)
+	if err != nil && err == fnErr && !errors.Is(err, ErrDamaged) {
 		return err // the caller's own
 	}
 	return s.wrap(err)
@@ -147,7 +153,7 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 		})
 	})
 	switch {
-	case err != nil && err == fnErr:
+	case err != nil && err == fnErr && !errors.Is(err, ErrDamaged):
 		// the caller's own
 	case err == nil:
 		s.ready = true
@@ -158,10 +164,10 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 		// bbolt's own failure: a write or a resize the system refused.
 		err = fail.Wrap(fail.Other, err, "writing the store %s failed; it was left as it was", s.path)
 	}
-	if cerr := closeDB(db, err); err == nil && cerr != nil {
+	if cerr := s.closeDB(db, err); err == nil && cerr != nil {
 		err = fail.Wrap(fail.Other, cerr, "closing the store %s", s.path)
 	}
-	if err != nil && err == fnErr {
+	if err != nil && err == fnErr && !errors.Is(err, ErrDamaged) {
 		return err
 	}
 	return s.wrap(err)
@@ -187,13 +193,16 @@ func guard(fn func() error) (err error) {
 // handle that saw it is not touched again.
 type panicked struct{ v any }
 
-func (p *panicked) Error() string { return fmt.Sprint(p.v) }
-func (p *panicked) Unwrap() error { return ErrDamaged }
+func (p *panicked) Error() string {
+	return "the store is damaged: reading it failed: " + fmt.Sprint(p.v)
+}
+func (p *panicked) Is(target error) bool { return target == ErrDamaged }
 
 // closeDB closes db unless err says bbolt panicked with it.
-func closeDB(db *bolt.DB, err error) error {
+func (s *Bolt) closeDB(db *bolt.DB, err error) error {
 	var p *panicked
 	if errors.As(err, &p) {
+		s.broken = s.wrap(err)
 		return nil
 	}
 	return db.Close()
@@ -212,6 +221,9 @@ func (s *Bolt) exists() error {
 }
 
 func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
+	if s.broken != nil {
+		return nil, s.broken
+	}
 	if err := checkPerm(s.path); err != nil {
 		return nil, err
 	}
@@ -223,10 +235,47 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
 		})
 		return err
 	})
+	var p *panicked
+	if errors.As(err, &p) {
+		s.broken = s.wrap(err) // the half-open handle may hold the lock
+	}
 	if err != nil {
 		return nil, s.wrap(err)
 	}
+	if !s.validated {
+		// Once a process, with the file locked: every later transaction
+		// of this process either wrote it or found it as this one did.
+		if err := s.validate(); err != nil {
+			db.Close() // the walk read its own mapping, not bbolt's
+			return nil, s.wrap(err)
+		}
+		s.validated = true
+	}
 	return db, nil
+}
+
+// validate walks the file's pages before bbolt trusts them.
+func (s *Bolt) validate() error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	data, release, err := mapFile(f, fi.Size())
+	if err != nil {
+		return err
+	}
+	defer release()
+	return guard(func() error {
+		if err := validate(data); err != nil {
+			return damage("%v", err)
+		}
+		return nil
+	})
 }
 
 // checkSize refuses a file shorter than the pages its meta page counts:
@@ -237,7 +286,7 @@ func (s *Bolt) checkSize(tx *bolt.Tx) error {
 		return err
 	}
 	if tx.Size() > fi.Size() {
-		return fmt.Errorf("%w: the file has %d bytes; its meta page counts %d", ErrDamaged, fi.Size(), tx.Size())
+		return damage("the file has %d bytes; its meta page counts %d", fi.Size(), tx.Size())
 	}
 	return nil
 }
@@ -249,6 +298,8 @@ func (s *Bolt) wrap(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrDamaged) && !strings.Contains(err.Error(), s.path):
+		return fail.Mark(fail.Other, err, "the store %s is damaged: %s", s.path, strings.TrimPrefix(err.Error(), "the store is damaged: "))
 	case errors.As(err, &fe):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
@@ -260,11 +311,8 @@ func (s *Bolt) wrap(err error) error {
 			return fail.Wrap(fail.Other, err, "%s is not a kcloud store", s.path)
 		}
 		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
-	case errors.Is(err, berrors.ErrChecksum), errors.Is(err, ErrDamaged):
-		if errors.Is(err, ErrDamaged) {
-			return fail.Wrap(fail.Other, err, "the store %s is damaged", s.path)
-		}
-		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrDamaged, err), "the store %s is damaged: %v", s.path, err)
+	case errors.Is(err, berrors.ErrChecksum):
+		return fail.Mark(fail.Other, &DamageError{err.Error()}, "the store %s is damaged: %v", s.path, err)
 	}
 	return fail.Wrap(fail.Other, err, "store %s", s.path)
 }
@@ -275,6 +323,15 @@ func (s *Bolt) wrap(err error) error {
 // the file.
 func (s *Bolt) Check() ([]string, error) {
 	var faults []string
+	if err := s.exists(); err != nil {
+		return nil, err
+	}
+	if err := checkPerm(s.path); err != nil {
+		return nil, err
+	}
+	if err := s.validate(); err != nil {
+		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
+	}
 	err := s.View(func(r RawTx) error {
 		for err := range r.(*boltTx).tx.Check() {
 			faults = append(faults, err.Error())
@@ -282,7 +339,7 @@ func (s *Bolt) Check() ([]string, error) {
 		return nil
 	})
 	if errors.Is(err, ErrDamaged) {
-		return []string{errors.Unwrap(errors.Unwrap(err)).Error()}, nil
+		return []string{strings.TrimPrefix(err.Error(), "the store "+s.path+" is damaged: ")}, nil
 	}
 	return faults, err
 }
@@ -296,7 +353,7 @@ type boltTx struct {
 func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 	bk := t.tx.Bucket([]byte(b))
 	if bk == nil {
-		return nil, fmt.Errorf("%w: bucket %q is missing", ErrDamaged, b)
+		return nil, damage("bucket %q is missing", b)
 	}
 	return bk, nil
 }
@@ -347,7 +404,7 @@ func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	// The first key after every key with the prefix, then back one.
 	if end := prefixEnd(prefix); end == nil {
 		k, v = c.Last()
-	} else if k, v = c.Seek(end); k == nil {
+	} else if k, _ = c.Seek(end); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()

@@ -112,10 +112,20 @@ func (s *Store) Create(fn func(*Tx) error) error {
 // Tx is a transaction over typed records.
 type Tx struct{ raw RawTx }
 
-// Damaged reports a record that does not decode: the store's bytes are
-// not what kcloud wrote.
+// DamageError says what is damaged; errors.Is matches it to ErrDamaged.
+type DamageError struct{ Detail string }
+
+func (e *DamageError) Error() string        { return "the store is damaged: " + e.Detail }
+func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
+
+func damage(format string, args ...any) error {
+	return &DamageError{Detail: fmt.Sprintf(format, args...)}
+}
+
+// Damaged reports a record that does not decode, or does not open: the
+// store's bytes are not what kcloud wrote.
 func Damaged(b Bucket, key string, err error) error {
-	return fail.Wrap(fail.Other, fmt.Errorf("%w: %w", ErrDamaged, err), "record %s/%q", b, key)
+	return &fail.Error{Kind: fail.Other, Err: damage("record %s/%q: %v", b, key, err)}
 }
 
 // Get decodes the record at key into v and reports whether it exists.
@@ -161,7 +171,7 @@ func (t *Tx) Append(b Bucket, prefix string, v any) error {
 	key := logKey(prefix, last+1)
 	if old, err := t.raw.Get(b, key); err != nil || old != nil {
 		if err == nil {
-			err = fmt.Errorf("%w: %s/%q is taken", ErrDamaged, b, key)
+			err = damage("%s/%q is taken", b, key)
 		}
 		return err
 	}

@@ -142,7 +142,7 @@ func readLine(r io.Reader, max int) ([]byte, error) {
 				break
 			}
 			if len(line) >= max {
-				line = line[:0]
+				clear(line) // a secret's first bytes
 				return nil, drain(r)
 			}
 			line = append(line, b[0])

@@ -46,10 +46,46 @@ func CheckName(what, s string) (string, error) {
 	switch {
 	case n == 0:
 		return "", fmt.Errorf("%s is empty", what)
+	case !visible(s):
+		return "", fmt.Errorf("%s has no visible character", what)
 	case n > MaxName:
 		return "", fmt.Errorf("%s is %d characters long; at most %d are allowed", what, n, MaxName)
 	}
 	return s, nil
+}
+
+// blank are characters that draw nothing though Unicode does not call
+// them space: fillers and the empty braille pattern.
+var blank = map[rune]bool{
+	'\u115f': true, '\u1160': true, '\u3164': true, '\uffa0': true, // Hangul fillers
+	'\u2800': true,                 // braille pattern blank
+	'\u200c': true, '\u200d': true, // joiners, allowed only beside a visible character
+	'\u180e': true, // Mongolian vowel separator
+}
+
+// visible reports whether s has at least one character that draws
+// something: a name of only blanks and joiners looks empty.
+func visible(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !blank[r] && !unsafe(r) && !unicode.Is(unicode.Mn, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckConfigured validates a configured string shown to people (the OTP
+// issuer, a sender's name): printable, visible, at most max bytes.
+func CheckConfigured(s string, max int) error {
+	switch {
+	case len(s) > max:
+		return fmt.Errorf("is %d bytes long; at most %d are allowed", len(s), max)
+	case !Safe(s):
+		return fmt.Errorf("contains a control or formatting character")
+	case !visible(s):
+		return fmt.Errorf("has no visible character")
+	}
+	return nil
 }
 
 // Safe reports whether s can be written to a terminal as it is.

@@ -135,3 +135,29 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+// TestInvisibleNamesRefused: a name that draws nothing is no name
+// (security rule 8; finding 13).
+func TestInvisibleNamesRefused(t *testing.T) {
+	for _, s := range []string{"\u200d", "\u3164", "\u2800", " \u3164 ", "\u200c\u200d", "\u115f\u1160", "\u0301"} {
+		if _, err := CheckName("the name", s); err == nil {
+			t.Errorf("CheckName(%q) accepted a name with nothing visible", s)
+		}
+	}
+	for _, s := range []string{"Alice", "김민지", "👩\u200d💻", "a\u0301"} {
+		if _, err := CheckName("the name", s); err != nil {
+			t.Errorf("CheckName(%q): %v", s, err)
+		}
+	}
+}
+
+func TestCheckConfigured(t *testing.T) {
+	for _, s := range []string{"Kakao\u202eCloud", "Kakao\u009bCloud", "\u3164", "a\x1b[31m", string(make([]byte, 100))} {
+		if err := CheckConfigured(s, 64); err == nil {
+			t.Errorf("CheckConfigured(%q) accepted it", s)
+		}
+	}
+	if err := CheckConfigured("KakaoCloud", 64); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package store
+
+// raceDetector slows every memory access: the damage tests stride.
+const raceDetector = true

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+)
+
+// validate walks the bbolt file in data, as bbolt would read it, and
+// reports the first thing bbolt must not be trusted with: a page id past
+// the file's high-water mark, a page reached twice (a cycle would recurse
+// until the stack overflows, which no recover catches), an overflow
+// count or an element past its page, a freelist that names live pages.
+// bbolt itself trusts all of these: it faults, panics, or loops and
+// allocates without bound (its freelist frees "overflow" pages one by
+// one). Every loop here is bounded by the file's size, and a page is
+// visited once, so the walk costs one pass over the reachable pages.
+//
+// The layout is bbolt's (go.etcd.io/bbolt/internal/common): a 16-byte
+// page header (id, flags, count, overflow), 16-byte branch and leaf
+// elements whose pos is relative to the element, meta pages 0 and 1.
+func validate(data []byte) error {
+	m, err := activeMeta(data)
+	if err != nil {
+		return err
+	}
+	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
+	if m.pgid*uint64(m.pageSize) > uint64(len(data)) {
+		return fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
+	}
+	v.seen[0], v.seen[1] = true, true
+	if err := v.tree(m.root); err != nil {
+		return err
+	}
+	if m.freelist != noFreelist {
+		return v.freelist(m.freelist)
+	}
+	return nil
+}
+
+const (
+	pageHeader  = 16
+	elementSize = 16
+	bucketSize  = 16 // root pgid, sequence
+	branchFlag  = 0x01
+	leafFlag    = 0x02
+	metaFlag    = 0x04
+	freeFlag    = 0x10
+	bucketEntry = 0x01
+	noFreelist  = ^uint64(0)
+	bboltMagic  = 0xED0CDAED
+)
+
+var ne = binary.NativeEndian
+
+type meta struct {
+	pageSize                 uint32
+	root, freelist, pgid, tx uint64
+}
+
+// activeMeta reads meta pages 0 and 1 and returns the valid one with the
+// later transaction, as bbolt chooses. Page 1 sits one page in: its size
+// comes from page 0, or, when page 0 is damaged, from the sizes bbolt
+// uses.
+func activeMeta(data []byte) (meta, error) {
+	m0, ok0 := readMeta(data, 0)
+	sizes := []int{4096, 8192, 16384, 65536}
+	if ok0 {
+		sizes = []int{int(m0.pageSize)}
+	}
+	var m1 meta
+	ok1 := false
+	for _, ps := range sizes {
+		if m1, ok1 = readMeta(data, ps); ok1 {
+			break
+		}
+	}
+	switch {
+	case ok0 && ok1 && m1.tx > m0.tx, !ok0 && ok1:
+		return m1, nil
+	case ok0:
+		return m0, nil
+	}
+	return meta{}, fmt.Errorf("neither meta page is valid")
+}
+
+func readMeta(data []byte, off int) (meta, bool) {
+	const body = pageHeader + 56 // magic .. txid
+	if off < 0 || off+body+8 > len(data) {
+		return meta{}, false
+	}
+	p := data[off:]
+	if ne.Uint16(p[8:])&metaFlag == 0 || ne.Uint32(p[16:]) != bboltMagic {
+		return meta{}, false
+	}
+	h := fnv.New64a()
+	h.Write(p[pageHeader:body])
+	if h.Sum64() != ne.Uint64(p[body:]) {
+		return meta{}, false
+	}
+	m := meta{pageSize: ne.Uint32(p[24:]), root: ne.Uint64(p[32:]), freelist: ne.Uint64(p[48:]),
+		pgid: ne.Uint64(p[56:]), tx: ne.Uint64(p[64:])}
+	if m.pageSize < 512 || m.pageSize > 1<<20 || m.pgid < 2 {
+		return meta{}, false
+	}
+	return m, true
+}
+
+type walker struct {
+	data    []byte
+	ps, hwm uint64
+	seen    []bool
+}
+
+// page returns the bytes of page id and its overflow pages, marking them
+// seen, after checking its header.
+func (v *walker) page(id uint64) ([]byte, error) {
+	if id < 2 || id >= v.hwm {
+		return nil, fmt.Errorf("page %d is past the end (%d pages)", id, v.hwm)
+	}
+	h := v.data[id*v.ps:]
+	if got := ne.Uint64(h); got != id {
+		return nil, fmt.Errorf("page %d says it is page %d", id, got)
+	}
+	over := uint64(ne.Uint32(h[12:]))
+	if id+over >= v.hwm {
+		return nil, fmt.Errorf("page %d runs %d pages past the end", id, id+over-v.hwm+1)
+	}
+	for i := id; i <= id+over; i++ {
+		if v.seen[i] {
+			return nil, fmt.Errorf("page %d is reached twice", i)
+		}
+		v.seen[i] = true
+	}
+	return v.data[id*v.ps : (id+over+1)*v.ps], nil
+}
+
+// tree walks the B+tree whose root is page root, without recursion.
+func (v *walker) tree(root uint64) error {
+	stack := []uint64{root}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		p, err := v.page(id)
+		if err != nil {
+			return err
+		}
+		children, err := v.elements(id, p, len(p))
+		if err != nil {
+			return err
+		}
+		stack = append(stack, children...)
+	}
+	return nil
+}
+
+// elements checks the elements of the page p (n bytes of it are the
+// page's own) and returns the pages they point to: a branch's children,
+// and the roots of the buckets a leaf holds.
+func (v *walker) elements(id uint64, p []byte, n int) ([]uint64, error) {
+	flags, count := ne.Uint16(p[8:]), int(ne.Uint16(p[10:]))
+	if pageHeader+count*elementSize > n {
+		return nil, fmt.Errorf("page %d has %d elements, more than fit", id, count)
+	}
+	var out []uint64
+	for i := 0; i < count; i++ {
+		e := pageHeader + i*elementSize
+		switch {
+		case flags&branchFlag != 0:
+			pos, ksize := int(ne.Uint32(p[e:])), int(ne.Uint32(p[e+4:]))
+			if e+pos+ksize > n || e+pos+ksize < e {
+				return nil, fmt.Errorf("page %d: element %d's key is past the page", id, i)
+			}
+			out = append(out, ne.Uint64(p[e+8:]))
+		case flags&leafFlag != 0:
+			ef, pos, ksize, vsize := ne.Uint32(p[e:]), int(ne.Uint32(p[e+4:])), int(ne.Uint32(p[e+8:])), int(ne.Uint32(p[e+12:]))
+			end := e + pos + ksize + vsize
+			if end > n || end < e || pos < 0 || ksize < 0 || vsize < 0 {
+				return nil, fmt.Errorf("page %d: element %d is past the page", id, i)
+			}
+			if ef&bucketEntry == 0 {
+				continue
+			}
+			val := p[e+pos+ksize : end]
+			if len(val) < bucketSize {
+				return nil, fmt.Errorf("page %d: element %d is a bucket of %d bytes", id, i, len(val))
+			}
+			if root := ne.Uint64(val); root != 0 {
+				out = append(out, root)
+				continue
+			}
+			// An inline bucket: a leaf page inside the value.
+			inline := val[bucketSize:]
+			if len(inline) < pageHeader || ne.Uint16(inline[8:])&leafFlag == 0 {
+				return nil, fmt.Errorf("page %d: element %d is a damaged inline bucket", id, i)
+			}
+			more, err := v.elements(id, inline, len(inline))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		default:
+			return nil, fmt.Errorf("page %d has type %#x, neither branch nor leaf", id, flags)
+		}
+	}
+	return out, nil
+}
+
+// freelist checks the freelist page: every id it names is a page that
+// no tree reaches.
+func (v *walker) freelist(id uint64) error {
+	p, err := v.page(id)
+	if err != nil {
+		return fmt.Errorf("freelist: %w", err)
+	}
+	if ne.Uint16(p[8:])&freeFlag == 0 {
+		return fmt.Errorf("page %d should be the freelist", id)
+	}
+	start, count := pageHeader, uint64(ne.Uint16(p[10:]))
+	if count == 0xffff {
+		if len(p) < pageHeader+8 {
+			return fmt.Errorf("freelist page %d is cut short", id)
+		}
+		count, start = ne.Uint64(p[pageHeader:]), pageHeader+8
+	}
+	if count > uint64(len(p)-start)/8 {
+		return fmt.Errorf("freelist page %d counts %d pages, more than fit", id, count)
+	}
+	for i := uint64(0); i < count; i++ {
+		f := ne.Uint64(p[start+int(i)*8:])
+		if f < 2 || f >= v.hwm {
+			return fmt.Errorf("the freelist names page %d, past the end", f)
+		}
+		if v.seen[f] {
+			return fmt.Errorf("the freelist names page %d, which is in use", f)
+		}
+	}
+	return nil
+}

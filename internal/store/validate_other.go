@@ -1,0 +1,15 @@
+//go:build !unix
+
+package store
+
+import (
+	"io"
+	"os"
+)
+
+// mapFile reads the file for validate where mapping it is not Unix's.
+func mapFile(f *os.File, size int64) ([]byte, func(), error) {
+	data := make([]byte, size)
+	_, err := io.ReadFull(f, data)
+	return data, func() {}, err
+}
