@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/kcloud/kcloud/internal/termtest"
 )
 
 const password = "correct horse battery"
@@ -57,8 +60,18 @@ func run(t *testing.T, env []string, stdin string, args ...string) string {
 
 func start(t *testing.T, env []string, args ...string) *session {
 	t.Helper()
+	return startSized(t, env, 80, 24, args...)
+}
+
+// startSized starts kcloud at a terminal of cols x rows: the size is set
+// before kcloud starts, so it never sees another.
+func startSized(t *testing.T, env []string, cols, rows int, args ...string) *session {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)}); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("kcloud", args...)
@@ -106,6 +119,29 @@ func (s *session) expect(want string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// expectAll waits until the terminal has shown n matches of re, and
+// returns them: counting before all have arrived would fail by chance.
+func (s *session) expectAll(re *regexp.Regexp, n int) [][]string {
+	s.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		m := re.FindAllStringSubmatch(s.screen(), -1)
+		if len(m) >= n {
+			if len(m) > n {
+				s.t.Fatalf("the terminal showed %d matches of %s, want %d:\n%s", len(m), re, n, s.screen())
+			}
+			return m
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the terminal showed %d matches of %s, want %d:\n%s", len(m), re, n, s.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// recoveryCode is a recovery code alone on its line.
+var recoveryCode = regexp.MustCompile(`(?m)^([a-km-z2-9]{4}(?:-[a-km-z2-9]{4}){3})\r?$`)
 
 // typeLine types a line and Enter, as a person would.
 func (s *session) typeLine(line string) {
@@ -270,13 +306,12 @@ func TestPTYRegister(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
 	run(t, env, password+"\n", "login", "--password-stdin")
-	s := start(t, env, "otp", "register")
-	pty.Setsize(s.ptmx, &pty.Winsize{Cols: 120, Rows: 60})
+	s := startSized(t, env, 120, 60, "otp", "register")
 	s.expect("Password for alice: ")
 	s.typeLine(password)
-	s.expect("Step 3. Enter the 6-digit code the app shows. Ctrl-C cancels.")
+	s.expect("Code: ")
 	screen := s.screen()
-	for _, want := range []string{"Step 1. Install an authenticator app", "Step 2. Scan this QR code", "\x1b[48;5;16m  ", "\x1b[48;5;231m  "} {
+	for _, want := range []string{"Step 1. Install an app", "Step 2. Scan this QR code", "\x1b[48;5;16m  \x1b[0m", "\x1b[48;5;231m  \x1b[0m"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("the screen lacks %q:\n%s", want, screen)
 		}
@@ -297,9 +332,7 @@ func TestPTYRegister(t *testing.T) {
 		t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
 	}
 	s.expect("Keep these recovery codes somewhere safe")
-	if n := len(regexp.MustCompile(`(?m)^[a-km-z2-9]{4}(-[a-km-z2-9]{4}){3}\r?$`).FindAllString(s.screen(), -1)); n != 10 {
-		t.Fatalf("%d recovery codes on the screen, want 10:\n%s", n, s.screen())
-	}
+	s.expectAll(recoveryCode, 10)
 	if strings.Contains(s.screen(), "horse") {
 		t.Fatal("the password appears on the terminal")
 	}
@@ -315,15 +348,14 @@ func TestPTYRegisterNarrow(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
 	run(t, env, password+"\n", "login", "--password-stdin")
-	s := start(t, env, "otp", "register")
-	pty.Setsize(s.ptmx, &pty.Winsize{Cols: 40, Rows: 40})
+	s := startSized(t, env, 40, 40, "otp", "register")
 	s.expect("Password for alice: ")
 	s.typeLine(password)
 	s.expect("Code: ")
-	if !regexp.MustCompile(`The terminal is 40 columns wide; the QR code needs \d+`).MatchString(s.screen()) {
+	if !regexp.MustCompile(`No QR code: the terminal is 40x40 and the code needs \d+x\d+`).MatchString(s.screen()) {
 		t.Fatalf("no word about the narrow terminal:\n%s", s.screen())
 	}
-	if strings.Contains(s.screen(), "\x1b[48;5;") {
+	if strings.Contains(s.screen(), "\x1b[48;5;") || strings.Contains(s.screen(), "\x1b[38;5;") {
 		t.Fatal("a QR code was drawn in a terminal too narrow for it")
 	}
 	io.WriteString(s.ptmx, "\x03")
@@ -432,4 +464,66 @@ func TestPTYInterruptEveryPrompt(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestPTYRegisterScreens: at the terminal sizes people have, the moment
+// kcloud asks for the code, the screen (the visible lines, not the
+// scrollback) holds the whole QR code, the setup key and the prompt; the
+// code decodes on a dark and on a light theme to the otpauth URI with the
+// setup key's secret; the code computed from that key completes the
+// registration; then the screen no longer shows the key (issue 10).
+func TestPTYRegisterScreens(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 50}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			env := newHome(t)
+			env = append(env[:len(env):len(env)], "TERM=xterm-256color")
+			initStore(t, env)
+			run(t, env, password+"\n", "login", "--password-stdin")
+			s := startSized(t, env, size[0], size[1], "otp", "register")
+			s.expect("Password for alice: ")
+			s.typeLine(password)
+			s.expect("Code: ")
+			vt := termtest.Screen([]byte(s.screen()), size[0], size[1], true)
+			text := termtest.Text(vt)
+			m := regexp.MustCompile(`Setup key: ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})`).FindStringSubmatch(text)
+			if m == nil || !strings.Contains(text, "Code: ") {
+				t.Fatalf("the screen lacks the setup key or the prompt:\n%s", text)
+			}
+			secret := strings.ReplaceAll(m[1], " ", "")
+			want := "otpauth://totp/KakaoCloud:alice?secret=" + secret + "&issuer=KakaoCloud"
+			for _, th := range []termtest.Theme{termtest.Dark, termtest.Light} {
+				got, err := termtest.DecodeQR(termtest.Picture(vt, th), false)
+				if err != nil || got != want {
+					t.Fatalf("%s theme: decoded %q, %v from the screen; want %q\n%s", th.Name, got, err, want, text)
+				}
+			}
+			code, _ := totpCode(m[1], 0)
+			s.typeLine(code)
+			if c := s.wait(); c != 0 {
+				t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
+			}
+			after := termtest.Text(termtest.Screen([]byte(s.screen()), size[0], size[1], true))
+			if strings.Contains(after, m[1]) || !strings.Contains(after, "were cleared from the screen") {
+				t.Fatalf("after registering, the screen still shows the setup key, or says nothing:\n%s", after)
+			}
+		})
+	}
+}
+
+// TestPTYRegisterDumbTerminal: TERM=dumb gets no escape sequence at all,
+// the setup key, and a word about --qr-png.
+func TestPTYRegisterDumbTerminal(t *testing.T) {
+	env := newHome(t)
+	env = append(env[:len(env):len(env)], "TERM=dumb")
+	initStore(t, env)
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := startSized(t, env, 80, 24, "otp", "register")
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("Code: ")
+	if strings.Contains(s.screen(), "\x1b") || !strings.Contains(s.screen(), "--qr-png") || !strings.Contains(s.screen(), "Setup key: ") {
+		t.Fatalf("a dumb terminal got escape sequences, or no setup key and --qr-png:\n%q", s.screen())
+	}
+	io.WriteString(s.ptmx, "\x03")
+	s.wait()
 }

@@ -111,10 +111,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatalf("otp register: exit %d\n%s", c, s.screen())
 	}
 	s.expect("Keep these recovery codes")
-	recovery := regexp.MustCompile(`(?m)^([a-km-z2-9]{4}(?:-[a-km-z2-9]{4}){3})\r?$`).FindAllStringSubmatch(s.screen(), -1)
-	if len(recovery) != 10 {
-		t.Fatalf("%d recovery codes on the screen", len(recovery))
-	}
+	recovery := s.expectAll(recoveryCode, 10)
 	tr.argvs = append(tr.argvs, "otp register --qr none")
 
 	// Log in again with the next code, typed as the second line of stdin.

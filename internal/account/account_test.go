@@ -234,7 +234,12 @@ func TestProfileAndPolicy(t *testing.T) {
 			t.Fatalf("SetProfile = %v, %v", page, err)
 		}
 		// Turning the policy off keeps the nickname, and clearing it is allowed.
-		s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)})
+		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := acct(t, s, "alice").Nickname; got != "ally" {
+			t.Fatalf("turning the policy off changed the nickname to %q", got)
+		}
 		empty := ""
 		if page, err = s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
 			t.Fatalf("clearing a nickname: %v", err)

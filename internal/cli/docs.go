@@ -74,12 +74,12 @@ func writePage(t *table, a *account.Account, o *account.Organization) {
 	t.row("User UUID", a.UUID)
 	t.row("Name", a.Name)
 	t.row("Nickname", a.Nickname)
-	t.row("Registered", fmtTime(&a.RegisteredAt))
+	t.row("Registration date", fmtTime(&a.RegisteredAt))
 	t.row("Last login", fmtTime(a.LastLoginAt))
 	t.blank()
 	t.heading("Contact and authentication information")
-	t.row("Email", contactText(a.Email))
-	t.row("Mobile phone", contactText(a.Phone))
+	t.row("Contact email", contactText(a.Email))
+	t.row("Mobile phone number", contactText(a.Phone))
 	otp := "not registered"
 	if a.OTP != nil {
 		otp = "registered " + fmtTime(&a.OTP.RegisteredAt)

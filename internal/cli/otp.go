@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -150,8 +151,22 @@ func registerRun(o *registerOptions) error {
 		if err != nil {
 			return err
 		}
+		o.clearSecret()
 		return printRegistered(f, reg)
 	}
+}
+
+// clearSecret takes the QR code and the setup key off the screen once
+// they are no longer needed: it clears the screen and, where the
+// terminal supports it (xterm's CSI 3 J), the scrollback, and says so,
+// since some terminals keep a scrollback no sequence reaches.
+func (o *registerOptions) clearSecret() {
+	if env := os.Getenv("TERM"); env == "dumb" || env == "" {
+		o.tty("Registered. Clear your terminal's scrollback: it still holds the setup key.\n")
+		return
+	}
+	o.tty("\x1b[H\x1b[2J\x1b[3J")
+	o.tty("Registered. The QR code and the setup key were cleared from the screen; if your\nterminal's scrollback still shows them, clear it.\n")
 }
 
 // tty writes to the terminal, if there is one: the steps of an
@@ -163,9 +178,16 @@ func (o *registerOptions) tty(s string) {
 }
 
 // show presents a pending registration on the terminal: the steps (when
-// interactive), the QR code, the setup key, and the URI on request.
+// interactive), the QR code, the setup key, and the URI on request. At
+// the moment the code is asked for, the whole QR code, the setup key and
+// the prompt are on the screen together: the layout is chosen by the
+// terminal's width and height (see qrLayout).
 func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps bool) error {
-	q, err := term.EncodeQR(p.URI)
+	uri, err := otp.ShortURI(issuer, userID, p.Secret)
+	if err != nil {
+		return fail.Usagef("%v", err)
+	}
+	q, err := term.EncodeQR(uri)
 	if err != nil {
 		return fail.Usagef("the otpauth URI is %v: shorten otp.issuer", err)
 	}
@@ -180,44 +202,124 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 		return nil // no terminal: --begin prints the key on stdout
 	}
 	w := t.Writer()
+	cols, lines := t.Size()
+	var text []string
 	if steps {
-		fmt.Fprintf(w, "Register an authenticator app for %s.\n\n", userID)
-		fmt.Fprintln(w, "Step 1. Install an authenticator app that supports TOTP, such as Google")
-		fmt.Fprintln(w, "        Authenticator, Microsoft Authenticator or Authy.")
-		fmt.Fprintln(w, "Step 2. Scan this QR code with the app, or type the setup key.")
+		text = stepsText(userID, issuer)
 	}
-	o.drawQR(w, q, t.Width())
-	if steps {
-		fmt.Fprintf(w, "        Setup key: %s\n", otp.SetupKey(p.Secret))
-		fmt.Fprintf(w, "        Account: %s:%s  (time-based, 6 digits, every 30 seconds)\n", issuer, userID)
-		if o.showURI {
-			fmt.Fprintf(w, "        URI: %s\n", p.URI)
+	l := o.qrLayout(q, cols, lines, text)
+	if l.beside {
+		q.Draw(w, l.style, l.quiet, o.invert, wrapColumn(text, cols-l.cols-2))
+	} else {
+		for _, s := range text {
+			fmt.Fprintln(w, s)
 		}
-		fmt.Fprintln(w, "Step 3. Enter the 6-digit code the app shows. Ctrl-C cancels.")
+		if l.draw {
+			q.Draw(w, l.style, l.quiet, o.invert, nil)
+		} else if l.why != "" {
+			fmt.Fprintln(w, l.why)
+		}
+	}
+	fmt.Fprintln(w, "Setup key: "+otp.SetupKey(p.Secret))
+	if o.showURI {
+		fmt.Fprintln(w, "URI: "+p.URI)
 	}
 	return nil
 }
 
-func (o *registerOptions) drawQR(w io.Writer, q *term.QR, width int) {
-	mode := o.qr
-	if mode == "none" || (mode == "auto" && !o.f.IO.stdoutTTY) {
-		return
+// stepsText is what an interactive registration tells the person.
+func stepsText(userID, issuer string) []string {
+	return []string{
+		"Register an authenticator app for " + userID + ".",
+		"",
+		"Step 1. Install an app that supports TOTP, such as Google Authenticator, Microsoft Authenticator or Authy.",
+		"Step 2. Scan this QR code with the app, or type the setup key.",
+		"Step 3. Type the 6-digit code the app shows. Ctrl-C cancels.",
+		"",
+		"Account: " + issuer + ":" + userID + " (time-based, 6 digits, every 30 seconds)",
 	}
-	styles := map[string][]term.QRStyle{
-		"auto": {term.QRFull, term.QRHalf},
-		"full": {term.QRFull},
-		"half": {term.QRHalf},
-	}[mode]
-	for _, s := range styles {
-		if q.Width(s) <= width {
-			fmt.Fprintln(w)
-			q.Draw(w, s, o.invert)
-			fmt.Fprintln(w)
-			return
+}
+
+// wrapColumn wraps each line to width columns, at spaces; a word longer
+// than width is cut. A wrapped line's rest is indented like a step.
+func wrapColumn(text []string, width int) []string {
+	var out []string
+	for _, line := range text {
+		indent := ""
+		if strings.HasPrefix(line, "Step ") {
+			indent = "        "
+		}
+		for {
+			if runewidth(line) <= width {
+				out = append(out, line)
+				break
+			}
+			cut := strings.LastIndexByte(line[:min(len(line), width+1)], ' ')
+			if cut <= len(indent) {
+				cut = width
+			}
+			out = append(out, strings.TrimRight(line[:cut], " "))
+			line = indent + strings.TrimLeft(line[cut:], " ")
 		}
 	}
-	fmt.Fprintf(w, "\n(The terminal is %d columns wide; the QR code needs %d. Widen it and run again, use --qr-png, or type the setup key.)\n\n",
-		width, q.Width(styles[len(styles)-1]))
+	return out
+}
+
+// runewidth counts characters; the steps are plain text.
+func runewidth(s string) int { return len([]rune(s)) }
+
+// layout is where the QR code goes on the screen.
+type layout struct {
+	draw        bool
+	style       term.QRStyle
+	quiet       int
+	cols, lines int
+	beside      bool   // the steps to the right of the code
+	why         string // when not drawn: why, and what to do instead
+}
+
+// sideMin is the narrowest column the steps are put in beside the code.
+const sideMin = 30
+
+// qrLayout picks the largest drawing that leaves the code, the setup key
+// and the prompt on the screen together: full blocks, then half blocks,
+// each with the quiet zone of 4 modules the standard asks for, then 2
+// (which phone cameras read from a screen). The steps go beside the code
+// where they fit, else above it, where they may scroll away. --qr full or
+// half is obeyed where the width allows. A terminal that shows no colour
+// (TERM=dumb, or NO_COLOR with --qr auto) gets no escape sequence: the
+// setup key, and --qr-png.
+func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) layout {
+	mode := o.qr
+	env := os.Getenv("TERM")
+	switch {
+	case mode == "none" || (mode == "auto" && !o.f.IO.stdoutTTY):
+		return layout{}
+	case env == "dumb" || env == "":
+		return layout{why: "(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)"}
+	case mode == "auto" && os.Getenv("NO_COLOR") != "":
+		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half, or --qr-png FILE, or type the setup key.)"}
+	}
+	styles := map[string][]term.QRStyle{"auto": {term.QRFull, term.QRHalf}, "full": {term.QRFull}, "half": {term.QRHalf}}[mode]
+	const below = 2 // the setup key and the prompt
+	var need layout
+	for _, s := range styles {
+		for _, quiet := range []int{4, 2} {
+			w, h := q.Size(s, quiet)
+			need = layout{draw: true, style: s, quiet: quiet, cols: w, lines: h}
+			if w > cols || h+below > lines {
+				continue
+			}
+			side := cols - w - 2
+			need.beside = len(text) > 0 && side >= sideMin && len(wrapColumn(text, side)) <= h
+			return need
+		}
+	}
+	if mode != "auto" && need.cols <= cols {
+		return need // asked for: drawn though taller than the screen
+	}
+	return layout{why: fmt.Sprintf("(No QR code: the terminal is %dx%d and the code needs %dx%d. Enlarge the terminal and run again, use --qr-png FILE, or type the setup key.)",
+		cols, lines, need.cols, need.lines+below)}
 }
 
 func printRegistered(f *Factory, reg *account.Registered) error {

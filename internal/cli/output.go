@@ -42,18 +42,24 @@ func stringOrNil(s string) *string {
 // encoding, so their fields and order are one; strings that could act
 // on a terminal are escaped.
 func writeDoc(w io.Writer, format string, doc any) error {
-	data, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	// Not json.Marshal: it writes & < > as \u0026 and the like, which is
+	// for HTML, and makes an otpauth URI unreadable to people and jq -r
+	// alike. The encoder ends the document with a line feed.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		return err
 	}
+	data := buf.Bytes()
 	if format == "yaml" {
+		var err error
 		if data, err = jsonToYAML(data); err != nil {
 			return err
 		}
-	} else {
-		data = append(data, '\n')
 	}
-	_, err = w.Write(text.EscapeQuoted(data))
+	_, err := w.Write(text.EscapeQuoted(data))
 	return err
 }
 

@@ -82,7 +82,9 @@ func TestYAMLIsTheJSONDocument(t *testing.T) {
 	ys.Reset()
 	writeDoc(&ys, "yaml", map[string]string{"a": "true", "b": "null", "c": "0123", "d": ""})
 	var m map[string]any
-	yaml.Unmarshal(ys.Bytes(), &m)
+	if err := yaml.Unmarshal(ys.Bytes(), &m); err != nil || len(m) != 4 {
+		t.Fatalf("the YAML does not read back (%v): %v\n%s", err, m, ys.String())
+	}
 	for k, v := range m {
 		if _, ok := v.(string); !ok {
 			t.Errorf("%s = %#v in\n%s", k, v, ys.String())

@@ -53,6 +53,14 @@ func SetupKey(secret []byte) string {
 
 // URI is the otpauth URI for an app: the label is "ISSUER:ACCOUNT", and
 // neither part may hold ':'.
+// ShortURI is URI without the parameters every authenticator assumes
+// (SHA1, 6 digits, 30 seconds): the QR code drawn from it is a version or
+// two smaller, which is what lets it fit an 80x24 terminal.
+func ShortURI(issuer, account string, secret []byte) (string, error) {
+	uri, err := URI(issuer, account, secret)
+	return strings.TrimSuffix(uri, "&algorithm=SHA1&digits=6&period=30"), err
+}
+
 func URI(issuer, account string, secret []byte) (string, error) {
 	if issuer == "" || strings.Contains(issuer, ":") || strings.Contains(account, ":") {
 		return "", fmt.Errorf("the issuer %q and account %q must be non-empty and hold no ':'", issuer, account)

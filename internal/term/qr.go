@@ -1,13 +1,14 @@
 package term
 
 import (
+	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/mdp/qrterminal/v3"
 	"rsc.io/qr"
 )
 
@@ -22,14 +23,12 @@ const (
 	QRHalf
 )
 
-// quiet is the quiet zone the QR specification asks for, in modules.
-const quiet = 4
-
-// Colours are set explicitly for every cell, so the code reads the same on
-// a dark or a light theme: xterm-256 16 is #000000 and 231 is #ffffff.
+// Colours are set explicitly for every cell, and reset after it, so the
+// code reads the same on a dark or a light theme, and no colour bleeds
+// into the rest of the line: xterm-256 16 is #000000 and 231 #ffffff.
 const (
-	dark  = 16
-	light = 231
+	dark  = "16"
+	light = "231"
 	reset = "\x1b[0m"
 )
 
@@ -37,73 +36,83 @@ const (
 var ErrQRTooLong = errors.New("too long for a QR code")
 
 // QR is an encoded QR code.
-type QR struct{ code *qr.Code }
+type QR struct {
+	text string
+	code *qr.Code
+}
 
 // EncodeQR encodes text at the lowest error correction level: a screen
-// does not smudge, and a smaller code fits more terminals.
+// does not smudge, and a smaller code fits more terminals. qrterminal
+// encodes again to draw (the same library, the same level); encoding
+// here first checks the length, which qrterminal would answer with a
+// panic, and gives the size the layout needs.
 func EncodeQR(text string) (*QR, error) {
 	code, err := qr.Encode(text, qr.L)
 	if err != nil || code == nil {
 		return nil, ErrQRTooLong
 	}
-	return &QR{code}, nil
+	return &QR{text: text, code: code}, nil
 }
 
-// Width is how many terminal columns the code takes in style.
-func (q *QR) Width(style QRStyle) int {
+// Modules is the code's side, without the quiet zone.
+func (q *QR) Modules() int { return q.code.Size }
+
+// Size is how many columns and lines the code takes in style with a
+// quiet zone of quiet modules (an even number) on each side.
+func (q *QR) Size(style QRStyle, quiet int) (cols, lines int) {
 	n := q.code.Size + 2*quiet
 	if style == QRFull {
-		return 2 * n
+		return 2 * n, n
 	}
-	return n
+	return n, (n + 1) / 2
 }
 
-// black reports whether the module at (x, y) is dark; coordinates
-// outside the code are the quiet zone.
-func (q *QR) black(x, y int) bool {
-	return x >= 0 && y >= 0 && x < q.code.Size && y < q.code.Size && q.code.Black(x, y)
-}
-
-// Draw writes the code in style. invert swaps the colours, for scanners
-// or screens that want light modules on dark.
-func (q *QR) Draw(w io.Writer, style QRStyle, invert bool) error {
-	colour := func(black bool) int {
-		if black != invert {
-			return dark
-		}
-		return light
+// Draw writes the code in style with qrterminal, with a quiet zone of
+// quiet modules (even: qrterminal draws an odd one in half blocks with a
+// dark half-row at the top). invert swaps the colours. beside, if any,
+// is text written to the right of the code's lines, one string a line.
+func (q *QR) Draw(w io.Writer, style QRStyle, quiet int, invert bool, beside []string) error {
+	fg, bg := dark, light
+	if invert {
+		fg, bg = light, dark
 	}
-	var b strings.Builder
-	lo, hi := -quiet, q.code.Size+quiet
-	// Each line sets its colours afresh and resets at its end; within a
-	// line a colour is sent only when it changes.
-	switch style {
-	case QRFull:
-		for y := lo; y < hi; y++ {
-			last := -1
-			for x := lo; x < hi; x++ {
-				if c := colour(q.black(x, y)); c != last {
-					fmt.Fprintf(&b, "\x1b[48;5;%dm", c)
-					last = c
-				}
-				b.WriteString("  ")
-			}
-			b.WriteString(reset + "\n")
-		}
-	case QRHalf:
-		for y := lo; y < hi; y += 2 {
-			last := [2]int{-1, -1}
-			for x := lo; x < hi; x++ {
-				if c := [2]int{colour(q.black(x, y)), colour(q.black(x, y+1))}; c != last {
-					fmt.Fprintf(&b, "\x1b[38;5;%d;48;5;%dm", c[0], c[1])
-					last = c
-				}
-				b.WriteString("▀")
-			}
-			b.WriteString(reset + "\n")
+	cell := func(top, bottom string) string { return "\x1b[38;5;" + top + ";48;5;" + bottom + "m▀" + reset }
+	var buf bytes.Buffer
+	cfg := qrterminal.Config{
+		Level:          qr.L,
+		Writer:         &buf,
+		HalfBlocks:     style == QRHalf,
+		QuietZone:      quiet,
+		BlackChar:      cell(fg, fg),
+		WhiteChar:      cell(bg, bg),
+		BlackWhiteChar: cell(fg, bg),
+		WhiteBlackChar: cell(bg, fg),
+	}
+	if style == QRFull {
+		cfg.BlackChar = "\x1b[48;5;" + fg + "m  " + reset
+		cfg.WhiteChar = "\x1b[48;5;" + bg + "m  " + reset
+	}
+	qrterminal.GenerateWithConfig(q.text, cfg)
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if style == QRHalf && len(lines) > 0 {
+		// qrterminal ends the quiet zone with a row of WhiteBlackChar:
+		// light above, dark below. The dark half would be a bar under
+		// the code on a light theme; the terminal's own background
+		// stands there instead.
+		last := &lines[len(lines)-1]
+		if strings.Trim(*last, cfg.WhiteBlackChar) == "" {
+			*last = strings.ReplaceAll(*last, cfg.WhiteBlackChar, "\x1b[38;5;"+bg+";49m▀"+reset)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	var out strings.Builder
+	for i, l := range lines {
+		out.WriteString(l)
+		if i < len(beside) && beside[i] != "" {
+			out.WriteString("  " + beside[i])
+		}
+		out.WriteString("\n")
+	}
+	_, err := io.WriteString(w, out.String())
 	return err
 }
 

@@ -41,12 +41,12 @@ func (t *TTY) Close() error {
 // Writer is where prompts and pictures go.
 func (t *TTY) Writer() io.Writer { return t.out }
 
-// Width is the terminal's width in columns, or 80 when unknown.
-func (t *TTY) Width() int {
-	if w, _, err := xterm.GetSize(int(t.out.Fd())); err == nil && w > 0 {
-		return w
+// Size is the terminal's columns and lines, or 80x24 when unknown.
+func (t *TTY) Size() (cols, lines int) {
+	if w, h, err := xterm.GetSize(int(t.out.Fd())); err == nil && w > 0 && h > 0 {
+		return w, h
 	}
-	return 80
+	return 80, 24
 }
 
 // ErrTooLong is returned for an input line longer than the limit given to
