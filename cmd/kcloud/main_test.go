@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,23 +23,65 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/kcloud/kcloud/internal/cli"
 )
 
-func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kcloud": func() { os.Exit(cli.Main(os.Args[1:])) },
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// kcloudBin builds kcloud once for every test that runs it as a process
+// (the scripts, the terminal tests, the load and kill tests): as releases
+// are built, CGO_ENABLED=0, and with -cover when the tests measure
+// coverage, so that what those processes run is counted (coverEnv).
+func kcloudBin(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kcloud-test-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "kcloud")
+		args := []string{"build", "-o", binPath}
+		if testing.CoverMode() != "" {
+			args = append(args, "-cover", "-coverpkg=github.com/kcloud/kcloud/...")
+		}
+		c := exec.Command("go", append(args, ".")...)
+		c.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := c.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
 	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// coverEnv has a kcloud process built with -cover write its counters
+// where go test merges them into the report.
+func coverEnv() []string {
+	if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+		return []string{"GOCOVERDIR=" + f.Value.String()}
+	}
+	return nil
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real
 // kcloud, in a fresh HOME, on a real store file.
 func TestScripts(t *testing.T) {
+	bin := kcloudBin(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+env.Getenv("PATH"))
+			for _, kv := range coverEnv() {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
 			for _, v := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "KCLOUD_CONFIG", "KCLOUD_NO_INPUT", "KCLOUD_OUTPUT", "KCLOUD_STORE_PATH"} {

@@ -41,14 +41,14 @@ type session struct {
 
 func newHome(t *testing.T) []string {
 	home := t.TempDir()
-	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm"}
+	env := append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm"}, coverEnv()...)
 	return env
 }
 
 // run runs kcloud without a terminal, with stdin.
 func run(t *testing.T, env []string, stdin string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("kcloud", args...)
+	cmd := exec.Command(kcloudBin(t), args...)
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
@@ -74,7 +74,7 @@ func startSized(t *testing.T, env []string, cols, rows int, args ...string) *ses
 	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("kcloud", args...)
+	cmd := exec.Command(kcloudBin(t), args...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}

@@ -20,35 +20,6 @@ import (
 	"github.com/kcloud/kcloud/internal/store"
 )
 
-var (
-	plainOnce sync.Once
-	plainPath string
-	plainErr  error
-)
-
-// plainKcloud builds kcloud as released (no race detector), for the tests
-// that run it hundreds of times. It is the same source as the scripts run.
-func plainKcloud(t *testing.T) string {
-	t.Helper()
-	plainOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kcloud-plain")
-		if err != nil {
-			plainErr = err
-			return
-		}
-		plainPath = filepath.Join(dir, "kcloud")
-		c := exec.Command("go", "build", "-o", plainPath, ".")
-		c.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := c.CombinedOutput(); err != nil {
-			plainErr = fmt.Errorf("%v: %s", err, out)
-		}
-	})
-	if plainErr != nil {
-		t.Fatal(plainErr)
-	}
-	return plainPath
-}
-
 type result struct {
 	args    []string
 	code    int
@@ -101,7 +72,7 @@ func readAccount(t *testing.T, path, id string) (*account.Account, []account.Eve
 
 func setupPlain(t *testing.T, extraEnv ...string) (string, []string) {
 	t.Helper()
-	bin := plainKcloud(t)
+	bin := kcloudBin(t)
 	env := append(newHome(t), extraEnv...)
 	for _, args := range [][]string{
 		{"init", "--org-name", "Acme", "--org-nicknames", "--user-id", "alice", "--name", "Alice", "--password-stdin"},
@@ -196,7 +167,7 @@ func TestPromptHoldsNoLock(t *testing.T) {
 	s := start(t, env, "account", "set", "--name", "Waiting")
 	s.expect("Password for alice: ")
 	env2 := append(env, "KCLOUD_STORE_LOCK_TIMEOUT=1s")
-	r := runWith(plainKcloud(t), env2, password+"\n", "account", "set", "--name", "Other", "--password-stdin")
+	r := runWith(kcloudBin(t), env2, password+"\n", "account", "set", "--name", "Other", "--password-stdin")
 	if r.code != 0 {
 		t.Fatalf("a write while another kcloud waits at a prompt: exit %d: %s", r.code, r.stderr)
 	}

@@ -29,7 +29,7 @@ type tour struct {
 func (tr *tour) run(stdin string, args ...string) string {
 	tr.t.Helper()
 	tr.argvs = append(tr.argvs, strings.Join(args, " "))
-	c := exec.Command("kcloud", args...)
+	c := exec.Command(kcloudBin(tr.t), args...)
 	c.Env, c.Stdin = tr.env, strings.NewReader(stdin)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
@@ -47,7 +47,7 @@ func (tr *tour) verify(kind, addr, pw string) string {
 	tr.t.Helper()
 	args := []string{"contact", "verify", kind, addr, "--password-stdin"}
 	tr.argvs = append(tr.argvs, strings.Join(args, " "))
-	c := exec.Command("kcloud", args...)
+	c := exec.Command(kcloudBin(tr.t), args...)
 	c.Env = tr.env
 	in, _ := c.StdinPipe()
 	var out bytes.Buffer

@@ -4,8 +4,10 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,53 @@ func TestInitAsksNothingWithoutTerminal(t *testing.T) {
 	}
 	wantExit(t, ExitUsage, "short\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
 	wantExit(t, ExitUsage, testPassword+"\n", "init", "--org-name", "Acme", "--user-id", "-x", "--name", "Alice", "--password-stdin")
+}
+
+// TestLayering checks docs/architecture.md's rules against the imports.
+func TestLayering(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}: {{join .Imports \" \"}}", "github.com/kcloud/kcloud/internal/...").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	domain := []string{"account", "otp", "contact", "phone", "secret", "store", "delivery", "text", "perm", "fail", "safefile"}
+	forbidden := []string{"github.com/spf13/cobra", "github.com/spf13/viper", "internal/cli", "internal/config", "internal/term", "golang.org/x/term"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, ": ")
+		name := strings.TrimPrefix(pkg, "github.com/kcloud/kcloud/internal/")
+		if !slices.Contains(domain, name) {
+			continue
+		}
+		for _, imp := range strings.Fields(imports) {
+			for _, f := range forbidden {
+				if strings.HasSuffix(imp, f) {
+					t.Errorf("%s imports %s", name, imp)
+				}
+			}
+			if name == "account" && strings.Contains(imp, "bbolt") {
+				t.Errorf("account names a backend: %s", imp)
+			}
+		}
+	}
+}
+
+// TestTyposStopScripts: an unknown command at any level is exit 2 with
+// the nearest command, in one clean line each (issue 12).
+func TestTyposStopScripts(t *testing.T) {
+	home(t)
+	for args, hint := range map[string]string{
+		"acount":       "did you mean `kcloud account`?",
+		"account shwo": "did you mean `kcloud account show`?",
+		"org sho":      "did you mean `kcloud org show`?",
+		"otp regster":  "did you mean `kcloud otp register`?",
+		"store xyzzy":  "see `kcloud store --help`",
+	} {
+		code, out, errOut := kc(t, "", strings.Fields(args)...)
+		want := "kcloud: hint: " + hint + "\n"
+		if code != ExitUsage || out != "" || !strings.HasSuffix(errOut, want) || strings.Contains(errOut, `\x0a`) || strings.Count(errOut, "\n") != 2 {
+			t.Errorf("kcloud %s: exit %d, stdout %q, stderr %q; want exit 2 and the hint %q", args, code, out, errOut, hint)
+		}
+	}
+	if code, out, _ := kc(t, "", "account"); code != 0 || !strings.Contains(out, "Available Commands") {
+		t.Errorf("kcloud account: exit %d; want its help and exit 0", code)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"strings"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -152,6 +153,40 @@ func (f *Factory) sayAlways(format string, args ...any) {
 	fmtLine(f.IO.Err, format, args...)
 }
 
+// groups gives every command that only groups others (the root among
+// them) one behaviour: with no argument it shows its help, exit 0; with
+// an unknown one it is a usage error, exit 2, with the nearest command,
+// so that a typo in a script stops the script. (Left to cobra, a group
+// shows its help for a typo and exits 0, and the root's error arrives
+// with its suggestions in lines that escaping would mangle.)
+func groups(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		groups(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		err := fail.Usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			best := s[0]
+			for _, c := range s {
+				if strings.HasPrefix(c, args[0]) {
+					best = c // "sho" is more likely show than set
+					break
+				}
+			}
+			return err.WithHint("did you mean `%s %s`?", cmd.CommandPath(), best)
+		}
+		return err.WithHint("see `%s --help`", cmd.CommandPath())
+	}
+}
+
 // NewCommand returns kcloud's command tree, for generating completions
 // and documentation.
 func NewCommand() *cobra.Command {
@@ -218,6 +253,7 @@ Every page asks for your password again first. State lives in one local file.`,
 	f.flags = pf
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
+	defer groups(root)
 	root.AddCommand(
 		passwordCmd(newInitCmd(f)),
 		passwordCmd(newLoginCmd(f)),

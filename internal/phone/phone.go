@@ -13,6 +13,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -138,7 +139,7 @@ func Parse(s string) (Number, error) {
 		return Number{}, ErrUnknownCC // no calling code starts with 0
 	}
 	for n := 1; n <= 3 && n < len(d); n++ {
-		code := atoi(d[:n])
+		code := mustAtoi(d[:n])
 		if rs := regionsFor(code); len(rs) > 0 {
 			return finish(rs, code, stripPrefix(rs[0], d[n:]))
 		}
@@ -187,7 +188,7 @@ func finish(rs []*region, code int, national string) (Number, error) {
 	if chosen == nil || !chosen.isMobile(national) {
 		return Number{}, ErrInvalid
 	}
-	return Number{E164: "+" + itoa(code) + national, national: national, region: chosen}, nil
+	return Number{E164: "+" + strconv.Itoa(code) + national, national: national, region: chosen}, nil
 }
 
 // hasType reports whether national is a number of any type in r.
@@ -232,9 +233,9 @@ func (n Number) Masked() string {
 		// One or two groups: keep the first two and last four digits.
 		d := n.national
 		if len(d) <= 6 {
-			return "+" + itoa(n.region.code) + " " + strings.Repeat("*", len(d))
+			return "+" + strconv.Itoa(n.region.code) + " " + strings.Repeat("*", len(d))
 		}
-		return "+" + itoa(n.region.code) + " " + d[:2] + strings.Repeat("*", len(d)-6) + d[len(d)-4:]
+		return "+" + strconv.Itoa(n.region.code) + " " + d[:2] + strings.Repeat("*", len(d)-6) + d[len(d)-4:]
 	}
 	var b strings.Builder
 	g := 0
@@ -251,24 +252,11 @@ func (n Number) Masked() string {
 			b.WriteRune(r)
 		}
 	}
-	return "+" + itoa(n.region.code) + " " + b.String()
+	return "+" + strconv.Itoa(n.region.code) + " " + b.String()
 }
 
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
+// mustAtoi reads digits the caller has checked.
+func mustAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
 	return n
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }

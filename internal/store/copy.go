@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/safefile"
 )
 
 // ErrExists: the destination of a copy is there already.
@@ -31,29 +32,14 @@ func Backup(src *Store, dst string, overwrite bool) error {
 	if _, err := os.Lstat(dst); err == nil && !overwrite {
 		return fail.Mark(fail.Usage, ErrExists, "%s exists", dst)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
-		return fail.Wrap(fail.Other, err, "backup")
-	}
-	name := tmp.Name()
-	tmp.Close()
-	defer os.Remove(name) // after a successful rename this finds nothing
-	// A fresh file with no bbolt pages yet: Create lays out the schema.
-	if err := os.Remove(name); err != nil {
-		return fail.Wrap(fail.Other, err, "backup")
-	}
-	out := Open(name, Options{})
-	err = src.View(func(in *Tx) error {
-		return out.Create(func(w *Tx) error { return copyRecords(in, w, Sessions) })
+	err := safefile.Replace(dst, func(tmp string) error {
+		out := Open(tmp, Options{}) // bbolt lays out the empty file
+		return src.View(func(in *Tx) error {
+			return out.Create(func(w *Tx) error { return copyRecords(in, w, Sessions) })
+		})
 	})
 	if err != nil {
 		return fail.Wrap(fail.KindOf(err), err, "backup to %s", dst)
-	}
-	if err := syncFile(name); err != nil {
-		return fail.Wrap(fail.Other, err, "backup to %s", dst)
-	}
-	if err := os.Rename(name, dst); err != nil {
-		return fail.Wrap(fail.Other, err, "backup to %s", dst)
 	}
 	return nil
 }
@@ -105,16 +91,4 @@ func contains(bs []Bucket, b Bucket) bool {
 		}
 	}
 	return false
-}
-
-func syncFile(name string) error {
-	f, err := os.OpenFile(name, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

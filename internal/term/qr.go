@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/mdp/qrterminal/v3"
 	"rsc.io/qr"
+
+	"github.com/kcloud/kcloud/internal/safefile"
 )
 
 // QRStyle is how a QR code is drawn in a terminal.
@@ -121,21 +121,5 @@ func (q *QR) Draw(w io.Writer, style QRStyle, quiet int, invert bool, beside []s
 func (q *QR) WritePNG(path string) error {
 	c := *q.code
 	c.Scale = 8
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(c.PNG()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return safefile.WriteFile(path, c.PNG())
 }

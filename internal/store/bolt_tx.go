@@ -1,0 +1,170 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Check runs bbolt's consistency check and returns every fault it finds.
+// bbolt checks in a goroutine of its own, where a fault could not be
+// recovered: the size check before it keeps every page it reads inside
+// the file.
+func (s *Bolt) Check() ([]string, error) {
+	var faults []string
+	if err := s.exists(); err != nil {
+		return nil, err
+	}
+	if err := checkPerm(s.path); err != nil {
+		return nil, err
+	}
+	if err := s.validate(); err != nil {
+		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
+	}
+	err := s.View(func(r RawTx) error {
+		for err := range r.(*boltTx).tx.Check() {
+			faults = append(faults, err.Error())
+		}
+		return nil
+	})
+	if errors.Is(err, ErrDamaged) {
+		return []string{strings.TrimPrefix(err.Error(), "the store "+s.path+" is damaged: ")}, nil
+	}
+	return faults, err
+}
+
+// boltTx is a bbolt transaction.
+type boltTx struct {
+	tx    *bolt.Tx
+	scrub bool
+}
+
+func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
+	bk := t.tx.Bucket([]byte(b))
+	if bk == nil {
+		return nil, damage("bucket %q is missing", b)
+	}
+	return bk, nil
+}
+
+func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return nil, err
+	}
+	v := bk.Get([]byte(key))
+	if v == nil {
+		return nil, nil
+	}
+	return append([]byte(nil), v...), nil
+}
+
+func (t *boltTx) Put(b Bucket, key string, value []byte) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	return bk.Put([]byte(key), value)
+}
+
+func (t *boltTx) Delete(b Bucket, key string) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	return bk.Delete([]byte(key))
+}
+
+func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
+	bk, err := t.bucket(b)
+	if err != nil {
+		return err
+	}
+	c := bk.Cursor()
+	var k, v []byte
+	if !reverse {
+		for k, v = c.Seek([]byte(prefix)); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+			if !fn(string(k), append([]byte(nil), v...)) {
+				break
+			}
+		}
+		return nil
+	}
+	// The first key after every key with the prefix, then back one.
+	if end := prefixEnd(prefix); end == nil {
+		k, v = c.Last()
+	} else if k, _ = c.Seek(end); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
+		if !fn(string(k), append([]byte(nil), v...)) {
+			break
+		}
+	}
+	return nil
+}
+
+// Forget asks that no copy of what this transaction overwrites or
+// deletes stays in the file once it commits.
+func (t *boltTx) Forget() { t.scrub = true }
+
+// prefixEnd is the least key greater than every key that starts with
+// prefix, or nil when there is none (all 0xff).
+func prefixEnd(prefix string) []byte {
+	end := []byte(prefix)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// zeroFreePages overwrites every free page of db's file with zeros, so
+// that what earlier transactions overwrote or deleted (an old password
+// hash, a data key wrapped by it) is gone from the file and from every
+// copy made of it later. db is open for writing, so no other process has
+// the file open, and this process holds no other transaction: every page
+// the freelist names is unused.
+func zeroFreePages(db *bolt.DB, path string) error {
+	var free []int
+	var pageSize int
+	err := db.View(func(tx *bolt.Tx) error {
+		pageSize = tx.DB().Info().PageSize
+		for id := 2; int64(id)*int64(pageSize) < tx.Size(); id++ {
+			p, err := tx.Page(id)
+			if err != nil {
+				return err
+			}
+			if p != nil && p.Type == "free" {
+				free = append(free, id)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(free) == 0 {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	zero := make([]byte, pageSize)
+	for _, id := range free {
+		if _, err = f.WriteAt(zero, int64(id)*int64(pageSize)); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
