@@ -285,17 +285,41 @@ func TestPTYInit(t *testing.T) {
 func TestPTYMismatch(t *testing.T) {
 	env := newHome(t)
 	s := start(t, env, "init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "alice", "--name", "Alice")
+	s.expect("A password has at least 8 characters")
+	// A refused password and a repeat that differs are asked again, with
+	// the reason; the third failure ends init, and nothing is created.
 	s.expect("New password: ")
+	s.typeLine("password123")
+	s.expect("Try again (2 of 3).")
 	s.typeLine(password)
 	s.expect("Repeat the new password: ")
 	s.typeLine(password + "!")
+	s.expect("The two passwords differ. Try again (3 of 3).")
+	s.typeLine("short")
 	if code := s.wait(); code != 2 {
 		t.Fatalf("exit %d, want 2; the terminal showed:\n%s", code, s.screen())
 	}
-	s.expect("kcloud: the two passwords differ")
+	s.expect("kcloud: the password has 5 characters")
 	home := strings.TrimPrefix(env[0], "HOME=")
 	if _, err := os.Stat(filepath.Join(home, ".local/share/kcloud/kcloud.db")); err == nil {
 		t.Fatal("a store was created")
+	}
+}
+
+// TestPTYInitAsksAgain: a weak password at a terminal is not the end of
+// init: the person is told why and asked again, and the answers given
+// before are kept.
+func TestPTYInitAsksAgain(t *testing.T) {
+	env := newHome(t)
+	s := start(t, env, "init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "alice", "--name", "Alice")
+	s.expect("New password: ")
+	s.typeLine("alice2026!")
+	s.expect("contains \"alice\"")
+	s.typeLine(password)
+	s.expect("Repeat the new password: ")
+	s.typeLine(password)
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", code, s.screen())
 	}
 }
 

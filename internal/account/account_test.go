@@ -256,18 +256,18 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("bobs password")}
+		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("quiet river at dawn")}
 		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
 			t.Fatalf("a taken User ID: %v", err)
 		}
-		if err := login(t, s, "bob", []byte("bobs password")); err != nil {
+		if err := login(t, s, "bob", []byte("quiet river at dawn")); err != nil {
 			t.Fatal(err)
 		}
-		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("carols password")}
-		if _, err := s.Create(acct(t, s, "bob"), []byte("bobs password"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
+		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("green kite over hills")}
+		if _, err := s.Create(acct(t, s, "bob"), []byte("quiet river at dawn"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
 			t.Fatalf("a non-admin created an account: %v", err)
 		}
 	})

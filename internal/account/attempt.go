@@ -72,6 +72,8 @@ type Unlocked struct {
 	// after runs once the transaction has committed: writes to this
 	// machine's session, which is not in the directory.
 	after []func() error
+	// notices are the security alerts the committed change sends.
+	notices []Notice
 }
 
 // Log appends an event to the account's activity.
@@ -130,6 +132,7 @@ func (s *Service) finish(p *proof, a attempt) error {
 				err = aerr
 			}
 		}
+		s.sendNotices(u.notices)
 	}
 	return err
 }
@@ -283,6 +286,8 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 		u.Policy.LockoutThreshold, until.Format(time.RFC3339))); err != nil {
 		return err
 	}
+	u.notice(EvLockout, fmt.Sprintf("your account was locked until %s after %d failed attempts in a row",
+		until.Format(time.RFC3339), u.Policy.LockoutThreshold))
 	// A lockout also ends the account's session on this machine.
 	id := acc.UserID
 	u.after = append(u.after, func() error { return s.endSession(id) })

@@ -139,11 +139,17 @@ func (s *Service) CheckCode(pre *Account, pw []byte, t contact.Target, code stri
 			return err
 		}
 		c := &Contact{Address: t.Address, VerifiedAt: u.Now}
+		old := ""
+		if a.Email != nil {
+			old = a.Email.Address
+		}
 		if t.Kind == contact.Email {
 			a.Email = c
 		} else {
 			a.Phone = c
 		}
+		// To the address now verified, and to the one it replaced.
+		u.notice(EvContactVerified, "the "+string(t.Kind)+" "+t.Masked+" was verified as your contact", old)
 		delete(a.Codes, t.Kind)
 		out = c
 		return u.Log(EvContactVerified, string(t.Kind)+" "+t.Address)

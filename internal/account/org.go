@@ -6,15 +6,29 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/password"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
 )
 
+// CheckNewPassword applies security rule 1 to a password about to be
+// set for userID (named name, in the organization orgName): its length,
+// and that it is neither common, guessable, nor made of who it is for.
+func CheckNewPassword(pw []byte, userID, name, orgName string) error {
+	if err := secret.CheckPassword(pw); err != nil {
+		return fail.Usagef("%v", err)
+	}
+	if err := password.Check(string(pw), userID, name, orgName); err != nil {
+		return &fail.Error{Kind: fail.Usage, Err: err}
+	}
+	return nil
+}
+
 // newAccount makes an account with a hashed password and a fresh data key.
 // It runs Argon2id, so it is called outside any transaction.
-func (s *Service) newAccount(id, name, nick string, admin bool, pw []byte, now time.Time) (*Account, error) {
-	if err := secret.CheckPassword(pw); err != nil {
-		return nil, fail.Usagef("%v", err)
+func (s *Service) newAccount(id, name, nick, orgName string, admin bool, pw []byte, now time.Time) (*Account, error) {
+	if err := CheckNewPassword(pw, id, name, orgName); err != nil {
+		return nil, err
 	}
 	h, kek, err := secret.NewHash(pw, s.Params)
 	if err != nil {
@@ -74,7 +88,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) 
 		return nil, nil, err
 	}
 	now := s.now()
-	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, true, pw, now)
+	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, orgName, true, pw, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,7 +136,7 @@ func (s *Service) Create(admin *Account, pw []byte, n NewAccount) (*Account, err
 	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
 		return nil, err
 	}
-	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, n.Admin, n.Password, s.now())
+	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, org.Name, n.Admin, n.Password, s.now())
 	if err != nil {
 		return nil, err
 	}

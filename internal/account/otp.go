@@ -111,6 +111,7 @@ func (s *Service) ConfirmOTP(pre *Account, pw []byte, code string) (*Registered,
 			a.OTP = &OTP{Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step, RecoveryCodes: macs}
 			a.PendingOTP = nil
 			out = &Registered{RegisteredAt: u.Now, RecoveryCodes: codes}
+			u.notice(EvOTPRegistered, "an authenticator app was registered for two-factor login")
 			return u.Log(EvOTPRegistered, fmt.Sprintf("%d recovery codes issued", len(codes)))
 		},
 	})
@@ -144,6 +145,7 @@ func (s *Service) DeleteOTP(pre *Account, pw []byte, sf SecondFactor) error {
 		change: func(u *Unlocked) error {
 			u.Account.OTP, u.Account.PendingOTP = nil, nil
 			u.tx.Forget() // the sealed secret goes from the file too
+			u.notice(EvOTPDeleted, "the authenticator app was removed: logging in needs only the password now")
 			return u.Log(EvOTPDeleted, "")
 		},
 	})
@@ -203,6 +205,7 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 			return fail.Authf("wrong recovery code")
 		}
 		a.OTP.RecoveryCodes = append(a.OTP.RecoveryCodes[:found], a.OTP.RecoveryCodes[found+1:]...)
+		u.notice(EvRecoveryUsed, fmt.Sprintf("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))
 		return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
 	}
 	sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
 )
 
@@ -117,11 +116,15 @@ func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, e
 // so the OTP keeps working and the old password opens nothing written
 // after the change (security rules 2 and 7).
 func (s *Service) ChangePassword(pre *Account, current, next []byte) error {
-	if err := secret.CheckPassword(next); err != nil {
-		return fail.Usagef("new password: %v", err)
-	}
 	if bytes.Equal(current, next) {
 		return fail.Usagef("the new password is the same as the current one")
+	}
+	org, err := s.Org()
+	if err != nil {
+		return err
+	}
+	if err := CheckNewPassword(next, pre.UserID, pre.Name, org.Name); err != nil {
+		return err
 	}
 	p, err := s.checkPassword(pre, current)
 	if err != nil {
@@ -134,7 +137,10 @@ func (s *Service) ChangePassword(pre *Account, current, next []byte) error {
 		p.rotate = true
 	}
 	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
-		change: func(u *Unlocked) error { return u.Log(EvPasswordChanged, "") }})
+		change: func(u *Unlocked) error {
+			u.notice(EvPasswordChanged, "your password was changed")
+			return u.Log(EvPasswordChanged, "")
+		}})
 }
 
 func joinWords(w []string) string {

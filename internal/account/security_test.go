@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,4 +211,48 @@ func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 	if _, err := oldDK.Open(after.OTP.Secret, after.adTOTP()); err == nil {
 		t.Fatal("the old data key opens the OTP secret after the change")
 	}
+}
+
+// TestNoticeToOldAndNewAddress: verifying a new email tells the address
+// it replaces as well as the new one; a notice that fails is logged and
+// the change stands.
+func TestNoticeToOldAndNewAddress(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		var sent []Notice
+		s.Notify = func(n Notice) error { sent = append(sent, n); return nil }
+		login(t, s, "alice", pw)
+		verify := func(addr string) {
+			t.Helper()
+			tgt, _ := contact.Parse(contact.Email, addr)
+			var code string
+			if _, err := s.SendCode(acct(t, s, "alice"), pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CheckCode(acct(t, s, "alice"), pw, tgt, code); err != nil {
+				t.Fatal(err)
+			}
+			c.t = c.t.Add(2 * time.Minute)
+		}
+		verify("old@example.com")
+		sent = nil
+		verify("new@example.com")
+		if len(sent) != 2 || sent[0].To != "new@example.com" || sent[1].To != "old@example.com" || sent[0].Event != EvContactVerified {
+			t.Fatalf("notices = %+v; want one to the new address and one to the old", sent)
+		}
+		s.Notify = func(Notice) error { return errors.New("mail server down") }
+		var warned []string
+		s.Warn = func(w string) { warned = append(warned, w) }
+		if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("an entirely new pass phrase")); err != nil {
+			t.Fatalf("a notice that fails undid the change: %v", err)
+		}
+		if len(warned) != 1 || !strings.Contains(warned[0], "mail server down") {
+			t.Fatalf("warnings = %q", warned)
+		}
+		events, err := s.Activity(acct(t, s, "alice"), []byte("an entirely new pass phrase"), 2)
+		if err != nil || events[0].Event != EvNoticeFailed || events[1].Event != EvPasswordChanged {
+			t.Fatalf("activity = %+v, %v; want the failed notice after the change", events, err)
+		}
+	})
 }

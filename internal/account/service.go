@@ -20,8 +20,12 @@ type Service struct {
 	// LocalPolicy is this machine's configuration of the policy keys;
 	// only a stricter value than the organization's counts.
 	LocalPolicy Local
-	// Warn is told, once, of each looser local value that is ignored.
-	Warn   func(string)
+	// Warn is told, once, of each looser local value that is ignored,
+	// and of each security notice that could not be sent.
+	Warn func(string)
+	// Notify sends a security notice; nil sends none
+	// (notify.security_alerts: false).
+	Notify func(Notice) error
 	warned bool
 }
 

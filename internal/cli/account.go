@@ -13,11 +13,11 @@ func newAccountCmd(f *Factory) *cobra.Command {
 		Short: "See and change your account; every page asks for your password",
 	}
 	cmd.AddCommand(
-		passwordCmd(newAccountShowCmd(f)),
-		passwordCmd(newAccountSetCmd(f)),
-		passwordCmd(newAccountPasswordCmd(f)),
-		passwordCmd(newAccountCreateCmd(f)),
-		passwordCmd(newAccountActivityCmd(f)),
+		newAccountShowCmd(f),
+		newAccountSetCmd(f),
+		newAccountPasswordCmd(f),
+		newAccountCreateCmd(f),
+		newAccountActivityCmd(f),
 	)
 	return cmd
 }
@@ -110,7 +110,7 @@ password on its first line and the new one on its second. A registered OTP
 keeps working.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, acc, _, err := f.session()
+			svc, acc, org, err := f.session()
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,9 @@ keeps working.`,
 			if err != nil {
 				return err
 			}
-			next, err := f.IO.NewPassword("the new password")
+			next, err := f.IO.NewPassword("the new password", func(pw []byte) error {
+				return account.CheckNewPassword(pw, acc.UserID, acc.Name, org.Name)
+			})
 			if err != nil {
 				return err
 			}
@@ -170,7 +172,8 @@ first line and the new account's on its second.`,
 			if err != nil {
 				return err
 			}
-			if n.Password, err = f.IO.NewPassword("the new account's password"); err != nil {
+			check := func(p []byte) error { return account.CheckNewPassword(p, n.UserID, n.Name, org.Name) }
+			if n.Password, err = f.IO.NewPassword("the new account's password", check); err != nil {
 				return err
 			}
 			created, err := svc.Create(acc, pw, n)

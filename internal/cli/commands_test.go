@@ -91,7 +91,8 @@ func TestTourInProcess(t *testing.T) {
 	mustKC(t, pw, "account", "set", "--nickname", "Al", "--password-stdin")
 
 	// Another account, by the admin.
-	mustKC(t, pw+"bob's own pass phrase\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
+	wantExit(t, ExitUsage, pw+"bob's own pass phrase\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
+	mustKC(t, pw+"quiet river at dawn\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
 	wantExit(t, ExitFailure, pw+"another pass phrase\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
 
 	// Contact verification through the outbox.

@@ -48,7 +48,7 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
 	}
 	verify.Flags().StringVar(&o.code, "code", "", "check this `code`, sent earlier; send nothing")
 	verify.Flags().BoolVar(&o.sendOnly, "send-only", false, "send a code and exit")
-	cmd.AddCommand(passwordCmd(verify))
+	cmd.AddCommand(verify)
 	return cmd
 }
 

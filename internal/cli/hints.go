@@ -7,6 +7,7 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/password"
 	"github.com/kcloud/kcloud/internal/perm"
 	"github.com/kcloud/kcloud/internal/store"
 )
@@ -18,6 +19,7 @@ func hint(err error) string {
 		return h
 	}
 	var (
+		weak   *password.Weak
 		fa     *account.FailedAttempt
 		used   *account.UsedCodeError
 		wrong  *contact.WrongCode
@@ -25,6 +27,8 @@ func hint(err error) string {
 		p      *perm.Problem
 	)
 	switch {
+	case errors.As(err, &weak):
+		return "a few unrelated words (four or more) make a password that is strong and easy to remember"
 	case errors.As(err, &used):
 		return fmt.Sprintf("the app shows a new code in %s; type that one", words(used.Next.Round(1e9)))
 	case errors.As(err, &fa) && fa.Left > 0:

@@ -94,7 +94,9 @@ func initRun(o *initOptions) error {
 			return err
 		}
 	}
-	pw, err := io.NewPassword("the new password")
+	pw, err := io.NewPassword("the new password", func(pw []byte) error {
+		return account.CheckNewPassword(pw, o.profile.UserID, o.profile.Name, o.orgName)
+	})
 	if err != nil {
 		return err
 	}

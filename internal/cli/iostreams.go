@@ -29,9 +29,11 @@ type IOStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	openTTY   func() (*term.TTY, error)
-	tty       *term.TTY
-	ttyErr    error
-	lines     *bufio.Reader
+	// beforeSecret runs before each secret is read (Argon2id's prefault).
+	beforeSecret func()
+	tty          *term.TTY
+	ttyErr       error
+	lines        *bufio.Reader
 }
 
 // System returns the process's streams.
@@ -131,6 +133,9 @@ func trimEOL(b []byte) []byte {
 // Secret asks for one secret (a password) with echo off. what names it
 // ("the password for alice"); label is the prompt.
 func (s *IOStreams) Secret(what, label string) ([]byte, error) {
+	if s.beforeSecret != nil {
+		s.beforeSecret()
+	}
 	if s.PasswordStdin {
 		return s.stdinLine(what)
 	}
@@ -145,23 +150,64 @@ func (s *IOStreams) Secret(what, label string) ([]byte, error) {
 	return b, err
 }
 
-// NewPassword asks for a new password; at a terminal, twice.
-func (s *IOStreams) NewPassword(what string) ([]byte, error) {
-	pw, err := s.Secret(what, "New password: ")
-	if err != nil || s.PasswordStdin {
+// newPasswordTries is how often a terminal asks for a new password that
+// the rules refuse, or whose repeat differs, before giving up.
+const newPasswordTries = 3
+
+// passwordRule is said before the first new-password prompt.
+const passwordRule = "A password has at least 8 characters, is not a common one, and holds no part of\nyour User ID, name or organization. A few unrelated words make a good one."
+
+// NewPassword asks for a new password; at a terminal, twice. check is
+// the rule it must meet (nil: none here; the domain checks again). At a
+// terminal the rule is said first, and a refused password or a repeat
+// that differs is asked again, up to three times, with the reason; from
+// standard input a refused password is the error.
+func (s *IOStreams) NewPassword(what string, check func([]byte) error) ([]byte, error) {
+	if check == nil {
+		check = func([]byte) error { return nil }
+	}
+	if s.PasswordStdin {
+		pw, err := s.Secret(what, "")
+		if err == nil {
+			err = check(pw)
+		}
 		return pw, err
 	}
-	if err := secret.CheckPassword(pw); err != nil {
-		return nil, fail.Usagef("%v", err)
+	if !s.CanPrompt() {
+		return nil, s.missing(what, "pass it on standard input with --password-stdin")
 	}
-	again, err := s.Secret(what, "Repeat the new password: ")
-	if err != nil {
-		return nil, err
+	t, _ := s.TTY()
+	fmt.Fprintln(t.Writer(), passwordRule)
+	var err error
+	for try := 1; try <= newPasswordTries; try++ {
+		var pw, again []byte
+		if pw, err = s.Secret(what, "New password: "); err != nil {
+			return nil, err
+		}
+		if err = check(pw); err == nil {
+			if again, err = s.Secret(what, "Repeat the new password: "); err != nil {
+				return nil, err
+			}
+			if string(again) == string(pw) {
+				return pw, nil
+			}
+			err = fail.Usagef("the two passwords differ")
+		}
+		if fail.KindOf(err) != fail.Usage {
+			return nil, err
+		}
+		if try < newPasswordTries {
+			fmt.Fprintf(t.Writer(), "%s. Try again (%d of %d).\n", upperFirst(err.Error()), try+1, newPasswordTries)
+		}
 	}
-	if string(again) != string(pw) {
-		return nil, fail.Usagef("the two passwords differ")
+	return nil, err
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
 	}
-	return pw, nil
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // Code asks for a short code (OTP, recovery or verification) that flag

@@ -75,7 +75,7 @@ A machine's configuration can make a rule stricter there, never looser.`,
 	}
 	set.Flags().BoolVar(&nicknames, "nicknames", false, "whether the organization uses nicknames")
 	set.Flags().StringArrayVar(&policy, "policy", nil, "a security policy rule as `KEY=VALUE` (repeatable)")
-	cmd.AddCommand(passwordCmd(set))
+	cmd.AddCommand(set)
 	return cmd
 }
 

@@ -20,7 +20,7 @@ func newOTPCmd(f *Factory) *cobra.Command {
 		Use:   "otp",
 		Short: "Register or delete the TOTP authenticator for two-factor login",
 	}
-	cmd.AddCommand(passwordCmd(newOTPRegisterCmd(f)), passwordCmd(newOTPDeleteCmd(f)))
+	cmd.AddCommand(newOTPRegisterCmd(f), newOTPDeleteCmd(f))
 	return cmd
 }
 

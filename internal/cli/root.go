@@ -16,18 +16,6 @@ import (
 	"github.com/kcloud/kcloud/internal/store"
 )
 
-// askPassword annotates the commands that ask for a password.
-const askPassword = "kcloud/password"
-
-// passwordCmd marks cmd as asking for a password.
-func passwordCmd(cmd *cobra.Command) *cobra.Command {
-	if cmd.Annotations == nil {
-		cmd.Annotations = map[string]string{}
-	}
-	cmd.Annotations[askPassword] = "yes"
-	return cmd
-}
-
 // Factory gives commands what they need, built only when first asked:
 // a command that needs no store never reads the configuration.
 type Factory struct {
@@ -81,6 +69,9 @@ func (f *Factory) Service() (*account.Service, error) {
 		Issuer:      cfg.OTP.Issuer,
 		LocalPolicy: localPolicy(cfg),
 		Warn:        func(w string) { fmtLine(f.IO.Err, "kcloud: warning: %s", w) },
+	}
+	if cfg.Notify.SecurityAlerts {
+		f.svc.Notify = notifier(cfg, f.Now)
 	}
 	return f.svc, nil
 }
@@ -196,6 +187,13 @@ func NewCommand() *cobra.Command {
 
 func newRoot(io *IOStreams) (*cobra.Command, *Factory) {
 	f := &Factory{IO: io, Now: time.Now}
+	// Ready Argon2id's memory while the person types: when a secret is
+	// asked for, after every check that can fail without one.
+	io.beforeSecret = func() {
+		if cfg, err := f.Config(); err == nil {
+			secret.Prefault(cfg.Argon2())
+		}
+	}
 	root := &cobra.Command{
 		Use:   "kcloud",
 		Short: "Your cloud account, from the terminal",
@@ -215,14 +213,6 @@ Every page asks for your password again first. State lives in one local file.`,
 			f.started = true
 			if os.Getenv("KCLOUD_NO_INPUT") == "1" {
 				io.NoInput = true
-			}
-			if cmd.Annotations[askPassword] != "" {
-				// Ready Argon2id's memory while the person types.
-				cfg, err := f.Config()
-				if err != nil {
-					return err
-				}
-				secret.Prefault(cfg.Argon2())
 			}
 			if f.jqExpr != "" {
 				// Checked before anything is asked or changed.
@@ -255,8 +245,8 @@ Every page asks for your password again first. State lives in one local file.`,
 
 	defer groups(root)
 	root.AddCommand(
-		passwordCmd(newInitCmd(f)),
-		passwordCmd(newLoginCmd(f)),
+		newInitCmd(f),
+		newLoginCmd(f),
 		newLogoutCmd(f),
 		newWhoamiCmd(f),
 		newAccountCmd(f),

@@ -35,6 +35,9 @@ type Config struct {
 	OTP struct {
 		Issuer string `mapstructure:"issuer"`
 	} `mapstructure:"otp"`
+	Notify struct {
+		SecurityAlerts bool `mapstructure:"security_alerts"`
+	} `mapstructure:"notify"`
 	Verification struct {
 		CodeTTL     time.Duration `mapstructure:"code_ttl"`
 		ResendAfter time.Duration `mapstructure:"resend_after"`
@@ -116,6 +119,7 @@ func Defaults() map[string]any {
 		"delivery.sms.webhook.headers":      map[string]string{},
 		"delivery.sms.command":              []string{},
 		"delivery.outbox.dir":               filepath.Join(StateHome(), "kcloud", "outbox"),
+		"notify.security_alerts":            true,
 	}
 }
 

@@ -47,6 +47,7 @@ func (c *Config) fields() map[string]any {
 		"delivery.sms.webhook.headers":      &d.SMS.Webhook.Headers,
 		"delivery.sms.command":              &d.SMS.Command,
 		"delivery.outbox.dir":               &d.Outbox.Dir,
+		"notify.security_alerts":            &c.Notify.SecurityAlerts,
 	}
 }
 
@@ -88,6 +89,19 @@ func set(dst, raw any) error {
 			return fmt.Errorf("%q is not a duration such as 10m", s)
 		}
 		*p = d
+	case *bool:
+		switch r := raw.(type) {
+		case bool:
+			*p = r
+		case string:
+			b, err := strconv.ParseBool(r)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", r)
+			}
+			*p = b
+		default:
+			return fmt.Errorf("%v is not true or false", raw)
+		}
 	case *int:
 		return setInt(p, raw, 1<<31-1)
 	case *uint32:
