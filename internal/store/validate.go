@@ -159,6 +159,14 @@ func (v *walker) tree(root uint64) error {
 // and the roots of the buckets a leaf holds.
 func (v *walker) elements(id uint64, p []byte, n int) ([]uint64, error) {
 	flags, count := ne.Uint16(p[8:]), int(ne.Uint16(p[10:]))
+	// The type is checked whatever the count: a page of no elements must
+	// still be a leaf (an empty bucket), never a branch or anything else.
+	switch {
+	case flags&(branchFlag|leafFlag) == 0 || flags&(metaFlag|freeFlag) != 0:
+		return nil, fmt.Errorf("page %d has type %#x, neither branch nor leaf", id, flags)
+	case flags&branchFlag != 0 && (flags&leafFlag != 0 || count == 0):
+		return nil, fmt.Errorf("page %d is a branch page of %d elements and flags %#x", id, count, flags)
+	}
 	if pageHeader+count*elementSize > n {
 		return nil, fmt.Errorf("page %d has %d elements, more than fit", id, count)
 	}
