@@ -158,7 +158,11 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 	case err == nil:
 		s.ready = true
 		if scrub {
-			err = guard(func() error { return zeroFreePages(db, s.path) })
+			if zerr := guard(func() error { return zeroFreePages(db, s.path) }); zerr != nil {
+				// The change is committed; only its erasure of the old
+				// record failed, and the person must know both.
+				err = fail.Wrap(fail.Other, zerr, "the change was saved, but overwriting the old record in %s failed", s.path)
+			}
 		}
 	case err != inner && !errors.Is(err, ErrDamaged):
 		// bbolt's own failure: a write or a resize the system refused.
