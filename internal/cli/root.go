@@ -227,8 +227,8 @@ Every page asks for your password again first. State lives in one local file.`,
 	}
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
-	cobra.AddTemplateFunc("kcloudVersion", versionString)
-	root.SetVersionTemplate("kcloud {{kcloudVersion}}\n")
+	cobra.AddTemplateFunc("kcloudVersion", versionLine)
+	root.SetVersionTemplate("{{kcloudVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fail.Wrap(fail.Usage, err, "%s", c.CommandPath()).WithHint("see `%s --help`", c.CommandPath())
 	})

@@ -3,6 +3,7 @@ package cli
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -14,40 +15,55 @@ var (
 	date    = ""
 )
 
-// buildInfo returns version, commit and date: those the release build
-// set, else what the Go toolchain recorded in the binary.
-func buildInfo() (v, c, d string) {
-	v, c, d = version, commit, date
+// build is what kcloud knows of its build.
+type build struct {
+	version, commit string
+	date            string // the build's, set by the release build
+	commitDate      string // the commit's, recorded by the Go toolchain
+}
+
+// buildInfo returns what the release build set, else what the Go
+// toolchain recorded in the binary. The toolchain records the commit's
+// time, not the build's: it is labelled as such.
+func buildInfo() build {
+	b := build{version: version, commit: commit, date: date}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && bi.Main.Version != "" {
-			v = bi.Main.Version
+		if b.version == "" && bi.Main.Version != "" {
+			b.version = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
 			switch {
-			case s.Key == "vcs.revision" && c == "":
-				c = s.Value
-			case s.Key == "vcs.time" && d == "":
-				d = s.Value
+			case s.Key == "vcs.revision" && b.commit == "":
+				b.commit = s.Value
+			case s.Key == "vcs.time":
+				b.commitDate = s.Value
 			}
 		}
 	}
-	if v == "" {
-		v = "(devel)"
+	if b.version == "" {
+		b.version = "(devel)"
 	}
-	return v, c, d
+	return b
 }
 
-func versionString() string {
-	v, c, d := buildInfo()
-	s := v
-	if c != "" {
-		s += " (commit " + shortCommit(c)
-		if d != "" {
-			s += ", built " + d
-		}
-		s += ")"
+// versionLine is the first line of both `kcloud version` and
+// `kcloud --version`.
+func versionLine() string {
+	b := buildInfo()
+	s := "kcloud " + b.version
+	var about []string
+	if b.commit != "" {
+		about = append(about, "commit "+shortCommit(b.commit))
 	}
-	return s
+	if b.date != "" {
+		about = append(about, "built "+b.date)
+	} else if b.commitDate != "" {
+		about = append(about, "committed "+b.commitDate)
+	}
+	if len(about) > 0 {
+		s += " (" + strings.Join(about, ", ") + ")"
+	}
+	return s + " " + runtime.GOOS + "/" + runtime.GOARCH + " " + runtime.Version()
 }
 
 func shortCommit(c string) string {
@@ -63,14 +79,15 @@ func newVersionCmd(f *Factory) *cobra.Command {
 		Short: "Show kcloud's version, commit and build date",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, c, d := buildInfo()
+			b := buildInfo()
 			return f.print(struct {
-				Version string  `json:"version"`
-				Commit  *string `json:"commit"`
-				Date    *string `json:"date"`
-				Go      string  `json:"go"`
-			}{v, stringOrNil(c), stringOrNil(d), runtime.Version()}, func(t *table) {
-				fmtLine(f.IO.Out, "kcloud %s %s/%s %s", versionString(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+				Version    string  `json:"version"`
+				Commit     *string `json:"commit"`
+				Date       *string `json:"date"`
+				CommitDate *string `json:"commit_date"`
+				Go         string  `json:"go"`
+			}{b.version, stringOrNil(b.commit), stringOrNil(b.date), stringOrNil(b.commitDate), runtime.Version()}, func(t *table) {
+				fmtLine(f.IO.Out, "%s", versionLine())
 			})
 		},
 	}
