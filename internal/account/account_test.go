@@ -64,7 +64,7 @@ func setup(t *testing.T, w *world) (*world, *clock) {
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
 	t.Helper()
-	_, err := s.Login(acct(t, s, id), p, func(*Account) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
+	_, err := s.Login(acct(t, s, id), p, func(*Who) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
 	return err
 }
 
@@ -237,7 +237,7 @@ func TestProfileAndPolicy(t *testing.T) {
 		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := acct(t, s, "alice").Nickname; got != "ally" {
+		if got := readAccount(t, &world{func() *store.Store { return s.Store }}, "alice").Nickname; got != "ally" {
 			t.Fatalf("turning the policy off changed the nickname to %q", got)
 		}
 		empty := ""
@@ -306,9 +306,9 @@ func FuzzCheckUserID(f *testing.F) {
 
 // acct reads the account as the command line does before asking for a
 // password, and as the pages then take it.
-func acct(t *testing.T, s *Service, id string) *Account {
+func acct(t *testing.T, s *Service, id string) *Who {
 	t.Helper()
-	return readAccount(t, &world{func() *store.Store { return s.Store }}, id)
+	return readAccount(t, &world{func() *store.Store { return s.Store }}, id).who()
 }
 
 func readAccount(t *testing.T, w *world, id string) *Account {

@@ -34,13 +34,14 @@ func codeMAC(u *Unlocked, t contact.Target, code string) ([]byte, error) {
 // committed, outside any transaction. If delivery fails, the code is
 // withdrawn and the code pending before it, if any, put back: a failed
 // delivery leaves no usable code behind and resets nothing.
-func (s *Service) SendCode(pre *Account, pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
+func (s *Service) SendCode(who *Who, pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
 	var (
 		code string
 		mac  []byte
 		prev *contact.Pending
 		out  *Sent
 	)
+	pre := who.rec
 	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		a, r := u.Account, codeRules(u.Policy)
 		prev = a.Codes[t.Kind]
@@ -98,7 +99,8 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 // CheckCode checks the password, then code against the one sent to t,
 // and saves t as the account's verified contact. The rules are
 // contact.Rules.Check's; here they are counted, logged and saved.
-func (s *Service) CheckCode(pre *Account, pw []byte, t contact.Target, code string) (*Contact, error) {
+func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code string) (*Contact, error) {
+	pre := who.rec
 	code, err := contact.CheckCode(code)
 	if err != nil {
 		return nil, fail.Usagef("%v", err)

@@ -128,7 +128,8 @@ type NewAccount struct {
 }
 
 // Create checks the admin's password and registers another account.
-func (s *Service) Create(admin *Account, pw []byte, n NewAccount) (*Account, error) {
+func (s *Service) Create(who *Who, pw []byte, n NewAccount) (*View, error) {
+	admin := who.rec
 	org, err := s.Org()
 	if err != nil {
 		return nil, err
@@ -165,7 +166,8 @@ func (s *Service) Create(admin *Account, pw []byte, n NewAccount) (*Account, err
 	if err != nil {
 		return nil, err
 	}
-	return acc, nil
+	v := acc.view()
+	return &v, nil
 }
 
 // OrgChange is what an admin changes of the organization; nil and empty
@@ -191,7 +193,8 @@ func (c OrgChange) Check() error {
 
 // SetOrg checks an admin's password and changes the nickname policy or
 // the security policy.
-func (s *Service) SetOrg(admin *Account, pw []byte, c OrgChange) (*Organization, error) {
+func (s *Service) SetOrg(who *Who, pw []byte, c OrgChange) (*Organization, error) {
+	admin := who.rec
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -233,9 +236,9 @@ func (s *Service) SetOrg(admin *Account, pw []byte, c OrgChange) (*Organization,
 
 // RequireAdmin is for callers that check before asking for a password;
 // the page checks again inside its transaction.
-func RequireAdmin(a *Account) error {
-	if !a.Admin {
-		return errNotAdmin(a.UserID)
+func RequireAdmin(who *Who) error {
+	if !who.Admin {
+		return errNotAdmin(who.UserID)
 	}
 	return nil
 }

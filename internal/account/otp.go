@@ -18,17 +18,20 @@ type Pending struct {
 	ExpiresAt time.Time
 }
 
-// CheckCanRegister tells, before anyone types a password, whether a can
-// start a registration.
-func CheckCanRegister(a *Account) error {
+// CheckCanRegister tells, before anyone types a password, whether who
+// can start a registration.
+func CheckCanRegister(who *Who) error { return checkCanRegister(who.rec) }
+
+func checkCanRegister(a *Account) error {
 	if a.OTP != nil {
 		return fail.Mark(fail.Other, ErrHasOTP, "an OTP is already registered for %s", a.UserID)
 	}
 	return nil
 }
 
-// CheckHasOTP tells, before anyone types a password, whether a has an OTP.
-func CheckHasOTP(a *Account) error {
+// CheckHasOTP tells, before anyone types a password, whether who has an OTP.
+func CheckHasOTP(who *Who) error {
+	a := who.rec
 	if a.OTP == nil {
 		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
@@ -37,10 +40,11 @@ func CheckHasOTP(a *Account) error {
 
 // BeginOTP checks the password and stores a new pending registration,
 // sealed with the data key, replacing any earlier one.
-func (s *Service) BeginOTP(pre *Account, pw []byte) (*Pending, error) {
+func (s *Service) BeginOTP(who *Who, pw []byte) (*Pending, error) {
+	pre := who.rec
 	var out *Pending
 	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
-		if err := CheckCanRegister(u.Account); err != nil {
+		if err := checkCanRegister(u.Account); err != nil {
 			return err
 		}
 		sec := otp.NewSecret()
@@ -65,7 +69,8 @@ type Registered struct {
 // ConfirmOTP checks the password and the first code from the app against
 // the pending registration, and registers the OTP. A wrong code counts
 // toward the lockout like any wrong OTP code.
-func (s *Service) ConfirmOTP(pre *Account, pw []byte, code string) (*Registered, error) {
+func (s *Service) ConfirmOTP(who *Who, pw []byte, code string) (*Registered, error) {
+	pre := who.rec
 	code, err := otp.CheckCode(code)
 	if err != nil {
 		return nil, fail.Usagef("%v", err)
@@ -77,7 +82,7 @@ func (s *Service) ConfirmOTP(pre *Account, pw []byte, code string) (*Registered,
 		what: "otp register",
 		second: func(u *Unlocked) error {
 			a := u.Account
-			if err := CheckCanRegister(a); err != nil {
+			if err := checkCanRegister(a); err != nil {
 				return err
 			}
 			p := a.PendingOTP
@@ -134,7 +139,8 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 
 // DeleteOTP checks the password and a current OTP or recovery code
 // (security rule 7), then removes the OTP and its recovery codes.
-func (s *Service) DeleteOTP(pre *Account, pw []byte, sf SecondFactor) error {
+func (s *Service) DeleteOTP(who *Who, pw []byte, sf SecondFactor) error {
+	pre := who.rec
 	sf, err := sf.Check()
 	if err != nil {
 		return err

@@ -22,8 +22,8 @@ func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	return p.Secret, reg.RecoveryCodes
 }
 
-func withCode(code string) func(*Account) (SecondFactor, error) {
-	return func(*Account) (SecondFactor, error) { return SecondFactor{OTP: code}, nil }
+func withCode(code string) func(*Who) (SecondFactor, error) {
+	return func(*Who) (SecondFactor, error) { return SecondFactor{OTP: code}, nil }
 }
 
 func TestPendingExpires(t *testing.T) {

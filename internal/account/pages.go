@@ -10,15 +10,16 @@ import (
 
 // Page is everything the account page shows.
 type Page struct {
-	Account Account
+	Account View
 	Org     Organization
 }
 
 // Show checks the password and returns the account page.
-func (s *Service) Show(pre *Account, pw []byte) (*Page, error) {
+func (s *Service) Show(who *Who, pw []byte) (*Page, error) {
+	pre := who.rec
 	var page Page
 	err := s.withPassword(pre, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
-		page = Page{Account: *u.Account, Org: *u.Org}
+		page = Page{Account: u.Account.view(), Org: *u.Org}
 		return nil
 	}})
 	if err != nil {
@@ -29,7 +30,8 @@ func (s *Service) Show(pre *Account, pw []byte) (*Page, error) {
 
 // Activity checks the password and returns the account's events, newest
 // first; limit 0 means all.
-func (s *Service) Activity(pre *Account, pw []byte, limit int) ([]Event, error) {
+func (s *Service) Activity(who *Who, pw []byte, limit int) ([]Event, error) {
+	pre := who.rec
 	var events []Event
 	err := s.withPassword(pre, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
 		events = []Event{}
@@ -83,7 +85,8 @@ func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
 }
 
 // SetProfile checks the password and changes the name or nickname.
-func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, error) {
+func (s *Service) SetProfile(who *Who, pw []byte, c ProfileChange) (*Page, error) {
+	pre := who.rec
 	var out Page
 	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
 		c, err := c.Check(u.Org)
@@ -99,7 +102,7 @@ func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, e
 			u.Account.Nickname = *c.Nickname
 			changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
 		}
-		out = Page{Account: *u.Account, Org: *u.Org}
+		out = Page{Account: u.Account.view(), Org: *u.Org}
 		if len(changed) == 0 {
 			return nil
 		}
@@ -115,7 +118,8 @@ func (s *Service) SetProfile(pre *Account, pw []byte, c ProfileChange) (*Page, e
 // account gets a new data key, which seals again what the old one sealed,
 // so the OTP keeps working and the old password opens nothing written
 // after the change (security rules 2 and 7).
-func (s *Service) ChangePassword(pre *Account, current, next []byte) error {
+func (s *Service) ChangePassword(who *Who, current, next []byte) error {
+	pre := who.rec
 	if bytes.Equal(current, next) {
 		return fail.Usagef("the new password is the same as the current one")
 	}

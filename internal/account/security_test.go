@@ -65,7 +65,7 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 		}
 		for _, typed := range [][]byte{pw, []byte("wrong password")} {
 			asked := false
-			_, err := newService(path, c).Login(pre, typed, func(*Account) (SecondFactor, error) {
+			_, err := newService(path, c).Login(pre, typed, func(*Who) (SecondFactor, error) {
 				asked = true
 				return SecondFactor{OTP: "123456"}, nil
 			})
@@ -73,7 +73,7 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 				t.Fatalf("password %q after the lockout: %v, asked for a code: %v; want locked, not asked", typed, err, asked)
 			}
 		}
-		if a := acct(t, s, "alice"); a.Failures != 0 {
+		if a := readAccount(t, w, "alice"); a.Failures != 0 {
 			t.Fatalf("attempts during the lockout were counted: %d", a.Failures)
 		}
 	})
@@ -93,7 +93,7 @@ func TestUsedCodeSaysSo(t *testing.T) {
 		if fail.KindOf(err) != fail.Auth || !errors.As(err, &used) || used.Next <= 0 || used.Next > 30*time.Second {
 			t.Fatalf("logging in with the registration code: %v; want a used-code error", err)
 		}
-		if a := acct(t, s, "alice"); a.SecondFailures != 1 {
+		if a := readAccount(t, w, "alice"); a.SecondFailures != 1 {
 			t.Fatalf("the used code was not counted: %d", a.SecondFailures)
 		}
 	})

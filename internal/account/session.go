@@ -48,7 +48,7 @@ func (s *Service) endSession(userID string) error {
 
 // Current returns the session, its account and the organization. It is
 // a LoginRequired error when there is no session or it has ended.
-func (s *Service) Current() (*Session, *Account, *Organization, error) {
+func (s *Service) Current() (*Session, *Who, *Organization, error) {
 	sess, err := s.readSession()
 	if err != nil {
 		return nil, nil, nil, err
@@ -71,7 +71,7 @@ func (s *Service) Current() (*Session, *Account, *Organization, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return sess, acc, org, nil
+	return sess, acc.who(), org, nil
 }
 
 // LastUser returns the User ID of the last successful login on this
@@ -105,8 +105,11 @@ func (s *Service) Logout() (bool, error) {
 	})
 }
 
-// CheckNotLocked returns the lockout error if a is locked now.
-func (s *Service) CheckNotLocked(a *Account) error {
+// CheckNotLocked returns the lockout error if who's account was locked
+// when it was read.
+func (s *Service) CheckNotLocked(who *Who) error { return s.checkNotLocked(who.rec) }
+
+func (s *Service) checkNotLocked(a *Account) error {
 	if a.locked(s.now()) {
 		return lockedErr(a)
 	}
@@ -116,7 +119,7 @@ func (s *Service) CheckNotLocked(a *Account) error {
 // CheckLogin reads, before anyone types a password, the account userID
 // names, and reports whether it can log in now: it exists and is not
 // locked. Login takes the account it returns.
-func (s *Service) CheckLogin(userID string) (*Account, error) {
+func (s *Service) CheckLogin(userID string) (*Who, error) {
 	var acc *Account
 	err := s.Store.View(func(tx *store.Tx) error {
 		var err error
@@ -126,9 +129,12 @@ func (s *Service) CheckLogin(userID string) (*Account, error) {
 		if acc == nil {
 			return noAccount(userID)
 		}
-		return s.CheckNotLocked(acc)
+		return s.checkNotLocked(acc)
 	})
-	return acc, err
+	if err != nil {
+		return nil, err
+	}
+	return acc.who(), nil
 }
 
 // Login checks the password and, when the account has an OTP, the second
@@ -139,7 +145,8 @@ func (s *Service) CheckLogin(userID string) (*Account, error) {
 // ask is called: a login that waited at its prompt while the account was
 // locked learns nothing, not even whether the password was right
 // (security rule 4). A wrong password is counted there and then.
-func (s *Service) Login(pre *Account, pw []byte, ask func(*Account) (SecondFactor, error)) (*Session, error) {
+func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error)) (*Session, error) {
+	pre := who.rec
 	p, err := s.checkPassword(pre, pw)
 	if err != nil {
 		return nil, err
@@ -152,7 +159,7 @@ func (s *Service) Login(pre *Account, pw []byte, ask func(*Account) (SecondFacto
 	if err != nil {
 		return nil, err
 	}
-	if now.OTP != nil {
+	if now.HasOTP {
 		sf, err := ask(now)
 		if err == nil {
 			sf, err = sf.Check()

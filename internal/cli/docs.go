@@ -45,7 +45,7 @@ type pageDoc struct {
 	Organization orgDoc    `json:"organization"`
 }
 
-func newPageDoc(a *account.Account, o *account.Organization) pageDoc {
+func newPageDoc(a *account.View, o *account.Organization) pageDoc {
 	d := pageDoc{
 		UserID:       a.UserID,
 		UserUUID:     a.UUID,
@@ -68,7 +68,7 @@ func newPageDoc(a *account.Account, o *account.Organization) pageDoc {
 }
 
 // writePage is the account page for people: the console's three sections.
-func writePage(t *table, a *account.Account, o *account.Organization) {
+func writePage(t *table, a *account.View, o *account.Organization) {
 	t.heading("Basic information")
 	t.row("User ID", a.UserID)
 	t.row("User UUID", a.UUID)

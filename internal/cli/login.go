@@ -71,7 +71,7 @@ func loginRun(o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	sess, err := svc.Login(acc, pw, func(*account.Account) (account.SecondFactor, error) {
+	sess, err := svc.Login(acc, pw, func(*account.Who) (account.SecondFactor, error) {
 		if given.OTP != "" || given.RecoveryCode != "" {
 			return given, nil
 		}

@@ -19,9 +19,9 @@ import (
 
 // hostile holds what a tampered store could hand the output: names that
 // input checks would have refused.
-func hostilePage() (*account.Account, *account.Organization) {
+func hostilePage() (*account.View, *account.Organization) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	a := &account.Account{UserID: "alice", UUID: "u", Name: "Eve\x1b]8;;http://x\x07link\x1b]8;;\x07",
+	a := &account.View{UserID: "alice", UUID: "u", Name: "Eve\x1b]8;;http://x\x07link\x1b]8;;\x07",
 		Nickname: "rtl\u202egnp", RegisteredAt: now,
 		Email: &account.Contact{Address: "a@b.c\u009b2J", VerifiedAt: now}}
 	o := &account.Organization{ID: "o", Name: "Org\x7f\x1b[2J\xff"}

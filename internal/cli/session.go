@@ -7,7 +7,7 @@ import (
 // session is the start of every page: the session's account and its
 // organization, or a LoginRequired error. A locked account is refused
 // here, before anyone types a password.
-func (f *Factory) session() (*account.Service, *account.Account, *account.Organization, error) {
+func (f *Factory) session() (*account.Service, *account.Who, *account.Organization, error) {
 	svc, err := f.Service()
 	if err != nil {
 		return nil, nil, nil, err
@@ -23,6 +23,6 @@ func (f *Factory) session() (*account.Service, *account.Account, *account.Organi
 }
 
 // password asks for the password of acc: every page asks again.
-func (f *Factory) password(acc *account.Account) ([]byte, error) {
+func (f *Factory) password(acc *account.Who) ([]byte, error) {
 	return f.IO.Secret("the password for "+acc.UserID, "Password for "+acc.UserID+": ")
 }
