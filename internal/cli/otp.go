@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -250,7 +251,7 @@ func wrapColumn(text []string, width int) []string {
 			indent = "        "
 		}
 		for {
-			if runewidth(line) <= width {
+			if utf8.RuneCountInString(line) <= width {
 				out = append(out, line)
 				break
 			}
@@ -264,9 +265,6 @@ func wrapColumn(text []string, width int) []string {
 	}
 	return out
 }
-
-// runewidth counts characters; the steps are plain text.
-func runewidth(s string) int { return len([]rune(s)) }
 
 // layout is where the QR code goes on the screen.
 type layout struct {

@@ -23,6 +23,7 @@ func (s *Bolt) Check() ([]string, error) {
 	if err := s.validate(); err != nil {
 		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
 	}
+	s.validated = true // the View below need not walk the pages again
 	err := s.View(func(r RawTx) error {
 		for err := range r.(*boltTx).tx.Check() {
 			faults = append(faults, err.Error())

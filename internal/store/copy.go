@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/safefile"
@@ -63,7 +64,7 @@ func Import(src *Store, dst *Store, refuse func(*Tx) error) error {
 // named in skip. The schema record of a bbolt file is its own.
 func copyRecords(in, out *Tx, skip ...Bucket) error {
 	for _, b := range Buckets {
-		if contains(skip, b) {
+		if slices.Contains(skip, b) {
 			continue
 		}
 		var err error
@@ -82,13 +83,4 @@ func copyRecords(in, out *Tx, skip ...Bucket) error {
 		}
 	}
 	return nil
-}
-
-func contains(bs []Bucket, b Bucket) bool {
-	for _, x := range bs {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
