@@ -28,9 +28,19 @@ func TestDependencies(t *testing.T) {
 			t.Errorf("kcloud does not link %s", p)
 		}
 	}
-	for _, p := range []string{"github.com/hinshun/vt10x", "github.com/makiuchi-d/gozxing", "github.com/kcloud/kcloud/internal/termtest"} {
+	for _, p := range []string{"github.com/hinshun/vt10x", "github.com/makiuchi-d/gozxing", "github.com/kcloud/kcloud/internal/termtest",
+		"github.com/kcloud/kcloud/internal/etcdtest", "go.etcd.io/etcd/server/v3/embed"} {
 		if has(p) {
 			t.Errorf("kcloud links %s, which is for tests", p)
+		}
+	}
+	// The etcd directory speaks JSON over net/http: the gRPC client's
+	// package initialisation would run at every start of every command
+	// (docs/performance.md).
+	for _, d := range deps {
+		if strings.HasPrefix(d, "google.golang.org/grpc") || strings.HasPrefix(d, "go.etcd.io/etcd/") ||
+			strings.HasPrefix(d, "google.golang.org/protobuf") || strings.HasPrefix(d, "go.uber.org/zap") {
+			t.Errorf("kcloud links %s", d)
 		}
 	}
 }

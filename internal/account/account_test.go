@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/etcdtest"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
@@ -22,6 +23,9 @@ func (c *clock) now() time.Time { return c.t }
 // process would find it.
 type world struct {
 	open func() *store.Store
+	// local is this machine's session store where the directory is
+	// shared (etcd); nil means the store itself.
+	local func() *store.Store
 }
 
 // eachStore runs test on every backend: the domain does not know which
@@ -29,12 +33,29 @@ type world struct {
 func eachStore(t *testing.T, test func(t *testing.T, w *world)) {
 	t.Run("bbolt", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "kcloud.db")
-		test(t, &world{func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }})
+		test(t, &world{open: func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }})
 	})
 	t.Run("memory", func(t *testing.T) {
 		m := store.New(store.NewMemory())
-		test(t, &world{func() *store.Store { return m }})
+		test(t, &world{open: func() *store.Store { return m }})
 	})
+	t.Run("etcd", func(t *testing.T) {
+		c, prefix := etcdtest.Shared(t)
+		session := filepath.Join(t.TempDir(), "session.db")
+		test(t, &world{
+			open: func() *store.Store {
+				return store.New(store.OpenEtcd(store.EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+			},
+			local: func() *store.Store { return store.Open(session, store.Options{LockTimeout: time.Second}) },
+		})
+	})
+}
+
+func (w *world) openLocal() *store.Store {
+	if w.local == nil {
+		return nil
+	}
+	return w.local()
 }
 
 // testPolicy is the organization's policy in these tests.
@@ -45,6 +66,7 @@ var testPolicy = Local{"security.lockout_threshold": 3, "session.ttl": int64(tim
 func newService(w *world, c *clock) *Service {
 	return &Service{
 		Store:       w.open(),
+		Local:       w.openLocal(),
 		Now:         c.now,
 		Params:      secret.Minimum,
 		Issuer:      "KakaoCloud",
@@ -237,7 +259,7 @@ func TestProfileAndPolicy(t *testing.T) {
 		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
-		if got := readAccount(t, &world{func() *store.Store { return s.Store }}, "alice").Nickname; got != "ally" {
+		if got := readAccount(t, &world{open: func() *store.Store { return s.Store }}, "alice").Nickname; got != "ally" {
 			t.Fatalf("turning the policy off changed the nickname to %q", got)
 		}
 		empty := ""
@@ -308,7 +330,7 @@ func FuzzCheckUserID(f *testing.F) {
 // password, and as the pages then take it.
 func acct(t *testing.T, s *Service, id string) *Who {
 	t.Helper()
-	return readAccount(t, &world{func() *store.Store { return s.Store }}, id).who()
+	return readAccount(t, &world{open: func() *store.Store { return s.Store }}, id).who()
 }
 
 func readAccount(t *testing.T, w *world, id string) *Account {

@@ -175,7 +175,7 @@ func TestVoidCodeStaysVoid(t *testing.T) {
 func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kcloud.db")
-	w := &world{func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }}
+	w := &world{open: func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }}
 	w, c := setup(t, w)
 	s := newService(w, c)
 	login(t, s, "alice", pw)

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
@@ -16,7 +17,7 @@ import (
 func (s *Service) readSession() (*Session, error) {
 	var sess Session
 	var ok bool
-	err := s.local().View(func(tx *store.Tx) error {
+	err := s.viewLocal(func(tx *store.Tx) error {
 		var err error
 		ok, err = tx.Get(store.Sessions, keySession, &sess)
 		return err
@@ -34,9 +35,29 @@ func (s *Service) readSession() (*Session, error) {
 	return &sess, nil
 }
 
+// viewLocal reads this machine's session store. Where it is a file of its
+// own (the directory is shared), a machine that never logged in has none
+// yet: that is no session, not a missing store.
+func (s *Service) viewLocal(fn func(*store.Tx) error) error {
+	err := s.local().View(fn)
+	if s.Local != nil && errors.Is(err, store.ErrNoStore) {
+		return nil
+	}
+	return err
+}
+
+// updateLocal changes this machine's session store; see viewLocal.
+func (s *Service) updateLocal(fn func(*store.Tx) error) error {
+	err := s.local().Update(fn)
+	if s.Local != nil && errors.Is(err, store.ErrNoStore) {
+		return nil
+	}
+	return err
+}
+
 // endSession ends this machine's session if it is userID's.
 func (s *Service) endSession(userID string) error {
-	return s.local().Update(func(tx *store.Tx) error {
+	return s.updateLocal(func(tx *store.Tx) error {
 		var sess Session
 		ok, err := tx.Get(store.Sessions, keySession, &sess)
 		if err != nil || !ok || sess.UserID != userID {
@@ -78,7 +99,7 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 // machine, or "".
 func (s *Service) LastUser() (string, error) {
 	var id string
-	err := s.local().View(func(tx *store.Tx) error {
+	err := s.viewLocal(func(tx *store.Tx) error {
 		_, err := tx.Get(store.Meta, keyLastUser, &id)
 		return err
 	})
@@ -89,7 +110,7 @@ func (s *Service) LastUser() (string, error) {
 func (s *Service) Logout() (bool, error) {
 	var sess Session
 	had := false
-	err := s.local().Update(func(tx *store.Tx) error {
+	err := s.updateLocal(func(tx *store.Tx) error {
 		ok, err := tx.Get(store.Sessions, keySession, &sess)
 		if err != nil || !ok {
 			return err

@@ -50,7 +50,17 @@ func hint(err error) string {
 		}
 		return "only its owner can fix that"
 	case errors.Is(err, store.ErrNoStore), errors.Is(err, account.ErrNoOrganization):
-		return "run `kcloud init` to create one, or point --store at an existing store"
+		return "run `kcloud init` to create one, `kcloud store import` to fill it from a backup, or point --store (store.etcd.prefix on etcd) at an existing store"
+	case errors.Is(err, store.ErrUnreachable):
+		return "check that the cluster runs and store.etcd.endpoints names it, or raise store.etcd.request_timeout"
+	case errors.Is(err, store.ErrEtcdAuth):
+		return "check store.etcd.username and the file store.etcd.password_file names"
+	case errors.Is(err, store.ErrEtcdDenied):
+		return "each person's etcd role may change only their own account's keys; an admin's work needs an admin's etcd user (docs/etcd.md)"
+	case errors.Is(err, store.ErrEtcdTLS):
+		return "store.etcd.ca_file names the CA that signed the cluster's certificates; store.etcd.cert_file and key_file, the client certificate it asks for"
+	case errors.Is(err, store.ErrLostAnswer):
+		return "the change was saved; see it with the command's show or `kcloud account activity`"
 	case errors.Is(err, store.ErrBusy):
 		return "try again, or raise store.lock_timeout"
 	case errors.Is(err, store.ErrDamaged):
@@ -60,7 +70,7 @@ func hint(err error) string {
 	case errors.Is(err, store.ErrExists):
 		return "give --force to replace it"
 	case errors.Is(err, account.ErrOrgExists):
-		return "use --store to create another store"
+		return "use --store (store.etcd.prefix on etcd) for another store"
 	case errors.Is(err, account.ErrNotLoggedIn), errors.Is(err, account.ErrSessionEnded):
 		return "run `kcloud login`"
 	case errors.Is(err, account.ErrNotAdmin):

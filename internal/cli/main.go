@@ -70,8 +70,8 @@ func run(io *IOStreams, args []string) int {
 	}
 	// Damage found outside a store transaction (a record that does not
 	// open) is named with the store it is in.
-	if errors.Is(err, store.ErrDamaged) && f.cfg != nil && !strings.Contains(err.Error(), f.cfg.Store.Path) {
-		err = fail.Mark(fail.Other, err, "the store %s is damaged: %s", f.cfg.Store.Path,
+	if errors.Is(err, store.ErrDamaged) && f.storeName != "" && !strings.Contains(err.Error(), f.storeName) {
+		err = fail.Mark(fail.Other, err, "the store %s is damaged: %s", f.storeName,
 			strings.TrimPrefix(err.Error(), "the store is damaged: "))
 	}
 	report(io.Err, err)

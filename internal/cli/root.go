@@ -28,8 +28,9 @@ type Factory struct {
 	jqExpr     string
 	jq         *gojq.Code
 
-	cfg *config.Config
-	svc *account.Service
+	cfg       *config.Config
+	svc       *account.Service
+	storeName string // the store's name, once opened: errors name it
 }
 
 // Config loads the configuration once.
@@ -68,6 +69,7 @@ func (f *Factory) Service() (*account.Service, error) {
 		Params:      cfg.Argon2(),
 		Issuer:      cfg.OTP.Issuer,
 		LocalPolicy: localPolicy(cfg),
+		Local:       f.localStore(cfg),
 		Warn:        func(w string) { fmtLine(f.IO.Err, "kcloud: warning: %s", w) },
 	}
 	if cfg.Notify.SecurityAlerts {
@@ -82,7 +84,28 @@ func (f *Factory) Store() (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout}), nil
+	var st *store.Store
+	if cfg.Store.Backend == "etcd" {
+		b, err := openEtcd(cfg)
+		if err != nil {
+			return nil, err
+		}
+		st = store.New(b)
+	} else {
+		st = store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
+	}
+	f.storeName = st.Name()
+	return st, nil
+}
+
+// localStore is where this machine keeps its session when the directory
+// is shared: sessions are per machine, never in the cluster. nil means
+// the store itself (bbolt).
+func (f *Factory) localStore(cfg *config.Config) *store.Store {
+	if cfg.Store.Backend != "etcd" {
+		return nil
+	}
+	return store.Open(cfg.Session.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
 }
 
 // localPolicy is the policy keys this machine's configuration gives.

@@ -85,9 +85,13 @@ FILE is replaced only once the copy is complete, and only with --force.`,
 		Use:   "import FILE",
 		Short: "Copy a bbolt store (a backup, or a local store) into the configured store",
 		Long: `Copy every record of the bbolt store FILE (a backup, or another local store),
-but its sessions, into the configured store, in one transaction. A store that
-already holds an organization is refused and left as it was.`,
-		Example: `  kcloud --store new.db store import backup.db`,
+but its sessions, into the configured store. A store that already holds an
+organization is refused and left as it was. A bbolt store takes the copy in
+one transaction; an etcd directory in batches, the organization last, so that
+until the copy is whole the directory holds no organization, and an
+interrupted import can be run again (docs/etcd.md).`,
+		Example: `  kcloud --store new.db store import backup.db
+  KCLOUD_STORE_BACKEND=etcd kcloud store import backup.db`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dst, err := f.Store()

@@ -25,12 +25,15 @@ import (
 // Config is every configuration key of the contract.
 type Config struct {
 	Store struct {
+		Backend     string        `mapstructure:"backend"`
 		Path        string        `mapstructure:"path"`
 		LockTimeout time.Duration `mapstructure:"lock_timeout"`
+		Etcd        Etcd          `mapstructure:"etcd"`
 	} `mapstructure:"store"`
 	Output  string `mapstructure:"output"`
 	Session struct {
-		TTL time.Duration `mapstructure:"ttl"`
+		TTL  time.Duration `mapstructure:"ttl"`
+		Path string        `mapstructure:"path"`
 	} `mapstructure:"session"`
 	OTP struct {
 		Issuer string `mapstructure:"issuer"`
@@ -84,6 +87,19 @@ type Config struct {
 	} `mapstructure:"delivery"`
 }
 
+// Etcd is where an organization's shared directory lives.
+type Etcd struct {
+	Endpoints      []string      `mapstructure:"endpoints"`
+	Prefix         string        `mapstructure:"prefix"`
+	Username       string        `mapstructure:"username"`
+	PasswordFile   string        `mapstructure:"password_file"`
+	CAFile         string        `mapstructure:"ca_file"`
+	CertFile       string        `mapstructure:"cert_file"`
+	KeyFile        string        `mapstructure:"key_file"`
+	DialTimeout    time.Duration `mapstructure:"dial_timeout"`
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+}
+
 // Argon2 returns the configured Argon2id parameters.
 func (c *Config) Argon2() secret.Params {
 	a := c.Security.Argon2
@@ -93,8 +109,19 @@ func (c *Config) Argon2() secret.Params {
 // Defaults lists every key with its default. Keys without one are "".
 func Defaults() map[string]any {
 	return map[string]any{
+		"store.backend":                     "bbolt",
 		"store.path":                        filepath.Join(DataHome(), "kcloud", "kcloud.db"),
 		"store.lock_timeout":                "5s",
+		"store.etcd.endpoints":              []string{},
+		"store.etcd.prefix":                 "/kcloud/",
+		"store.etcd.username":               "",
+		"store.etcd.password_file":          "",
+		"store.etcd.ca_file":                "",
+		"store.etcd.cert_file":              "",
+		"store.etcd.key_file":               "",
+		"store.etcd.dial_timeout":           "5s",
+		"store.etcd.request_timeout":        "10s",
+		"session.path":                      filepath.Join(StateHome(), "kcloud", "session.db"),
 		"output":                            "text",
 		"session.ttl":                       "12h",
 		"otp.issuer":                        "KakaoCloud",
@@ -187,6 +214,11 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 	// file; one from a flag or the environment, to the working directory.
 	for key, p := range map[string]*string{
 		"store.path":                        &c.Store.Path,
+		"session.path":                      &c.Session.Path,
+		"store.etcd.password_file":          &c.Store.Etcd.PasswordFile,
+		"store.etcd.ca_file":                &c.Store.Etcd.CAFile,
+		"store.etcd.cert_file":              &c.Store.Etcd.CertFile,
+		"store.etcd.key_file":               &c.Store.Etcd.KeyFile,
 		"delivery.outbox.dir":               &c.Delivery.Outbox.Dir,
 		"delivery.email.smtp.password_file": &c.Delivery.Email.SMTP.PasswordFile,
 	} {
@@ -229,6 +261,8 @@ func (c *Config) validate() error {
 	switch {
 	case c.Store.Path == "":
 		return bad("store.path", "is empty")
+	case c.Session.Path == "":
+		return bad("session.path", "is empty")
 	case c.Store.LockTimeout < 0:
 		return bad("store.lock_timeout", "must not be negative")
 	case c.Verification.ResendAfter < 0:
@@ -248,6 +282,14 @@ func (c *Config) validate() error {
 	}
 	if err := c.Argon2().Check(); err != nil {
 		return bad("security.argon2", "%v", err)
+	}
+	if err := oneOf("store.backend", c.Store.Backend, "bbolt", "etcd"); err != nil {
+		return err
+	}
+	if c.Store.Backend == "etcd" {
+		if err := c.Store.Etcd.check(bad); err != nil {
+			return err
+		}
 	}
 	if err := oneOf("output", c.Output, "text", "json", "yaml"); err != nil {
 		return err

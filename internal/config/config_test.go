@@ -203,3 +203,57 @@ func TestConfigFileOthersCanWrite(t *testing.T) {
 		t.Fatalf("the same file made safe: %v", err)
 	}
 }
+
+func TestEtcd(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	t.Setenv("XDG_STATE_HOME", "")
+	// The defaults, and endpoints from the environment, comma-separated.
+	c, err := load(t, "store:\n  backend: etcd\n", map[string]string{
+		"KCLOUD_STORE_ETCD_ENDPOINTS": "https://etcd1.example.com:2379, https://etcd2.example.com:2379,",
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Store.Etcd
+	if strings.Join(e.Endpoints, " ") != "https://etcd1.example.com:2379 https://etcd2.example.com:2379" ||
+		e.Prefix != "/kcloud/" || e.DialTimeout != 5*time.Second || e.RequestTimeout != 10*time.Second ||
+		c.Session.Path != "/home/u/.local/state/kcloud/session.db" {
+		t.Fatalf("etcd settings: %+v, session.path %q", e, c.Session.Path)
+	}
+	// From the file: a list, a prefix without its slash, paths relative
+	// to the file.
+	c, err = load(t, "store:\n  backend: etcd\n  etcd:\n    endpoints: [http://127.0.0.1:2379, 'http://[::1]:2379']\n"+
+		"    prefix: /acme\n    username: alice\n    password_file: etcd.pw\n", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Store.Etcd.Endpoints) != 2 || c.Store.Etcd.Prefix != "/acme/" || !filepath.IsAbs(c.Store.Etcd.PasswordFile) {
+		t.Fatalf("etcd settings from the file: %+v", c.Store.Etcd)
+	}
+	for _, bad := range []struct{ env map[string]string }{
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": ""}},                           // no endpoint
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "http://10.0.0.1:2379"}},       // plain http off loopback
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "http://localhost.evil:2379"}}, // not loopback
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://u:p@etcd:2379"}},      // credentials in the URL
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://etcd:2379/v3/kv"}},    // a path
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "etcd:2379"}},                  // no scheme
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://etcd"}},               // no port
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://etcd:2379\x1b[2J"}},   // a terminal escape
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://e:1", "KCLOUD_STORE_ETCD_USERNAME": "alice"}},
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://e:1", "KCLOUD_STORE_ETCD_CERT_FILE": "c.pem"}},
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://e:1", "KCLOUD_STORE_ETCD_REQUEST_TIMEOUT": "0s"}},
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://e:1", "KCLOUD_STORE_ETCD_PREFIX": "/a\x1bb/"}},
+		{map[string]string{"KCLOUD_STORE_ETCD_ENDPOINTS": "https://e:1", "KCLOUD_STORE_BACKEND": "consul"}},
+	} {
+		env := map[string]string{"KCLOUD_STORE_BACKEND": "etcd"}
+		for k, v := range bad.env {
+			env[k] = v
+		}
+		t.Run("", func(t *testing.T) {
+			_, err := load(t, "", env, nil)
+			if fail.KindOf(err) != fail.Usage {
+				t.Errorf("%q: %v, want a usage error", bad.env, err)
+			}
+		})
+	}
+}

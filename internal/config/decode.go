@@ -21,8 +21,19 @@ import (
 func (c *Config) fields() map[string]any {
 	d := &c.Delivery
 	return map[string]any{
+		"store.backend":                     &c.Store.Backend,
 		"store.path":                        &c.Store.Path,
 		"store.lock_timeout":                &c.Store.LockTimeout,
+		"store.etcd.endpoints":              (*commaList)(&c.Store.Etcd.Endpoints),
+		"store.etcd.prefix":                 &c.Store.Etcd.Prefix,
+		"store.etcd.username":               &c.Store.Etcd.Username,
+		"store.etcd.password_file":          &c.Store.Etcd.PasswordFile,
+		"store.etcd.ca_file":                &c.Store.Etcd.CAFile,
+		"store.etcd.cert_file":              &c.Store.Etcd.CertFile,
+		"store.etcd.key_file":               &c.Store.Etcd.KeyFile,
+		"store.etcd.dial_timeout":           &c.Store.Etcd.DialTimeout,
+		"store.etcd.request_timeout":        &c.Store.Etcd.RequestTimeout,
+		"session.path":                      &c.Session.Path,
 		"output":                            &c.Output,
 		"session.ttl":                       &c.Session.TTL,
 		"otp.issuer":                        &c.OTP.Issuer,
@@ -71,6 +82,10 @@ func (c *Config) decode(v *viper.Viper) error {
 	}
 	return nil
 }
+
+// commaList is a list given in the environment as comma-separated items
+// (store.etcd.endpoints), and in the file as a YAML list.
+type commaList []string
 
 // set parses raw (a string from the environment or a flag, or what YAML
 // gave) into dst.
@@ -125,6 +140,18 @@ func set(dst, raw any) error {
 			}
 		default:
 			return fmt.Errorf("%v is not a list of arguments", raw)
+		}
+	case *commaList:
+		switch r := raw.(type) {
+		case string: // from the environment: comma-separated
+			*p = nil
+			for _, f := range strings.Split(r, ",") {
+				if f = strings.TrimSpace(f); f != "" {
+					*p = append(*p, f)
+				}
+			}
+		default:
+			return set((*[]string)(p), raw)
 		}
 	case *map[string]string:
 		m := map[string]string{}

@@ -47,16 +47,89 @@ func Backup(src *Store, dst string, overwrite bool) error {
 
 // Import copies every record of the bbolt file src, but its sessions,
 // into dst, which must hold no organization yet (the caller checks that
-// inside fn's transaction, through refuse). One transaction: all or
-// nothing.
+// inside fn's transaction, through refuse). On one transaction if dst
+// takes it (bbolt): all or nothing. A backend that takes a bounded number
+// of writes at once (etcd) gets the records in batches, the meta records
+// (the organization) last, checked again by refuse in that same last
+// transaction: until it commits, dst holds no organization, and an
+// interrupted import can be run again.
 func Import(src *Store, dst *Store, refuse func(*Tx) error) error {
-	return src.View(func(in *Tx) error {
-		return dst.Create(func(w *Tx) error {
-			if err := refuse(w); err != nil {
+	l, ok := dst.b.(interface{ maxWrites() int })
+	if !ok {
+		return src.View(func(in *Tx) error {
+			return dst.Create(func(w *Tx) error {
+				if err := refuse(w); err != nil {
+					return err
+				}
+				return copyRecords(in, w, Sessions)
+			})
+		})
+	}
+	if err := dst.Create(refuse); err != nil {
+		return err
+	}
+	type record struct {
+		b Bucket
+		k string
+		v []byte
+	}
+	var batch, meta []record
+	flush := func() error {
+		err := dst.Update(func(w *Tx) error {
+			for _, r := range batch {
+				if err := w.PutRaw(r.b, r.k, r.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		batch = batch[:0]
+		return err
+	}
+	err := src.View(func(in *Tx) error {
+		for _, b := range Buckets {
+			if b == Sessions {
+				continue
+			}
+			var err error
+			scanErr := in.ScanRaw(b, func(k string, v []byte) bool {
+				switch {
+				case b == Meta && k == schemaKey:
+				case b == Meta:
+					meta = append(meta, record{b, k, v})
+				default:
+					batch = append(batch, record{b, k, v})
+					if len(batch) == l.maxWrites() {
+						err = flush()
+					}
+				}
+				return err == nil
+			})
+			if err == nil {
+				err = scanErr
+			}
+			if err != nil {
+				return fmt.Errorf("copying %s: %w", b, err)
+			}
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	return dst.Update(func(w *Tx) error {
+		if err := refuse(w); err != nil {
+			return err
+		}
+		for _, r := range meta {
+			if err := w.PutRaw(r.b, r.k, r.v); err != nil {
 				return err
 			}
-			return copyRecords(in, w, Sessions)
-		})
+		}
+		return nil
 	})
 }
 

@@ -200,15 +200,30 @@ func (t *Tx) Newest(b Bucket, prefix string, fn func(decode func(v any) error) b
 	})
 }
 
-// Trim keeps the newest keep records appended under prefix and deletes
-// the rest.
+// Trim deletes the records appended under prefix before the newest
+// keep sequence numbers (the newest keep records, since sequence numbers
+// follow each other), the oldest first and at most trimBatch of them at
+// once: a transaction reads and writes a few keys, not the whole log,
+// and stays within what one etcd Txn takes.
 func (t *Tx) Trim(b Bucket, prefix string, keep int) error {
-	var old []string
-	n := 0
-	err := t.raw.Scan(b, logPrefix(prefix), true, func(k string, _ []byte) bool {
-		if n++; n > keep {
-			old = append(old, k)
+	p := logPrefix(prefix)
+	var last uint64
+	err := t.raw.Scan(b, p, true, func(k string, _ []byte) bool {
+		if len(k) == len(p)+8 {
+			last = binary.BigEndian.Uint64([]byte(k[len(p):]))
 		}
+		return false
+	})
+	if err != nil || keep < 0 || last <= uint64(keep) {
+		return err
+	}
+	cut := last - uint64(keep) // sequence numbers up to cut go
+	var old []string
+	err = t.raw.Scan(b, p, false, func(k string, _ []byte) bool {
+		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch {
+			return false
+		}
+		old = append(old, k)
 		return true
 	})
 	if err != nil {
@@ -221,6 +236,9 @@ func (t *Tx) Trim(b Bucket, prefix string, keep int) error {
 	}
 	return nil
 }
+
+// trimBatch is the most records one Trim deletes.
+const trimBatch = 64
 
 // ScanRaw calls fn for every record of b, in key order, as stored: for
 // copying a store.

@@ -39,6 +39,13 @@ func eachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
 		}
 		test(t, s)
 	})
+	t.Run("etcd", func(t *testing.T) {
+		s := New(newEtcd(t))
+		if err := s.Create(func(*Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		test(t, s)
+	})
 }
 
 func mustView(t *testing.T, s *Store, fn func(*Tx) error) {

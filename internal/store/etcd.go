@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// Etcd keeps an organization's directory on an etcd cluster, under one
+// key prefix: "<prefix><bucket>/<key>" (docs/etcd.md). Sessions never go
+// there: each machine keeps its own (session.path).
+//
+// A transaction reads at one revision (the first read is linearizable,
+// the rest read at its revision) and commits with one etcd Txn that
+// compares the mod revision of every key it read, and of every range it
+// scanned, with what it saw. Another writer in between makes the compare
+// fail, and the transaction's function runs again on the new state. So
+// two kcloud processes anywhere can never both use one code, or both
+// count a failure from the same count.
+//
+// Each Txn also writes a marker key, leased so that it expires. When the
+// answer to a Txn is lost (the member died, the connection broke), the
+// next attempt reads the marker first: there, the change was made; not
+// there, the retry compares the marker as absent, so that the lost Txn
+// and the retry can never both apply.
+type Etcd struct {
+	o EtcdOptions
+	g *gateway
+
+	mu    sync.Mutex
+	ready bool  // this process read a schema it knows
+	lease int64 // the lease markers are written with
+}
+
+// EtcdOptions configure OpenEtcd.
+type EtcdOptions struct {
+	Endpoints      []string // http(s)://host:port
+	Prefix         string   // every key starts with it; ends with "/"
+	Username       string   // etcd user, if the cluster has auth enabled
+	Password       string
+	TLS            *tls.Config // CA and client certificate for https endpoints
+	DialTimeout    time.Duration
+	RequestTimeout time.Duration // the most one transaction may take, retries included
+}
+
+// OpenEtcd returns the etcd backend. Nothing is sent until the first
+// transaction.
+func OpenEtcd(o EtcdOptions) *Etcd {
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 5 * time.Second
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 10 * time.Second
+	}
+	if !strings.HasSuffix(o.Prefix, "/") {
+		o.Prefix += "/"
+	}
+	return &Etcd{o: o, g: newGateway(o)}
+}
+
+// Name names the cluster and the prefix.
+func (e *Etcd) Name() string {
+	return "etcd " + strings.Join(e.o.Endpoints, ",") + " under " + e.o.Prefix
+}
+
+// View runs fn on one revision of the directory.
+func (e *Etcd) View(fn func(RawTx) error) error { return e.run(false, false, fn) }
+
+// Update runs fn and commits its writes if nothing it read changed
+// meanwhile; else it runs fn again.
+func (e *Etcd) Update(fn func(RawTx) error) error { return e.run(true, false, fn) }
+
+// Create writes the schema record if the prefix has none, then runs as
+// Update.
+func (e *Etcd) Create(fn func(RawTx) error) error { return e.run(true, true, fn) }
+
+// maxWrites is how many records one transaction may write: etcd refuses
+// a Txn of more than 128 operations by default (--max-txn-ops), and one
+// is the marker.
+func (e *Etcd) maxWrites() int { return 100 }
+
+// errLostAnswer: an earlier attempt, whose answer was lost, was applied
+// after all, but a later attempt had run the function again.
+var errLostAnswer = errors.New("the etcd cluster applied the change, but its answer was lost")
+
+func (e *Etcd) run(write, create bool, fn func(RawTx) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), e.o.RequestTimeout)
+	defer cancel()
+	var pending []string // markers of attempts whose answer was lost
+	backoff := 2 * time.Millisecond
+	for {
+		t := newEtcdTx(ctx, e, !write)
+		err := t.checkPending(pending)
+		if err == nil {
+			err = e.checkSchema(t, create)
+		}
+		if err == nil {
+			err = fn(t)
+		}
+		if t.failed != nil {
+			err = t.failed // the backend's error, however fn wrapped it
+		} else if errors.Is(err, errLostAnswer) {
+			return e.wrap(ctx, err)
+		} else if err != nil && !errors.Is(err, errCommitted) {
+			return err // fn's own error, as it gave it
+		}
+		if errors.Is(err, errCommitted) {
+			return nil
+		}
+		if err == nil && write && len(t.writes) > 0 {
+			marker := e.marker()
+			var ok bool
+			if ok, err = t.commit(ctx, marker); err == nil && !ok {
+				err = errConflict
+			}
+			if err != nil && retryable(err) {
+				pending = append(pending, marker)
+				lostAnswers.Add(1)
+			}
+		}
+		switch {
+		case err == nil:
+			if create {
+				e.setReady()
+			}
+			return nil
+		case errors.Is(err, errConflict), compacted(err), retryable(err):
+			// Run again on the new state, after a moment that grows.
+			if !sleep(ctx, backoff/2+mrand.N(backoff)) {
+				return e.wrap(ctx, err)
+			}
+			backoff = min(2*backoff, 200*time.Millisecond)
+		default:
+			return e.wrap(ctx, err)
+		}
+	}
+}
+
+// lostAnswers counts the Txns whose answer was lost, for tests to see
+// that a fault test went through that path.
+var lostAnswers atomic.Int64
+
+var (
+	errConflict  = errors.New("another writer changed what the transaction read")
+	errCommitted = errors.New("committed by an earlier attempt")
+)
+
+func compacted(err error) bool {
+	var r *rpcError
+	return errors.As(err, &r) && r.Code == codeOutOfRange
+}
+
+// Errors of the etcd directory, for callers to tell apart with errors.Is.
+var (
+	// ErrUnreachable: the cluster did not answer in time. It is an
+	// ErrBusy too (exit 6).
+	ErrUnreachable = fmt.Errorf("%w: the etcd cluster did not answer", ErrBusy)
+	// ErrEtcdAuth: the cluster refused the configured user's password.
+	ErrEtcdAuth = errors.New("the etcd cluster refused the user")
+	// ErrEtcdDenied: the configured user's roles do not allow the request.
+	ErrEtcdDenied = errors.New("the etcd user may not do this")
+	// ErrEtcdTLS: TLS with the cluster failed (an untrusted certificate,
+	// or one the cluster refused).
+	ErrEtcdTLS = errors.New("TLS with the etcd cluster failed")
+	// ErrLostAnswer: a change was applied though its answer was lost, and
+	// kcloud cannot tell what it was.
+	ErrLostAnswer = errLostAnswer
+)
+
+// wrap gives an error the kind the contract gives it: a cluster that did
+// not answer in time is exit 6, naming the endpoints.
+func (e *Etcd) wrap(ctx context.Context, err error) error {
+	var (
+		f    *fail.Error
+		auth *authError
+		r    *rpcError
+		tl   *tlsError
+	)
+	switch {
+	case errors.As(err, &f) && !retryable(err) && !errors.Is(err, errConflict):
+		return err
+	case errors.As(err, &auth):
+		return &fail.Error{Kind: fail.Other, Err: ErrEtcdAuth, Quiet: true,
+			Msg: fmt.Sprintf("%s: the cluster refused the etcd user %q: %v", e.Name(), auth.user, auth.err)}
+	case errors.As(err, &r) && r.Code == codePermissionDenied:
+		return &fail.Error{Kind: fail.Other, Err: ErrEtcdDenied, Quiet: true,
+			Msg: fmt.Sprintf("%s: the etcd user %q may not do this (%v)", e.Name(), e.o.Username, r)}
+	case errors.As(err, &tl):
+		return &fail.Error{Kind: fail.Other, Err: ErrEtcdTLS, Quiet: true,
+			Msg: fmt.Sprintf("TLS with the etcd member %s failed: %v", tl.endpoint, tl.err)}
+	case errors.Is(err, errLostAnswer):
+		return fail.Wrap(fail.Other, err, "%s", e.Name())
+	case retryable(err) || errors.Is(err, errConflict) || compacted(err) || ctx.Err() != nil:
+		return &fail.Error{Kind: fail.Busy, Err: ErrUnreachable, Quiet: true,
+			Msg: fmt.Sprintf("the etcd cluster at %s did not answer within %v: %v",
+				strings.Join(e.o.Endpoints, ", "), e.o.RequestTimeout, err)}
+	}
+	return fail.Wrap(fail.Other, err, "%s", e.Name())
+}
+
+// checkSchema reads the schema record, once per process: none means no
+// directory (Create writes one), a newer one is refused untouched.
+func (e *Etcd) checkSchema(t *etcdTx, create bool) error {
+	e.mu.Lock()
+	ready := e.ready
+	e.mu.Unlock()
+	if ready {
+		return nil
+	}
+	raw, err := t.Get(Meta, schemaKey)
+	if err != nil {
+		return err
+	}
+	if raw == nil {
+		if !create {
+			return fail.Mark(fail.Other, ErrNoStore, "no kcloud directory under %s on the etcd cluster at %s",
+				e.o.Prefix, strings.Join(e.o.Endpoints, ", "))
+		}
+		return t.Put(Meta, schemaKey, []byte(strconv.Itoa(Version)))
+	}
+	v, err := strconv.Atoi(string(raw))
+	switch {
+	case err != nil || v < 1:
+		return fail.Mark(fail.Other, ErrNotKcloud, "%s: bad schema version %q", e.Name(), raw)
+	case v > Version:
+		return fail.Mark(fail.Other, ErrNewer, "%s: schema %d; this kcloud knows up to %d", e.Name(), v, Version)
+	}
+	e.setReady()
+	return nil
+}
+
+func (e *Etcd) setReady() {
+	e.mu.Lock()
+	e.ready = true
+	e.mu.Unlock()
+}
+
+// marker returns a new marker key.
+func (e *Etcd) marker() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return e.o.Prefix + "txn/" + hex.EncodeToString(b[:])
+}
+
+// leaseID grants, once, the lease markers are written with: they expire
+// on their own, long after any retry could read them.
+func (e *Etcd) leaseID(ctx context.Context, renew bool) (int64, error) {
+	e.mu.Lock()
+	id := e.lease
+	e.mu.Unlock()
+	if id != 0 && !renew {
+		return id, nil
+	}
+	var out struct {
+		ID i64 `json:"ID"`
+	}
+	if err := e.g.call(ctx, "/v3/lease/grant", map[string]string{"TTL": "600"}, &out, true); err != nil {
+		return 0, err
+	}
+	e.mu.Lock()
+	e.lease = int64(out.ID)
+	e.mu.Unlock()
+	return int64(out.ID), nil
+}
+
+// encode maps a bucket and key to an etcd key. A key's part after a NUL
+// (the sequence number of a log record) is written in hex, after a '/':
+// the keys stay in order, and the operator can name a person's records
+// by a printable prefix ("<prefix>activity/alice/") in an etcd role.
+func (e *Etcd) encode(b Bucket, k string) (string, error) {
+	head, tail, nul := strings.Cut(k, "\x00")
+	if strings.Contains(head, "/") {
+		return "", fmt.Errorf("store: the key %q holds a '/', which the etcd layout keeps for itself", k)
+	}
+	s := e.o.Prefix + string(b) + "/" + head
+	if nul {
+		s += "/" + hex.EncodeToString([]byte(tail))
+	}
+	return s, nil
+}
+
+// decode is encode's inverse.
+func (e *Etcd) decode(b Bucket, s string) (string, error) {
+	rest, ok := strings.CutPrefix(s, e.o.Prefix+string(b)+"/")
+	if !ok {
+		return "", damage("the etcd key %q is outside %s%s/", s, e.o.Prefix, b)
+	}
+	head, tail, sep := strings.Cut(rest, "/")
+	if !sep {
+		return rest, nil
+	}
+	raw, err := hex.DecodeString(tail)
+	if err != nil {
+		return "", damage("the etcd key %q is not one kcloud wrote", s)
+	}
+	return head + "\x00" + string(raw), nil
+}
+
+// i64 is an int64 as etcd's JSON carries it: a string.
+type i64 int64
+
+func (n i64) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatInt(int64(n), 10) + `"`), nil
+}
+
+func (n *i64) UnmarshalJSON(b []byte) error {
+	v, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64)
+	*n = i64(v)
+	return err
+}

@@ -1,0 +1,396 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/kcloud/kcloud/internal/etcdtest"
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// newEtcd returns the etcd backend on a prefix of its own in the test
+// binary's shared cluster.
+func newEtcd(t *testing.T) *Etcd {
+	t.Helper()
+	c, prefix := etcdtest.Shared(t)
+	return OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix, RequestTimeout: 20 * time.Second})
+}
+
+type counter struct{ N int }
+
+// TestEtcdWritersLoseNothing: 16 writers, each a backend of its own as a
+// separate kcloud process would have, add to one record and append to
+// one log. Every addition and every record is there, once.
+func TestEtcdWritersLoseNothing(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	open := func() *Store {
+		return New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix, RequestTimeout: time.Minute}))
+	}
+	if err := open().Create(func(*Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 16, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := open()
+			for i := 0; i < each; i++ {
+				errs <- s.Update(func(tx *Tx) error {
+					var n counter
+					if _, err := tx.Get(Accounts, "alice", &n); err != nil {
+						return err
+					}
+					n.N++
+					if err := tx.Put(Accounts, "alice", n); err != nil {
+						return err
+					}
+					return tx.Append(Activity, "alice", rec{w*100 + i})
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n counter
+	seen := map[int]bool{}
+	mustView(t, open(), func(tx *Tx) error {
+		if _, err := tx.Get(Accounts, "alice", &n); err != nil {
+			return err
+		}
+		return tx.Newest(Activity, "alice", func(decode func(any) error) bool {
+			var r rec
+			if err := decode(&r); err != nil || seen[r.N] {
+				t.Errorf("record %v twice or undecodable (%v)", r.N, err)
+			}
+			seen[r.N] = true
+			return true
+		})
+	})
+	if n.N != writers*each || len(seen) != writers*each {
+		t.Fatalf("after %d updates: counter %d, %d log records", writers*each, n.N, len(seen))
+	}
+}
+
+// lossy stands between kcloud and etcd and loses the answer to the
+// first Txn: applied (the request went through) or not (it never did).
+type lossy struct {
+	target  *url.URL
+	applied bool
+	txns    atomic.Int32
+}
+
+func (l *lossy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v3/kv/txn" && l.txns.Add(1) == 1 {
+		if l.applied {
+			body, _ := io.ReadAll(r.Body)
+			resp, err := http.Post(l.target.String()+r.URL.Path, "application/json", bytes.NewReader(body))
+			if err == nil {
+				resp.Body.Close()
+			}
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close() // no answer
+		}
+		return
+	}
+	httputil.NewSingleHostReverseProxy(l.target).ServeHTTP(w, r)
+}
+
+// TestEtcdLostAnswer: when the answer to a Txn is lost, the change is
+// made once, whether or not the lost Txn was applied.
+func TestEtcdLostAnswer(t *testing.T) {
+	c, _ := etcdtest.Shared(t)
+	target, _ := url.Parse(c.Endpoints()[0])
+	for _, applied := range []bool{true, false} {
+		t.Run(fmt.Sprintf("applied=%v", applied), func(t *testing.T) {
+			_, prefix := etcdtest.Shared(t)
+			l := &lossy{target: target, applied: applied}
+			proxy := httptest.NewServer(l)
+			defer proxy.Close()
+			s := New(OpenEtcd(EtcdOptions{Endpoints: []string{proxy.URL}, Prefix: prefix, RequestTimeout: time.Minute}))
+			if err := s.Create(func(*Tx) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			l.txns.Store(0)                                  // the next Txn's answer is lost
+			mustUpdate(t, s, func(*Tx) error { return nil }) // no write: no Txn
+			runs := 0
+			mustUpdate(t, s, func(tx *Tx) error {
+				runs++
+				var n counter
+				if _, err := tx.Get(Accounts, "alice", &n); err != nil {
+					return err
+				}
+				n.N++
+				return tx.Put(Accounts, "alice", n)
+			})
+			var n counter
+			mustView(t, s, func(tx *Tx) error { _, err := tx.Get(Accounts, "alice", &n); return err })
+			// Applied: the marker tells, and nothing runs again. Not
+			// applied: one more run and Txn.
+			want := 2
+			if applied {
+				want = 1
+			}
+			if n.N != 1 || runs != want || int(l.txns.Load()) != want {
+				t.Fatalf("counter %d after one increment (%d runs, %d Txns; want %d)", n.N, runs, l.txns.Load(), want)
+			}
+		})
+	}
+}
+
+// TestEtcdUnreachable: a cluster that does not answer is ErrUnreachable
+// (exit 6) naming the endpoints, within the request timeout.
+func TestEtcdUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := "http://" + l.Addr().String() // accepts, never answers
+	defer l.Close()
+	s := New(OpenEtcd(EtcdOptions{Endpoints: []string{"http://127.0.0.1:1", silent}, Prefix: "/kcloud/",
+		DialTimeout: 200 * time.Millisecond, RequestTimeout: 500 * time.Millisecond}))
+	err = s.View(func(*Tx) error { return nil })
+	err2 := s.Update(func(tx *Tx) error { return tx.Put(Accounts, "a", rec{1}) })
+	for _, err := range []error{err, err2} {
+		if !errors.Is(err, ErrUnreachable) || !errors.Is(err, ErrBusy) || fail.KindOf(err) != fail.Busy {
+			t.Fatalf("got %v, want ErrUnreachable of kind Busy", err)
+		}
+		if !strings.Contains(err.Error(), "127.0.0.1:1") || !strings.Contains(err.Error(), silent) {
+			t.Fatalf("%q does not name the endpoints", err)
+		}
+	}
+}
+
+// TestEtcdLayout: the keys are what docs/etcd.md tells operators to grant.
+func TestEtcdLayout(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	s := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+	if err := s.Create(func(tx *Tx) error {
+		if err := tx.Put(Accounts, "alice", rec{1}); err != nil {
+			return err
+		}
+		return tx.Append(Activity, "alice", rec{2})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Client("", "").Get(etcdtest.Ctx(t), prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, kv := range resp.Kvs {
+		if !strings.HasPrefix(string(kv.Key), prefix+"txn/") {
+			keys = append(keys, strings.TrimPrefix(string(kv.Key), prefix))
+		}
+	}
+	want := "[accounts/alice activity/alice/0000000000000001 meta/schema]"
+	if fmt.Sprint(keys) != want {
+		t.Fatalf("keys %v, want %v", keys, want)
+	}
+	if err := s.Update(func(tx *Tx) error { return tx.Put(Sessions, "current", []byte("{}")) }); err == nil {
+		t.Fatal("a session was written to the cluster")
+	}
+}
+
+// TestEtcdTLS: an https cluster is trusted only with its CA; a
+// certificate kcloud does not trust is ErrEtcdTLS at once, not a
+// cluster that did not answer.
+func TestEtcdTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kcloud test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	c := etcdtest.StartTLS(t, 1, certFile, keyFile)
+
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	trusted := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: "/kcloud/",
+		TLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}))
+	if err := trusted.Create(func(tx *Tx) error { return tx.Put(Accounts, "alice", rec{1}) }); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	untrusted := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: "/kcloud/", RequestTimeout: time.Minute}))
+	err = untrusted.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "alice", &rec{}); return err })
+	if !errors.Is(err, ErrEtcdTLS) || fail.KindOf(err) != fail.Other || time.Since(start) > 30*time.Second {
+		t.Fatalf("an untrusted certificate: %v (after %v), want ErrEtcdTLS at once", err, time.Since(start))
+	}
+}
+
+// FuzzEtcdKeys: the etcd layout's keys decode to what was encoded, and
+// keep the order of the keys under one log prefix.
+func FuzzEtcdKeys(f *testing.F) {
+	f.Add("alice", "\x00\x00\x00\x00\x00\x00\x00\x01", "\x00\x00\x00\x00\x00\x00\x01\x00")
+	f.Add("al", "", "/")
+	f.Add("", "\xff", "\x00")
+	e := OpenEtcd(EtcdOptions{Prefix: "/kcloud/"})
+	f.Fuzz(func(t *testing.T, head, a, b string) {
+		if strings.Contains(head, "\x00") {
+			return // the head ends at the first NUL
+		}
+		for _, tail := range []string{a, b} {
+			key := head + "\x00" + tail
+			enc, err := e.encode(Activity, key)
+			if strings.Contains(head, "/") != (err != nil) {
+				t.Fatalf("encode(%q): %v", key, err)
+			}
+			if err != nil {
+				return
+			}
+			dec, err := e.decode(Activity, enc)
+			if err != nil || dec != key {
+				t.Fatalf("decode(encode(%q)) = %q, %v", key, dec, err)
+			}
+		}
+		ea, _ := e.encode(Activity, head+"\x00"+a)
+		eb, _ := e.encode(Activity, head+"\x00"+b)
+		if (a < b) != (ea < eb) {
+			t.Fatalf("order of %q and %q lost: %q, %q", a, b, ea, eb)
+		}
+		p, _ := e.encode(Activity, head+"\x00")
+		if !strings.HasPrefix(ea, p) {
+			t.Fatalf("%q is not under the scan prefix %q", ea, p)
+		}
+	})
+}
+
+// TestEtcdBackupImport: a backup taken while a writer works is one
+// revision (its counter matches its records), opens as a bbolt store,
+// and imports, in batches, into an empty prefix; a prefix that holds an
+// organization is refused.
+func TestEtcdBackupImport(t *testing.T) {
+	src := New(newEtcd(t))
+	if err := src.Create(func(tx *Tx) error { return tx.Put(Meta, "org", rec{1}) }); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			err := src.Update(func(tx *Tx) error {
+				var n counter
+				if _, err := tx.Get(Meta, "count", &n); err != nil {
+					return err
+				}
+				n.N++
+				if err := tx.Put(Meta, "count", n); err != nil {
+					return err
+				}
+				if err := tx.Put(Accounts, fmt.Sprintf("u%04d", n.N), rec{n.N}); err != nil {
+					return err
+				}
+				return tx.Append(Activity, fmt.Sprintf("u%04d", n.N), rec{n.N})
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for { // until the directory is bigger than one etcd transaction
+		var n counter
+		mustView(t, src, func(tx *Tx) error { _, err := tx.Get(Meta, "count", &n); return err })
+		if n.N > 150 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if err := Backup(src, file, false); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+
+	count := func(s *Store) (n counter, accounts, events int) {
+		mustView(t, s, func(tx *Tx) error {
+			if _, err := tx.Get(Meta, "count", &n); err != nil {
+				return err
+			}
+			tx.ScanRaw(Accounts, func(string, []byte) bool { accounts++; return true })
+			return tx.ScanRaw(Activity, func(string, []byte) bool { events++; return true })
+		})
+		return
+	}
+	backup := Open(file, Options{})
+	n, accounts, events := count(backup)
+	if n.N != accounts || n.N != events || n.N <= 150 {
+		t.Fatalf("the backup is not one state: counter %d, %d accounts, %d events", n.N, accounts, events)
+	}
+
+	refuse := func(tx *Tx) error {
+		var o rec
+		if ok, err := tx.Get(Meta, "org", &o); ok || err != nil {
+			return fmt.Errorf("there is an organization here (%v)", err)
+		}
+		return nil
+	}
+	dst := New(newEtcd(t))
+	if err := Import(backup, dst, refuse); err != nil {
+		t.Fatal(err)
+	}
+	if m, a, e := count(dst); m != n || a != accounts || e != events {
+		t.Fatalf("imported %v, %d accounts, %d events; want %v, %d, %d", m, a, e, n, accounts, events)
+	}
+	if err := Import(backup, dst, refuse); err == nil {
+		t.Fatal("an import into a prefix with an organization was not refused")
+	}
+}
