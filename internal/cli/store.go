@@ -92,7 +92,7 @@ until the copy is whole the directory holds no organization, and an
 interrupted import can be run again (docs/etcd.md).`,
 		Example: `  kcloud --store new.db store import backup.db
   KCLOUD_STORE_BACKEND=etcd kcloud store import backup.db`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dst, err := f.Store()
 			if err != nil {
