@@ -158,6 +158,7 @@ func (s *session) wait() int {
 	go func() { errc <- s.cmd.Wait() }()
 	select {
 	case err := <-errc:
+		s.settle()
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
@@ -170,6 +171,24 @@ func (s *session) wait() int {
 		s.t.Fatalf("kcloud did not exit; the terminal showed:\n%s", s.screen())
 	}
 	return -1
+}
+
+// settle waits, once kcloud has exited, until the terminal has shown all
+// it wrote: nothing left to read on the person's side and no change for
+// a moment. A check of the screen after the exit, above all one that
+// something is absent, must not pass on half the output.
+func (s *session) settle() {
+	deadline := time.Now().Add(waitLimit)
+	last := -1
+	for time.Now().Before(deadline) {
+		pending, err := unix.IoctlGetInt(int(s.ptmx.Fd()), unix.TIOCINQ)
+		n := len(s.screen())
+		if (err != nil || pending == 0) && n == last {
+			return
+		}
+		last = n
+		time.Sleep(30 * time.Millisecond)
+	}
 }
 
 func (s *session) echo() bool {
@@ -523,6 +542,11 @@ func TestPTYRegisterScreens(t *testing.T) {
 			}
 			code, _ := totpCode(m[1], 0)
 			s.typeLine(code)
+			// The recovery codes come last: wait for all of them, not
+			// for the exit, which can come before the terminal has
+			// shown what was written.
+			s.expect("were cleared from the screen")
+			s.expectAll(recoveryCode, 10)
 			if c := s.wait(); c != 0 {
 				t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
 			}

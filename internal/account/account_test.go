@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/etcdtest"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 var pw = []byte("correct horse battery")
@@ -101,7 +104,7 @@ func TestLockoutSurvivesRestarts(t *testing.T) {
 			}
 		}
 		err := login(t, newService(path, c), "alice", []byte("wrong password"))
-		if fail.KindOf(err) != fail.Auth || !strings.Contains(err.Error(), "locked until 2026-11-27T09:15:00Z") {
+		if fail.KindOf(err) != fail.Auth || !strings.Contains(err.Error(), "locked until "+text.Time(time.Date(2026, 11, 27, 9, 15, 0, 0, time.UTC))) {
 			t.Fatalf("third failure: %v", err)
 		}
 		if err := login(t, newService(path, c), "alice", pw); fail.KindOf(err) != fail.Locked {
@@ -348,3 +351,31 @@ func readAccount(t *testing.T, w *world, id string) *Account {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// otpCode, otpFactor, recoveryFactor and verificationCode make the typed
+// codes the service takes, from what a test would type.
+func otpCode(s string) otp.Code {
+	c, err := otp.ParseCode(s)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func otpFactor(s string) SecondFactor { return SecondFactor{OTP: otpCode(s)} }
+
+func recoveryFactor(s string) SecondFactor {
+	r, err := otp.ParseRecovery(s)
+	if err != nil {
+		panic(err)
+	}
+	return SecondFactor{RecoveryCode: r}
+}
+
+func verificationCode(s string) contact.Code {
+	c, err := contact.ParseCode(s)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}

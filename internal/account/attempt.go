@@ -9,6 +9,7 @@ import (
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // An attempt is one use of a password: checked outside any transaction
@@ -283,11 +284,11 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 	acc.LockedUntil, acc.Failures, acc.SecondFailures = &until, 0, 0
 	fa.LockedTo = until
 	if err := u.Log(EvLockout, fmt.Sprintf("%d failed attempts in a row; locked until %s",
-		u.Policy.LockoutThreshold, until.Format(time.RFC3339))); err != nil {
+		u.Policy.LockoutThreshold, text.Time(until))); err != nil {
 		return err
 	}
 	u.notice(EvLockout, fmt.Sprintf("your account was locked until %s after %d failed attempts in a row",
-		until.Format(time.RFC3339), u.Policy.LockoutThreshold))
+		text.Time(until), u.Policy.LockoutThreshold))
 	// A lockout also ends the account's session on this machine.
 	id := acc.UserID
 	u.after = append(u.after, func() error { return s.endSession(id) })

@@ -8,6 +8,7 @@ import (
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Sent is a verification code on its way.
@@ -64,10 +65,14 @@ func (s *Service) SendCode(who *Who, pw []byte, t contact.Target, deliver func(c
 		return nil, err
 	}
 	if derr := deliver(code, out.TTL); derr != nil {
-		if err := s.withdraw(pre.UserID, t.Kind, mac, prev); err != nil {
-			return nil, fail.Wrap(fail.Other, derr, "withdrawing the undelivered code also failed (%v)", err)
+		kind := fail.Other
+		if fail.KindOf(derr) == fail.Interrupted { // Ctrl-C during delivery: 130, not 1
+			kind = fail.Interrupted
 		}
-		return nil, fail.Wrap(fail.Other, derr, "the code was not delivered and is void")
+		if err := s.withdraw(pre.UserID, t.Kind, mac, prev); err != nil {
+			return nil, fail.Wrap(kind, derr, "withdrawing the undelivered code also failed (%v)", err)
+		}
+		return nil, fail.Wrap(kind, derr, "the code was not delivered and is void")
 	}
 	return out, nil
 }
@@ -99,20 +104,16 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 // CheckCode checks the password, then code against the one sent to t,
 // and saves t as the account's verified contact. The rules are
 // contact.Rules.Check's; here they are counted, logged and saved.
-func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code string) (*Contact, error) {
+func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code contact.Code) (*Contact, error) {
 	pre := who.rec
-	code, err := contact.CheckCode(code)
-	if err != nil {
-		return nil, fail.Usagef("%v", err)
-	}
 	var out *Contact
-	err = s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		out = nil
 		a := u.Account
 		p := a.Codes[t.Kind]
 		var match bool
 		if p != nil {
-			mac, err := codeMAC(u, t, code)
+			mac, err := codeMAC(u, t, code.Digits())
 			if err != nil {
 				return err
 			}
@@ -126,12 +127,12 @@ func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code string) 
 			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", t.Kind)
 		case errors.Is(err, contact.ErrVoid):
 			return fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
-				p.Failures, p.ExpiresAt.Format(time.RFC3339))
+				p.Failures, text.Time(p.ExpiresAt))
 		case errors.Is(err, contact.ErrExpired):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": the code expired"); err != nil {
 				return err
 			}
-			return kept{fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s", p.ExpiresAt.Format(time.RFC3339))}
+			return kept{fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s", text.Time(p.ExpiresAt))}
 		case errors.As(err, &wrong):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": "+wrong.Error()); err != nil {
 				return err
@@ -154,7 +155,7 @@ func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code string) 
 		u.notice(EvContactVerified, "the "+string(t.Kind)+" "+t.Masked+" was verified as your contact", old)
 		delete(a.Codes, t.Kind)
 		out = c
-		return u.Log(EvContactVerified, string(t.Kind)+" "+t.Address)
+		return u.Log(EvContactVerified, string(t.Kind)+" "+t.Masked) // as every event shows an address
 	}})
 	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Errors the domain returns for the command line to tell apart and to
@@ -37,7 +38,7 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("the account %s is locked until %s after too many failed attempts", e.UserID, e.Until.Format(time.RFC3339))
+	return fmt.Sprintf("the account %s is locked until %s after too many failed attempts", e.UserID, text.Time(e.Until))
 }
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
@@ -56,7 +57,7 @@ type FailedAttempt struct {
 
 func (e *FailedAttempt) Error() string {
 	if !e.LockedTo.IsZero() {
-		return fmt.Sprintf("%v; the account is now locked until %s", e.Err, e.LockedTo.Format(time.RFC3339))
+		return fmt.Sprintf("%v; the account is now locked until %s", e.Err, text.Time(e.LockedTo))
 	}
 	return e.Err.Error()
 }

@@ -52,6 +52,7 @@ func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.T
 // Profile is what a person typed for a new account.
 type Profile struct {
 	UserID, Name, Nickname string
+	checked                bool // by Check
 }
 
 // Check validates a new account's profile against the nickname policy.
@@ -69,6 +70,7 @@ func (p Profile) Check(usesNicknames bool) (Profile, error) {
 	if p.Nickname != "" && !usesNicknames {
 		return p, errNoNicknames()
 	}
+	p.checked = true
 	return p, nil
 }
 
@@ -84,8 +86,12 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) 
 	if err != nil {
 		return nil, nil, fail.Usagef("%v", err)
 	}
-	if p, err = p.Check(orgNicknames); err != nil {
-		return nil, nil, err
+	if !p.checked {
+		if p, err = p.Check(orgNicknames); err != nil {
+			return nil, nil, err
+		}
+	} else if p.Nickname != "" && !orgNicknames {
+		return nil, nil, errNoNicknames()
 	}
 	now := s.now()
 	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, orgName, true, pw, now)
@@ -134,8 +140,10 @@ func (s *Service) Create(who *Who, pw []byte, n NewAccount) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
-		return nil, err
+	if !n.Profile.checked { // else its form was checked once; the policy is checked below
+		if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
+			return nil, err
+		}
 	}
 	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, org.Name, n.Admin, n.Password, s.now())
 	if err != nil {

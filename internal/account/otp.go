@@ -8,6 +8,7 @@ import (
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Pending is a registration waiting for the first code from the app.
@@ -69,16 +70,15 @@ type Registered struct {
 // ConfirmOTP checks the password and the first code from the app against
 // the pending registration, and registers the OTP. A wrong code counts
 // toward the lockout like any wrong OTP code.
-func (s *Service) ConfirmOTP(who *Who, pw []byte, code string) (*Registered, error) {
+func (s *Service) ConfirmOTP(who *Who, pw []byte, code otp.Code) (*Registered, error) {
 	pre := who.rec
-	code, err := otp.CheckCode(code)
-	if err != nil {
-		return nil, fail.Usagef("%v", err)
+	if code.IsZero() {
+		return nil, fail.Usagef("%v", otp.ErrFormat)
 	}
 	var sec []byte
 	var step int64
 	var out *Registered
-	err = s.withPassword(pre, pw, attempt{
+	err := s.withPassword(pre, pw, attempt{
 		what: "otp register",
 		second: func(u *Unlocked) error {
 			a := u.Account
@@ -90,8 +90,9 @@ func (s *Service) ConfirmOTP(who *Who, pw []byte, code string) (*Registered, err
 			case p == nil:
 				return fail.Mark(fail.Other, ErrNoPendingOTP, "there is no pending OTP registration for %s", a.UserID)
 			case !u.Now.Before(p.ExpiresAt):
-				return fail.Mark(fail.Other, ErrPendingExpired, "the pending OTP registration expired at %s", p.ExpiresAt.Format(time.RFC3339))
+				return fail.Mark(fail.Other, ErrPendingExpired, "the pending OTP registration expired at %s", text.Time(p.ExpiresAt))
 			}
+			var err error
 			if sec, err = u.DataKey.Open(p.Secret, a.adPending()); err != nil {
 				return store.Damaged(store.Accounts, a.UserID, err)
 			}
@@ -110,8 +111,11 @@ func (s *Service) ConfirmOTP(who *Who, pw []byte, code string) (*Registered, err
 			codes := otp.NewRecoveryCodes()
 			macs := make([][]byte, len(codes))
 			for i, c := range codes {
-				n, _ := otp.NormalizeRecovery(c)
-				macs[i] = mk.MAC("recovery", a.UUID, n)
+				n, err := otp.ParseRecovery(c)
+				if err != nil {
+					return err // otp.NewRecoveryCodes makes only codes it parses
+				}
+				macs[i] = mk.MAC("recovery", a.UUID, n.Normal())
 			}
 			a.OTP = &OTP{Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step, RecoveryCodes: macs}
 			a.PendingOTP = nil
@@ -141,8 +145,7 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 // (security rule 7), then removes the OTP and its recovery codes.
 func (s *Service) DeleteOTP(who *Who, pw []byte, sf SecondFactor) error {
 	pre := who.rec
-	sf, err := sf.Check()
-	if err != nil {
+	if err := sf.given(); err != nil {
 		return err
 	}
 	return s.withPassword(pre, pw, attempt{
@@ -158,32 +161,45 @@ func (s *Service) DeleteOTP(who *Who, pw []byte, sf SecondFactor) error {
 }
 
 // SecondFactor is what a person gives after the password when an OTP is
-// registered: a current code or a recovery code.
+// registered: a current code or a recovery code, one of them, each of a
+// checked form. NewSecondFactor makes one from what was typed.
 type SecondFactor struct {
-	OTP          string
-	RecoveryCode string
+	OTP          otp.Code
+	RecoveryCode otp.RecoveryCode
 }
 
-// Check validates the form of a second factor and returns it normalized.
-// Callers check before any password is asked for: a malformed code is a
-// usage error, not a failed attempt.
-func (sf SecondFactor) Check() (SecondFactor, error) {
+// NewSecondFactor reads a typed OTP code or recovery code (one of them
+// set). Callers read it before any password is asked for: a malformed
+// code is a usage error, not a failed attempt.
+func NewSecondFactor(code, recovery string) (SecondFactor, error) {
+	var sf SecondFactor
 	var err error
 	switch {
-	case sf.OTP != "" && sf.RecoveryCode != "":
+	case code != "" && recovery != "":
 		return sf, fail.Usagef("give an OTP code or a recovery code, not both")
-	case sf.OTP != "":
-		if sf.OTP, err = otp.CheckCode(sf.OTP); err != nil {
+	case code != "":
+		if sf.OTP, err = otp.ParseCode(code); err != nil {
 			return sf, fail.Usagef("%v", err)
 		}
-	case sf.RecoveryCode != "":
-		if sf.RecoveryCode, err = otp.NormalizeRecovery(sf.RecoveryCode); err != nil {
+	case recovery != "":
+		if sf.RecoveryCode, err = otp.ParseRecovery(recovery); err != nil {
 			return sf, fail.Usagef("%v", err)
 		}
 	default:
-		return sf, fail.Usagef("an OTP code or a recovery code is required")
+		return sf, noSecondFactor()
 	}
 	return sf, nil
+}
+
+func noSecondFactor() error { return fail.Usagef("an OTP code or a recovery code is required") }
+
+// given checks that sf holds exactly one factor; its form was checked
+// when it was made.
+func (sf SecondFactor) given() error {
+	if sf.OTP.IsZero() == sf.RecoveryCode.IsZero() {
+		return noSecondFactor()
+	}
+	return nil
 }
 
 // checkSecondFactor verifies a current OTP code (later than any accepted
@@ -195,12 +211,12 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 	if a.OTP == nil {
 		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
-	if sf.RecoveryCode != "" {
+	if !sf.RecoveryCode.IsZero() {
 		mk, err := u.MACKey()
 		if err != nil {
 			return store.Damaged(store.Accounts, a.UserID, err)
 		}
-		mac := mk.MAC("recovery", a.UUID, sf.RecoveryCode)
+		mac := mk.MAC("recovery", a.UUID, sf.RecoveryCode.Normal())
 		found := -1
 		for i, m := range a.OTP.RecoveryCodes {
 			if secret.Equal(m, mac) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
@@ -15,7 +16,7 @@ func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := s.ConfirmOTP(acct(t, s, "alice"), pw, otp.CodeAt(p.Secret, otp.StepAt(c.t)))
+	reg, err := s.ConfirmOTP(acct(t, s, "alice"), pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 }
 
 func withCode(code string) func(*Who) (SecondFactor, error) {
-	return func(*Who) (SecondFactor, error) { return SecondFactor{OTP: code}, nil }
+	return func(*Who) (SecondFactor, error) { return otpFactor(code), nil }
 }
 
 func TestPendingExpires(t *testing.T) {
@@ -36,8 +37,8 @@ func TestPendingExpires(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.t = c.t.Add(10 * time.Minute)
-		_, err = s.ConfirmOTP(acct(t, s, "alice"), pw, otp.CodeAt(p.Secret, otp.StepAt(c.t)))
-		if err == nil || !strings.Contains(err.Error(), "expired at 2026-11-27T09:10:00Z") {
+		_, err = s.ConfirmOTP(acct(t, s, "alice"), pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
+		if err == nil || !strings.Contains(err.Error(), "expired at "+text.Time(time.Date(2026, 11, 27, 9, 10, 0, 0, time.UTC))) {
 			t.Fatalf("confirming an expired registration: %v", err)
 		}
 	})
@@ -87,7 +88,7 @@ func TestPasswordChangeKeepsOTP(t *testing.T) {
 		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
 			t.Fatalf("OTP after a password change: %v", err)
 		}
-		if err := s.DeleteOTP(acct(t, s, "alice"), next, SecondFactor{RecoveryCode: strings.ToUpper(codes[3])}); err != nil {
+		if err := s.DeleteOTP(acct(t, s, "alice"), next, recoveryFactor(strings.ToUpper(codes[3]))); err != nil {
 			t.Fatalf("delete with a recovery code after a password change: %v", err)
 		}
 	})

@@ -56,9 +56,11 @@ func (s *Service) Activity(who *Who, pw []byte, limit int) ([]Event, error) {
 type ProfileChange struct {
 	Name     *string
 	Nickname *string
+	checked  bool // by Check: the service checks only the policy again
 }
 
-// Check validates the change against the organization's policy.
+// Check validates the change against the organization's policy and
+// returns it normalized and marked as checked.
 func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
 	if c.Name == nil && c.Nickname == nil {
 		return c, kindErr(fail.Usage, ErrNothingToSet)
@@ -75,13 +77,22 @@ func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
 		if err != nil {
 			return c, fail.Usagef("%v", err)
 		}
-		// Clearing a nickname is always allowed; setting one needs the policy.
-		if n != "" && !org.UsesNicknames {
-			return c, errNoNicknames()
-		}
 		c.Nickname = &n
 	}
+	if err := c.allowedBy(org); err != nil {
+		return c, err
+	}
+	c.checked = true
 	return c, nil
+}
+
+// allowedBy checks the change against org's nickname policy: clearing a
+// nickname is always allowed; setting one needs the policy.
+func (c ProfileChange) allowedBy(org *Organization) error {
+	if c.Nickname != nil && *c.Nickname != "" && !org.UsesNicknames {
+		return errNoNicknames()
+	}
+	return nil
 }
 
 // SetProfile checks the password and changes the name or nickname.
@@ -89,7 +100,13 @@ func (s *Service) SetProfile(who *Who, pw []byte, c ProfileChange) (*Page, error
 	pre := who.rec
 	var out Page
 	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
-		c, err := c.Check(u.Org)
+		// The form was checked once; the policy may have changed since.
+		var err error
+		if c.checked {
+			err = c.allowedBy(u.Org)
+		} else {
+			c, err = c.Check(u.Org)
+		}
 		if err != nil {
 			return err
 		}

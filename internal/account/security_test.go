@@ -28,7 +28,7 @@ func TestRightPasswordKeepsCodeFailures(t *testing.T) {
 		c.t = c.t.Add(time.Minute)
 		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
 		for i := 0; i < 2; i++ {
-			err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, SecondFactor{OTP: wrong})
+			err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, otpFactor(wrong))
 			if fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
@@ -37,7 +37,7 @@ func TestRightPasswordKeepsCodeFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, SecondFactor{OTP: wrong})
+		err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, otpFactor(wrong))
 		var fa *FailedAttempt
 		if !errors.As(err, &fa) || fa.LockedTo.IsZero() {
 			t.Fatalf("the third wrong code (threshold 3) did not lock: %v", err)
@@ -67,7 +67,7 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 			asked := false
 			_, err := newService(path, c).Login(pre, typed, func(*Who) (SecondFactor, error) {
 				asked = true
-				return SecondFactor{OTP: "123456"}, nil
+				return otpFactor("123456"), nil
 			})
 			if fail.KindOf(err) != fail.Locked || asked {
 				t.Fatalf("password %q after the lockout: %v, asked for a code: %v; want locked, not asked", typed, err, asked)
@@ -156,12 +156,12 @@ func TestVoidCodeStaysVoid(t *testing.T) {
 			wrong = "111111"
 		}
 		for i := 0; i < 2; i++ {
-			if _, err := strict.CheckCode(acct(t, s, "alice"), pw, tgt, wrong); fail.KindOf(err) != fail.Auth {
+			if _, err := strict.CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(wrong)); fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
 		}
 		// Another machine, with the default limit of 5: still void.
-		_, err := newService(path, c).CheckCode(acct(t, s, "alice"), pw, tgt, code)
+		_, err := newService(path, c).CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(code))
 		if fail.KindOf(err) != fail.Locked || !errors.Is(err, ErrCodeVoid) {
 			t.Fatalf("the right code after voiding, under a looser limit: %v; want void", err)
 		}
@@ -230,7 +230,7 @@ func TestNoticeToOldAndNewAddress(t *testing.T) {
 			if _, err := s.SendCode(acct(t, s, "alice"), pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CheckCode(acct(t, s, "alice"), pw, tgt, code); err != nil {
+			if _, err := s.CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(code)); err != nil {
 				t.Fatal(err)
 			}
 			c.t = c.t.Add(2 * time.Minute)

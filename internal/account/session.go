@@ -2,10 +2,10 @@ package account
 
 import (
 	"errors"
-	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Sessions belong to a machine: with a shared directory they stay in
@@ -30,7 +30,7 @@ func (s *Service) readSession() (*Session, error) {
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s",
-			sess.UserID, sess.ExpiresAt.UTC().Format(time.RFC3339))
+			sess.UserID, text.Time(sess.ExpiresAt))
 	}
 	return &sess, nil
 }
@@ -183,7 +183,7 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 	if now.HasOTP {
 		sf, err := ask(now)
 		if err == nil {
-			sf, err = sf.Check()
+			err = sf.given()
 		}
 		if err != nil {
 			return nil, err

@@ -22,74 +22,58 @@ func newAccountCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
+type accountShowOptions struct{ f *Factory }
+
 func newAccountShowCmd(f *Factory) *cobra.Command {
+	o := &accountShowOptions{f: f}
 	return &cobra.Command{
 		Use:   "show",
 		Short: "Show every field of the account page",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, acc, _, err := f.session()
-			if err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			page, err := svc.Show(acc, pw)
-			if err != nil {
-				return err
-			}
-			return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-				writePage(t, &page.Account, &page.Org)
-			})
-		},
+		Example: `  kcloud account show
+  kcloud account show --password-stdin -q .email < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountShowRun) },
 	}
 }
 
+func accountShowRun(o *accountShowOptions) error {
+	f := o.f
+	svc, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	page, err := svc.Show(acc, pw)
+	if err != nil {
+		return err
+	}
+	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
+		writePage(t, &page.Account, &page.Org)
+	})
+}
+
 type setOptions struct {
+	f                      *Factory
 	name, nickname, userID string
+	changed                func(flag string) bool
 }
 
 func newAccountSetCmd(f *Factory) *cobra.Command {
-	o := &setOptions{}
+	o := &setOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "set",
 		Short: "Change your name or nickname",
 		Long: `Change your name or nickname. An empty --nickname clears it. A nickname can
 be set only where the organization uses nicknames; the User ID never changes.`,
+		Example: `  kcloud account set --name "Alice Kim"
+  kcloud account set --nickname ""`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("user-id") {
-				return fail.Usagef("the User ID cannot be changed").
-					WithHint("an admin can create an account with another User ID: kcloud account create")
-			}
-			var c account.ProfileChange
-			if cmd.Flags().Changed("name") {
-				c.Name = &o.name
-			}
-			if cmd.Flags().Changed("nickname") {
-				c.Nickname = &o.nickname
-			}
-			svc, acc, org, err := f.session()
-			if err != nil {
-				return err
-			}
-			if _, err := c.Check(org); err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			page, err := svc.SetProfile(acc, pw, c)
-			if err != nil {
-				return err
-			}
-			f.say("Saved.")
-			return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-				writePage(t, &page.Account, &page.Org)
-			})
+			o.changed = cmd.Flags().Changed
+			return runCmd(f, o, accountSetRun)
 		},
 	}
 	fl := cmd.Flags()
@@ -100,7 +84,44 @@ be set only where the organization uses nicknames; the User ID never changes.`,
 	return cmd
 }
 
+func accountSetRun(o *setOptions) error {
+	f := o.f
+	if o.changed("user-id") {
+		return fail.Usagef("the User ID cannot be changed").
+			WithHint("an admin can create an account with another User ID: kcloud account create")
+	}
+	var c account.ProfileChange
+	if o.changed("name") {
+		c.Name = &o.name
+	}
+	if o.changed("nickname") {
+		c.Nickname = &o.nickname
+	}
+	svc, acc, org, err := f.session()
+	if err != nil {
+		return err
+	}
+	if c, err = c.Check(org); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	page, err := svc.SetProfile(acc, pw, c)
+	if err != nil {
+		return err
+	}
+	f.say("Saved.")
+	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
+		writePage(t, &page.Account, &page.Org)
+	})
+}
+
+type passwordOptions struct{ f *Factory }
+
 func newAccountPasswordCmd(f *Factory) *cobra.Command {
+	o := &passwordOptions{f: f}
 	return &cobra.Command{
 		Use:   "password",
 		Short: "Change your password",
@@ -108,36 +129,47 @@ func newAccountPasswordCmd(f *Factory) *cobra.Command {
 (twice at a terminal). With --password-stdin, standard input holds the current
 password on its first line and the new one on its second. A registered OTP
 keeps working.`,
+		Example: `  kcloud account password
+  printf '%s\n' "$OLD" "$NEW" | kcloud account password --password-stdin`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, acc, org, err := f.session()
-			if err != nil {
-				return err
-			}
-			cur, err := f.IO.Secret("the current password", "Current password for "+acc.UserID+": ")
-			if err != nil {
-				return err
-			}
-			next, err := f.IO.NewPassword("the new password", func(pw []byte) error {
-				return account.CheckNewPassword(pw, acc.UserID, acc.Name, org.Name)
-			})
-			if err != nil {
-				return err
-			}
-			if err := svc.ChangePassword(acc, cur, next); err != nil {
-				return err
-			}
-			f.say("Password changed.")
-			return f.print(struct {
-				UserID  string `json:"user_id"`
-				Changed bool   `json:"password_changed"`
-			}{acc.UserID, true}, func(*table) {})
-		},
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountPasswordRun) },
 	}
 }
 
+func accountPasswordRun(o *passwordOptions) error {
+	f := o.f
+	svc, acc, org, err := f.session()
+	if err != nil {
+		return err
+	}
+	cur, err := f.IO.Secret("the current password", "Current password for "+acc.UserID+": ")
+	if err != nil {
+		return err
+	}
+	next, err := f.IO.NewPassword("the new password", func(pw []byte) error {
+		return account.CheckNewPassword(pw, acc.UserID, acc.Name, org.Name)
+	})
+	if err != nil {
+		return err
+	}
+	if err := svc.ChangePassword(acc, cur, next); err != nil {
+		return err
+	}
+	f.say("Password changed.")
+	return f.print(struct {
+		UserID  string `json:"user_id"`
+		Changed bool   `json:"password_changed"`
+	}{acc.UserID, true}, func(*table) {})
+}
+
+type createOptions struct {
+	f *Factory
+	n account.NewAccount
+}
+
 func newAccountCreateCmd(f *Factory) *cobra.Command {
-	var n account.NewAccount
+	o := &createOptions{f: f}
+	n := &o.n
 	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Register another account in the organization (admins only)",
@@ -146,51 +178,10 @@ func newAccountCreateCmd(f *Factory) *cobra.Command {
 kcloud asks for your password, then the new account's password (twice at a
 terminal). With --password-stdin, standard input holds your password on its
 first line and the new account's on its second.`,
+		Example: `  kcloud account create --user-id bob --name "Bob Lee"
+  kcloud account create --user-id carol --name "Carol Park" --admin`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, acc, org, err := f.session()
-			if err != nil {
-				return err
-			}
-			if err := account.RequireAdmin(acc); err != nil {
-				return err
-			}
-			if n.UserID == "" {
-				if n.UserID, err = f.IO.Ask("the new account's User ID", "User ID: ", "--user-id"); err != nil {
-					return err
-				}
-			}
-			if n.Name == "" {
-				if n.Name, err = f.IO.Ask("the new account's name", "Name: ", "--name"); err != nil {
-					return err
-				}
-			}
-			if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			check := func(p []byte) error { return account.CheckNewPassword(p, n.UserID, n.Name, org.Name) }
-			if n.Password, err = f.IO.NewPassword("the new account's password", check); err != nil {
-				return err
-			}
-			created, err := svc.Create(acc, pw, n)
-			if err != nil {
-				return err
-			}
-			f.say("Created the account %s.", created.UserID)
-			return f.print(struct {
-				UserID       string  `json:"user_id"`
-				UserUUID     string  `json:"user_uuid"`
-				Name         string  `json:"name"`
-				Nickname     *string `json:"nickname"`
-				Admin        bool    `json:"admin"`
-				RegisteredAt Time    `json:"registered_at"`
-			}{created.UserID, created.UUID, created.Name, stringOrNil(created.Nickname), created.Admin, Time(created.RegisteredAt)},
-				func(*table) {})
-		},
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountCreateRun) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&n.UserID, "user-id", "", "the new account's User `ID`")
@@ -200,44 +191,101 @@ first line and the new account's on its second.`,
 	return cmd
 }
 
+func accountCreateRun(o *createOptions) error {
+	f, n := o.f, &o.n
+	svc, acc, org, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.RequireAdmin(acc); err != nil {
+		return err
+	}
+	if n.UserID == "" {
+		if n.UserID, err = f.IO.Ask("the new account's User ID", "User ID: ", "--user-id"); err != nil {
+			return err
+		}
+	}
+	if n.Name == "" {
+		if n.Name, err = f.IO.Ask("the new account's name", "Name: ", "--name"); err != nil {
+			return err
+		}
+	}
+	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	check := func(p []byte) error { return account.CheckNewPassword(p, n.UserID, n.Name, org.Name) }
+	if n.Password, err = f.IO.NewPassword("the new account's password", check); err != nil {
+		return err
+	}
+	created, err := svc.Create(acc, pw, *n)
+	if err != nil {
+		return err
+	}
+	f.say("Created the account %s.", created.UserID)
+	return f.print(struct {
+		UserID       string  `json:"user_id"`
+		UserUUID     string  `json:"user_uuid"`
+		Name         string  `json:"name"`
+		Nickname     *string `json:"nickname"`
+		Admin        bool    `json:"admin"`
+		RegisteredAt Time    `json:"registered_at"`
+	}{created.UserID, created.UUID, created.Name, stringOrNil(created.Nickname), created.Admin, Time(created.RegisteredAt)},
+		func(*table) {})
+}
+
+type activityOptions struct {
+	f     *Factory
+	limit int
+}
+
 func newAccountActivityCmd(f *Factory) *cobra.Command {
-	var limit int
+	o := &activityOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "activity",
 		Short: "Show the account's security events, newest first",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if limit < 0 {
-				return fail.Usagef("--limit must not be negative")
-			}
-			svc, acc, _, err := f.session()
-			if err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			events, err := svc.Activity(acc, pw, limit)
-			if err != nil {
-				return err
-			}
-			type eventDoc struct {
-				Time   Time    `json:"time"`
-				Event  string  `json:"event"`
-				Detail *string `json:"detail"`
-			}
-			docs := make([]eventDoc, len(events))
-			for i, e := range events {
-				docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail)}
-			}
-			return f.print(docs, func(t *table) {
-				for _, e := range events {
-					t.row(fmtTime(&e.Time)+"  "+e.Event, e.Detail)
-				}
-			})
-		},
+		Example: `  kcloud account activity
+  kcloud account activity --limit 0 -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountActivityRun) },
 	}
-	cmd.Flags().IntVarP(&limit, "limit", "n", 0, "show at most `N` events (0: all)")
+	cmd.Flags().IntVarP(&o.limit, "limit", "n", 50, "show at most `N` events (0: all)")
 	return cmd
+}
+
+func accountActivityRun(o *activityOptions) error {
+	f := o.f
+	if o.limit < 0 {
+		return fail.Usagef("--limit must not be negative")
+	}
+	svc, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	events, err := svc.Activity(acc, pw, o.limit)
+	if err != nil {
+		return err
+	}
+	type eventDoc struct {
+		Time   Time    `json:"time"`
+		Event  string  `json:"event"`
+		Detail *string `json:"detail"`
+	}
+	docs := make([]eventDoc, len(events))
+	for i, e := range events {
+		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail)}
+	}
+	return f.print(docs, func(t *table) {
+		t.cols("TIME", "EVENT", "DETAIL")
+		for _, e := range events {
+			t.cols(fmtTime(&e.Time), e.Event, e.Detail)
+		}
+	})
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +16,7 @@ import (
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 func newContactCmd(f *Factory) *cobra.Command {
@@ -20,7 +24,7 @@ func newContactCmd(f *Factory) *cobra.Command {
 		Use:   "contact",
 		Short: "Verify a contact email address or mobile phone number",
 	}
-	var o verifyOptions
+	o := &verifyOptions{f: f}
 	verify := &cobra.Command{
 		Use:   "verify email|phone ADDRESS",
 		Short: "Send a code to ADDRESS, check it, and save ADDRESS as verified",
@@ -34,6 +38,10 @@ A national number without + is read as Korean: 010-1234-5678 is
 --send-only sends and exits; --code CODE checks a code sent earlier and sends
 nothing. With delivery.*.method outbox (the default), nothing is sent: the
 message is written to a file in delivery.outbox.dir, and kcloud says where.`,
+		Example: `  kcloud contact verify email alice@example.com
+  kcloud contact verify phone 010-1234-5678
+  kcloud contact verify email alice@example.com --send-only
+  kcloud contact verify email alice@example.com --code 123456`,
 		Args: cobra.ExactArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
@@ -42,8 +50,8 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.f = f
-			return verifyRun(&o, args[0], args[1])
+			o.kind, o.address = args[0], args[1]
+			return runCmd(f, o, verifyRun)
 		},
 	}
 	verify.Flags().StringVar(&o.code, "code", "", "check this `code`, sent earlier; send nothing")
@@ -53,13 +61,15 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
 }
 
 type verifyOptions struct {
-	f        *Factory
-	code     string
-	sendOnly bool
+	f             *Factory
+	kind, address string
+	code          string
+	sendOnly      bool
 }
 
-func verifyRun(o *verifyOptions, kindArg, addr string) error {
+func verifyRun(o *verifyOptions) error {
 	f, io := o.f, o.f.IO
+	kindArg, addr := o.kind, o.address
 	kind, err := contact.ParseKind(kindArg)
 	if err != nil {
 		return fail.Usagef("%v", err)
@@ -72,7 +82,7 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 		return fail.Usagef("give --code or --send-only, not both")
 	}
 	if o.code != "" {
-		if o.code, err = contact.CheckCode(o.code); err != nil {
+		if _, err = contact.ParseCode(o.code); err != nil {
 			return fail.Usagef("--code: %v", err)
 		}
 	}
@@ -91,15 +101,23 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 	if err != nil {
 		return err
 	}
-	code := o.code
-	if code == "" {
+	typed := o.code
+	if typed == "" {
 		sender := newSender(cfg, kind, f.Now)
 		var receipt delivery.Receipt
+		ctx, stop := interruptible()
 		sent, err := svc.SendCode(acc, pw, t, func(code string, ttl time.Duration) error {
 			var err error
-			receipt, err = sender.Send(context.Background(), message(kind, t.Address, code, ttl))
+			receipt, err = sender.Send(ctx, message(kind, t.Address, code, ttl))
+			if err != nil && ctx.Err() != nil {
+				return context.Cause(ctx) // Ctrl-C: the command's signal exit, not a delivery failure
+			}
 			return err
 		})
+		stop()
+		if fail.KindOf(err) == fail.Interrupted {
+			f.sayAlways("Cancelled: the code was not delivered and is void.")
+		}
 		if err != nil {
 			return err
 		}
@@ -122,18 +140,24 @@ func verifyRun(o *verifyOptions, kindArg, addr string) error {
 		}
 	}
 	for {
-		if code == "" {
-			if code, err = io.Code("the code", "Code: ", "--code"); err != nil {
+		if typed == "" {
+			if typed, err = io.Code("the code", "Code: ", "--code"); err != nil {
 				return err
 			}
 		}
-		c, err := svc.CheckCode(acc, pw, t, code)
+		var c *account.Contact
+		code, err := contact.ParseCode(typed)
+		if err != nil {
+			err = fail.Usagef("%v", err)
+		} else {
+			c, err = svc.CheckCode(acc, pw, t, code)
+		}
 		if fail.KindOf(err) == fail.Usage || fail.KindOf(err) == fail.Auth {
 			// At a terminal, a mistyped or wrong code is asked again
 			// while the code is still good.
 			if o.code == "" && !io.PasswordStdin && !errors.Is(err, account.ErrCodeVoid) {
 				f.sayAlways("%s", errorLine(err))
-				code = ""
+				typed = ""
 				continue
 			}
 		}
@@ -174,22 +198,9 @@ func message(kind contact.Kind, to, code string, ttl time.Duration) delivery.Mes
 }
 
 // words says a duration without long digit runs: "10 minutes".
-func words(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	case d%time.Minute == 0:
-		return plural(int(d/time.Minute), "minute")
-	}
-	return plural(int(d.Round(time.Second)/time.Second), "second")
-}
+func words(d time.Duration) string { return text.Duration(d) }
 
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
+func plural(n int, unit string) string { return text.Plural(n, unit) }
 
 func newSender(cfg *config.Config, kind contact.Kind, now func() time.Time) delivery.Sender {
 	d := cfg.Delivery
@@ -210,4 +221,31 @@ func newSender(cfg *config.Config, kind contact.Kind, now func() time.Time) deli
 		return &delivery.Command{Argv: d.SMS.Command, Now: now}
 	}
 	return &delivery.Outbox{Dir: d.Outbox.Dir, Now: now}
+}
+
+// interruptible returns a context that Ctrl-C (or SIGTERM, SIGHUP)
+// cancels, with the signal's interruption as its cause, for work that
+// waits on the network: delivery stops at once, and the command exits
+// 128+N as at a prompt. stop ends the watch.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			n := 2
+			if sig, ok := s.(syscall.Signal); ok {
+				n = int(sig)
+			}
+			cancel(fail.InterruptedBy(n))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }

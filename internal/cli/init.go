@@ -29,10 +29,12 @@ What is not given by flags is asked for at the terminal; with no terminal it is
 an error. The new password is asked twice at the terminal, or read as one line
 of standard input with --password-stdin. Without --org-nicknames the
 organization does not use nicknames.`,
+		Example: `  kcloud init
+  kcloud init --org-name Acme --user-id alice --name "Alice Kim" --password-stdin < new-password.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.flagSet = cmd.Flags().Changed
-			return initRun(o)
+			return runCmd(f, o, initRun)
 		},
 	}
 	fl := cmd.Flags()
@@ -94,13 +96,17 @@ func initRun(o *initOptions) error {
 			return err
 		}
 	}
+	profile, err := o.profile.Check(o.orgNicknames) // once: Init takes it as checked
+	if err != nil {
+		return err
+	}
 	pw, err := io.NewPassword("the new password", func(pw []byte) error {
-		return account.CheckNewPassword(pw, o.profile.UserID, o.profile.Name, o.orgName)
+		return account.CheckNewPassword(pw, profile.UserID, profile.Name, o.orgName)
 	})
 	if err != nil {
 		return err
 	}
-	org, acc, err := svc.Init(o.orgName, o.orgNicknames, o.profile, pw)
+	org, acc, err := svc.Init(o.orgName, o.orgNicknames, profile, pw)
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,11 @@ Without --user-id, kcloud logs in the last user who logged in to this store.
 With --password-stdin, the first line of standard input is the password and the
 next, if an OTP is registered and neither --otp nor --recovery-code is given,
 the code.`,
+		Example: `  kcloud login
+  kcloud login --user-id alice --otp 123456
+  kcloud login --password-stdin < password.txt`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return loginRun(o) },
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, loginRun) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.userID, "user-id", "", "the User `ID` to log in (default: the last user who logged in)")
@@ -38,12 +41,13 @@ the code.`,
 
 func loginRun(o *loginOptions) error {
 	f, io := o.f, o.f.IO
-	given := account.SecondFactor{OTP: o.otp, RecoveryCode: o.recoveryCode}
+	var given *account.SecondFactor
 	if o.otp != "" || o.recoveryCode != "" {
-		var err error
-		if given, err = given.Check(); err != nil {
+		sf, err := account.NewSecondFactor(o.otp, o.recoveryCode)
+		if err != nil {
 			return err
 		}
+		given = &sf
 	}
 	svc, err := f.Service()
 	if err != nil {
@@ -72,8 +76,8 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	sess, err := svc.Login(acc, pw, func(*account.Who) (account.SecondFactor, error) {
-		if given.OTP != "" || given.RecoveryCode != "" {
-			return given, nil
+		if given != nil {
+			return *given, nil
 		}
 		return askSecondFactor(io)
 	})
@@ -88,55 +92,74 @@ func loginRun(o *loginOptions) error {
 }
 
 func newLogoutCmd(f *Factory) *cobra.Command {
+	o := &logoutOptions{f: f}
 	return &cobra.Command{
-		Use:   "logout",
-		Short: "End the session",
-		Long:  "End the session. Ending none is not an error.",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := f.Service()
-			if err != nil {
-				return err
-			}
-			had, err := svc.Logout()
-			if err != nil {
-				return err
-			}
-			if had {
-				f.say("Logged out.")
-			} else {
-				f.say("There was no session to end.")
-			}
-			return f.print(struct {
-				LoggedOut bool `json:"logged_out"`
-			}{had}, func(*table) {})
-		},
+		Use:     "logout",
+		Short:   "End the session",
+		Long:    "End the session. Ending none is not an error.",
+		Example: `  kcloud logout`,
+		Args:    cobra.NoArgs,
+		RunE:    func(*cobra.Command, []string) error { return runCmd(f, o, logoutRun) },
 	}
 }
 
 func newWhoamiCmd(f *Factory) *cobra.Command {
+	o := &whoamiOptions{f: f}
 	return &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who is logged in, to which organization, and until when",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := f.Service()
-			if err != nil {
-				return err
-			}
-			sess, _, org, err := svc.Current()
-			if err != nil {
-				return err
-			}
-			return f.print(struct {
-				UserID           string `json:"user_id"`
-				Organization     orgDoc `json:"organization"`
-				SessionExpiresAt Time   `json:"session_expires_at"`
-			}{sess.UserID, newOrgDoc(org), Time(sess.ExpiresAt)}, func(t *table) {
-				t.row("User ID", sess.UserID)
-				t.row("Organization", org.Name+" ("+org.ID+")")
-				t.row("Session ends", fmtTime(&sess.ExpiresAt))
-			})
-		},
+		Example: `  kcloud whoami
+  kcloud whoami -q .user_id`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, whoamiRun) },
 	}
+}
+
+type logoutOptions struct {
+	f *Factory
+}
+
+func logoutRun(o *logoutOptions) error {
+	f := o.f
+	svc, err := f.Service()
+	if err != nil {
+		return err
+	}
+	had, err := svc.Logout()
+	if err != nil {
+		return err
+	}
+	if had {
+		f.say("Logged out.")
+	} else {
+		f.say("There was no session to end.")
+	}
+	return f.print(struct {
+		LoggedOut bool `json:"logged_out"`
+	}{had}, func(*table) {})
+}
+
+type whoamiOptions struct {
+	f *Factory
+}
+
+func whoamiRun(o *whoamiOptions) error {
+	f := o.f
+	svc, err := f.Service()
+	if err != nil {
+		return err
+	}
+	sess, _, org, err := svc.Current()
+	if err != nil {
+		return err
+	}
+	return f.print(struct {
+		UserID           string `json:"user_id"`
+		Organization     orgDoc `json:"organization"`
+		SessionExpiresAt Time   `json:"session_expires_at"`
+	}{sess.UserID, newOrgDoc(org), Time(sess.ExpiresAt)}, func(t *table) {
+		t.row("User ID", sess.UserID)
+		t.row("Organization", org.Name+" ("+org.ID+")")
+		t.row("Session ends", fmtTime(&sess.ExpiresAt))
+	})
 }

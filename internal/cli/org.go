@@ -11,26 +11,19 @@ func newOrgCmd(f *Factory) *cobra.Command {
 		Use:   "org",
 		Short: "See the organization and its security policy; admins change them",
 	}
+	show := &orgShowOptions{f: f}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
 		Short: "Show the organization's name, ID, nickname policy and security policy",
 		Long: `Show the organization's name, ID, whether it uses nicknames, and its security
 policy: the rules every machine that shares the store enforces. Where this
 machine's configuration is stricter, the value in force here is shown too.`,
+		Example: `  kcloud org show
+  kcloud org show -q .policy`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, _, org, err := f.session()
-			if err != nil {
-				return err
-			}
-			eff := svc.Effective(org)
-			return printOrg(f, org, &eff)
-		},
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, show, orgShowRun) },
 	})
-	var (
-		nicknames bool
-		policy    []string
-	)
+	o := &orgSetOptions{f: f}
 	set := &cobra.Command{
 		Use:   "set",
 		Short: "Set the nickname policy or the security policy (admins only)",
@@ -45,36 +38,12 @@ A machine's configuration can make a rule stricter there, never looser.`,
   kcloud org set --policy security.lockout_threshold=3 --policy security.lockout_duration=1h`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var c account.OrgChange
-			if cmd.Flags().Changed("nicknames") {
-				c.Nicknames = &nicknames
-			}
-			c.Policy = policy
-			svc, acc, _, err := f.session()
-			if err != nil {
-				return err
-			}
-			if err := account.RequireAdmin(acc); err != nil {
-				return err
-			}
-			if err := c.Check(); err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			org, err := svc.SetOrg(acc, pw, c)
-			if err != nil {
-				return err
-			}
-			f.say("Saved.")
-			eff := svc.Effective(org)
-			return printOrg(f, org, &eff)
+			o.changed = cmd.Flags().Changed
+			return runCmd(f, o, orgSetRun)
 		},
 	}
-	set.Flags().BoolVar(&nicknames, "nicknames", false, "whether the organization uses nicknames")
-	set.Flags().StringArrayVar(&policy, "policy", nil, "a security policy rule as `KEY=VALUE` (repeatable)")
+	set.Flags().BoolVar(&o.nicknames, "nicknames", false, "whether the organization uses nicknames")
+	set.Flags().StringArrayVar(&o.policy, "policy", nil, "a security policy rule as `KEY=VALUE` (repeatable)")
 	cmd.AddCommand(set)
 	return cmd
 }
@@ -115,4 +84,52 @@ func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error 
 			t.row(e[0], v)
 		}
 	})
+}
+
+type orgShowOptions struct{ f *Factory }
+
+func orgShowRun(o *orgShowOptions) error {
+	svc, _, org, err := o.f.session()
+	if err != nil {
+		return err
+	}
+	eff := svc.Effective(org)
+	return printOrg(o.f, org, &eff)
+}
+
+type orgSetOptions struct {
+	f         *Factory
+	nicknames bool
+	policy    []string
+	changed   func(flag string) bool
+}
+
+func orgSetRun(o *orgSetOptions) error {
+	f := o.f
+	var c account.OrgChange
+	if o.changed("nicknames") {
+		c.Nicknames = &o.nicknames
+	}
+	c.Policy = o.policy
+	svc, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.RequireAdmin(acc); err != nil {
+		return err
+	}
+	if err := c.Check(); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	org, err := svc.SetOrg(acc, pw, c)
+	if err != nil {
+		return err
+	}
+	f.say("Saved.")
+	eff := svc.Effective(org)
+	return printOrg(f, org, &eff)
 }

@@ -53,8 +53,12 @@ at all (the setup key always works).
 
 For scripts: --begin stores a pending registration (void after 10 minutes) and
 prints the secret and otpauth URI; --code CODE confirms it.`,
+		Example: `  kcloud otp register
+  kcloud otp register --qr-png qr.png
+  kcloud otp register --begin -o json --password-stdin < password.txt
+  kcloud otp register --code 123456 --password-stdin < password.txt`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return registerRun(o) },
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, registerRun) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.qr, "qr", "auto", "how to draw the QR code: auto, full, half or none")
@@ -77,8 +81,10 @@ func registerRun(o *registerOptions) error {
 	if o.begin && o.code != "" {
 		return fail.Usagef("give --begin or --code, not both")
 	}
+	var code otp.Code
 	if o.code != "" {
-		if _, err := otp.CheckCode(o.code); err != nil {
+		var err error
+		if code, err = otp.ParseCode(o.code); err != nil {
 			return fail.Usagef("--code: %v", err)
 		}
 	}
@@ -101,7 +107,7 @@ func registerRun(o *registerOptions) error {
 		return err
 	}
 	if o.code != "" {
-		reg, err := svc.ConfirmOTP(acc, pw, o.code)
+		reg, err := svc.ConfirmOTP(acc, pw, code)
 		if err != nil {
 			return err
 		}
@@ -130,7 +136,7 @@ func registerRun(o *registerOptions) error {
 		return err
 	}
 	for try := 1; ; {
-		code, err := io.Code("the code from the app", "Code: ", "--code")
+		typed, err := io.Code("the code from the app", "Code: ", "--code")
 		if errors.Is(err, fail.ErrInterrupted) {
 			svc.DiscardPendingOTP(acc.UserID)
 			o.tty("\nCancelled: no OTP was registered.\n")
@@ -139,9 +145,13 @@ func registerRun(o *registerOptions) error {
 		if err != nil {
 			return err
 		}
-		if _, ferr := otp.CheckCode(code); ferr != nil && !io.PasswordStdin {
+		code, ferr := otp.ParseCode(typed)
+		if ferr != nil && !io.PasswordStdin {
 			o.tty("A code is the 6 digits the app shows. Try again, or press Ctrl-C to cancel.\n")
 			continue
+		}
+		if ferr != nil {
+			return fail.Usagef("%v", ferr)
 		}
 		reg, err := svc.ConfirmOTP(acc, pw, code)
 		if fail.KindOf(err) == fail.Auth && try < confirmTries && !io.PasswordStdin {
@@ -334,48 +344,20 @@ func printRegistered(f *Factory, reg *account.Registered) error {
 }
 
 func newOTPDeleteCmd(f *Factory) *cobra.Command {
-	var sf account.SecondFactor
+	o := &otpDeleteOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "delete",
 		Short: "Remove the OTP and its recovery codes (needs the password and a current code)",
 		Long: `Remove the registered OTP and its recovery codes. kcloud asks for the password,
 then a current code from the app or a recovery code, unless --otp or
 --recovery-code gives it.`,
+		Example: `  kcloud otp delete
+  kcloud otp delete --recovery-code abcd-efgh-ijkm-npqr`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if sf.OTP != "" || sf.RecoveryCode != "" {
-				var err error
-				if sf, err = sf.Check(); err != nil {
-					return err
-				}
-			}
-			svc, acc, _, err := f.session()
-			if err != nil {
-				return err
-			}
-			if err := account.CheckHasOTP(acc); err != nil {
-				return err
-			}
-			pw, err := f.password(acc)
-			if err != nil {
-				return err
-			}
-			if sf.OTP == "" && sf.RecoveryCode == "" {
-				if sf, err = askSecondFactor(f.IO); err != nil {
-					return err
-				}
-			}
-			if err := svc.DeleteOTP(acc, pw, sf); err != nil {
-				return err
-			}
-			f.say("The OTP and its recovery codes are deleted.")
-			return f.print(struct {
-				Deleted bool `json:"otp_deleted"`
-			}{true}, func(*table) {})
-		},
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, otpDeleteRun) },
 	}
-	cmd.Flags().StringVar(&sf.OTP, "otp", "", "a current 6-digit `code` from the app")
-	cmd.Flags().StringVar(&sf.RecoveryCode, "recovery-code", "", "a recovery `code`")
+	cmd.Flags().StringVar(&o.otp, "otp", "", "a current 6-digit `code` from the app")
+	cmd.Flags().StringVar(&o.recovery, "recovery-code", "", "a recovery `code`")
 	return cmd
 }
 
@@ -388,11 +370,11 @@ func askSecondFactor(io *IOStreams) (account.SecondFactor, error) {
 		if err != nil {
 			return account.SecondFactor{}, err
 		}
-		sf := account.SecondFactor{RecoveryCode: code}
+		otpCode, recovery := "", code
 		if c := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); len(c) == otp.Digits {
-			sf = account.SecondFactor{OTP: c}
+			otpCode, recovery = c, ""
 		}
-		checked, err := sf.Check()
+		checked, err := account.NewSecondFactor(otpCode, recovery)
 		if err != nil && !io.PasswordStdin {
 			if t, terr := io.TTY(); terr == nil {
 				fmt.Fprintln(t.Writer(), "That is neither a 6-digit code nor a recovery code (xxxx-xxxx-xxxx-xxxx). Try again.")
@@ -401,4 +383,45 @@ func askSecondFactor(io *IOStreams) (account.SecondFactor, error) {
 		}
 		return checked, err
 	}
+}
+
+type otpDeleteOptions struct {
+	f        *Factory
+	otp      string
+	recovery string
+}
+
+func otpDeleteRun(o *otpDeleteOptions) error {
+	f := o.f
+	var sf account.SecondFactor
+	given := o.otp != "" || o.recovery != ""
+	if given {
+		var err error
+		if sf, err = account.NewSecondFactor(o.otp, o.recovery); err != nil {
+			return err
+		}
+	}
+	svc, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.CheckHasOTP(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	if !given {
+		if sf, err = askSecondFactor(f.IO); err != nil {
+			return err
+		}
+	}
+	if err := svc.DeleteOTP(acc, pw, sf); err != nil {
+		return err
+	}
+	f.say("The OTP and its recovery codes are deleted.")
+	return f.print(struct {
+		Deleted bool `json:"otp_deleted"`
+	}{true}, func(*table) {})
 }

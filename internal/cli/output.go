@@ -125,13 +125,25 @@ func (t *table) row(label, value string) {
 	fmt.Fprintf(t.tw, "  %s\t%s\n", label, text.Escape(value))
 }
 
+// cols writes one row of a table with a header row: cells escaped, an
+// empty one shown as "-".
+func (t *table) cols(cells ...string) {
+	for i, c := range cells {
+		if c == "" {
+			c = "-"
+		}
+		cells[i] = text.Escape(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+}
+
 func (t *table) flush() error { return t.tw.Flush() }
 
 func fmtTime(t *time.Time) string {
 	if t == nil || t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return text.Time(*t)
 }
 
 func fmtLine(w io.Writer, format string, args ...any) {

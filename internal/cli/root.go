@@ -31,6 +31,9 @@ type Factory struct {
 	cfg       *config.Config
 	svc       *account.Service
 	storeName string // the store's name, once opened: errors name it
+	// runHook, set by tests, receives a command's options in place of
+	// running it (runCmd).
+	runHook func(options any) error
 }
 
 // Config loads the configuration once.
@@ -180,6 +183,15 @@ func groups(cmd *cobra.Command) {
 	if !cmd.HasSubCommands() || cmd.Runnable() {
 		return
 	}
+	if cmd.Example == "" { // a group shows its commands' first examples
+		var ex []string
+		for _, c := range cmd.Commands() {
+			if first, _, _ := strings.Cut(c.Example, "\n"); first != "" && c.IsAvailableCommand() {
+				ex = append(ex, first)
+			}
+		}
+		cmd.Example = strings.Join(ex, "\n")
+	}
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.SuggestionsMinimumDistance = 2
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -225,7 +237,11 @@ terminal and for shell scripts: see every field of your account, change your
 name and nickname, verify a contact email and phone, register an OTP
 authenticator, and log in with your password and a one-time code.
 
-Every page asks for your password again first. State lives in one local file.`,
+Every page asks for your password again first. State lives in one local file,
+or, for an organization that shares it, on an etcd cluster.`,
+		Example: `  kcloud login
+  kcloud account show
+  kcloud otp register`,
 		// Non-empty, so cobra adds --version; the template asks for the
 		// real string, read from the build only when it is shown.
 		Version:           "set by the template",
@@ -259,7 +275,7 @@ Every page asks for your password again first. State lives in one local file.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.configFile, "config", "", "configuration `file` (env KCLOUD_CONFIG; default $XDG_CONFIG_HOME/kcloud/config.yaml)")
 	pf.String("store", "", "store `file` (env KCLOUD_STORE_PATH; default $XDG_DATA_HOME/kcloud/kcloud.db)")
-	pf.StringP("output", "o", "", "output `format`: text, json or yaml (env KCLOUD_OUTPUT; default text)")
+	pf.StringP("output", "o", "text", "output `format`: text, json or yaml (env KCLOUD_OUTPUT)")
 	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input")
 	pf.BoolVar(&io.NoInput, "no-input", false, "never prompt; a missing input is an error (env KCLOUD_NO_INPUT=1)")
 	pf.StringVarP(&f.jqExpr, "jq", "q", "", "filter the JSON output with a jq `expression`; strings print without quotes")
@@ -279,5 +295,32 @@ Every page asks for your password again first. State lives in one local file.`,
 		newStoreCmd(f),
 		newVersionCmd(f),
 	)
+	// cobra adds these at Execute; made here, they get examples too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  kcloud help account show"
+		case "completion":
+			c.Example = "  source <(kcloud completion bash)\n" +
+				"  kcloud completion zsh > _kcloud     # then move _kcloud to a directory on $fpath\n" +
+				"  kcloud completion fish | source"
+			for _, sh := range c.Commands() {
+				sh.Example = "  kcloud completion " + sh.Name()
+			}
+		}
+	}
 	return root, f
+}
+
+// runCmd runs a command's run function on its options, or, when a test
+// has set Factory.runHook, hands the options to the hook instead: a test
+// sees what the flags and arguments made of them without running the
+// command (as cli/cli's NewCmdX(f, runF)).
+func runCmd[O any](f *Factory, o *O, run func(*O) error) error {
+	if f.runHook != nil {
+		return f.runHook(o)
+	}
+	return run(o)
 }

@@ -15,7 +15,7 @@ func newStoreCmd(f *Factory) *cobra.Command {
 		Use:   "store",
 		Short: "Back up, check and import the store",
 	}
-	var force bool
+	bo := &backupOptions{f: f}
 	backup := &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Write a consistent copy of the store to FILE, mode 0600, without sessions",
@@ -26,61 +26,25 @@ record by record into a new file, so it keeps nothing the store had freed.
 FILE is replaced only once the copy is complete, and only with --force.`,
 		Example: `  kcloud store backup ~/kcloud-$(date +%F).db`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
-			if err != nil {
-				return err
-			}
-			if err := store.Backup(st, args[0], force); err != nil {
-				return err
-			}
-			f.say("Wrote a copy of %s to %s.", st.Name(), args[0])
-			return f.print(struct {
-				Store  string `json:"store"`
-				Backup string `json:"backup"`
-			}{st.Name(), args[0]}, func(*table) {})
+		RunE: func(_ *cobra.Command, args []string) error {
+			bo.file = args[0]
+			return runCmd(f, bo, storeBackupRun)
 		},
 	}
-	backup.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	backup.Flags().BoolVar(&bo.force, "force", false, "replace FILE if it exists")
 	cmd.AddCommand(backup)
 
+	co := &checkOptions{f: f}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Run bbolt's consistency check on the store; exit 1 on a fault",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := f.Store()
-			if err != nil {
-				return err
-			}
-			b, ok := st.Backend().(*store.Bolt)
-			if !ok {
-				return fail.Usagef("store check reads a bbolt file; the configured store is %s", st.Name())
-			}
-			faults, err := b.Check()
-			if err != nil {
-				return err
-			}
-			err = f.print(struct {
-				Store  string   `json:"store"`
-				OK     bool     `json:"ok"`
-				Faults []string `json:"faults"`
-			}{st.Name(), len(faults) == 0, append([]string{}, faults...)}, func(t *table) {
-				for _, m := range faults {
-					t.row("fault", m)
-				}
-			})
-			if err != nil {
-				return err
-			}
-			if len(faults) > 0 {
-				return fail.Otherf("the store %s has %s", st.Name(), plural(len(faults), "fault"))
-			}
-			f.say("The store %s is consistent.", st.Name())
-			return nil
-		},
+		Example: `  kcloud store check
+  kcloud --store backup.db store check`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, co, storeCheckRun) },
 	})
 
+	im := &importOptions{f: f}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "import FILE",
 		Short: "Copy a bbolt store (a backup, or a local store) into the configured store",
@@ -93,25 +57,95 @@ interrupted import can be run again (docs/etcd.md).`,
 		Example: `  kcloud --store new.db store import backup.db
   KCLOUD_STORE_BACKEND=etcd kcloud store import backup.db`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dst, err := f.Store()
-			if err != nil {
-				return err
-			}
-			src := store.Open(args[0], store.Options{})
-			err = store.Import(src, dst, account.RefuseOrganization)
-			if errors.Is(err, account.ErrOrgExists) {
-				return err
-			}
-			if err != nil {
-				return fail.Wrap(fail.KindOf(err), err, "import from %s", args[0])
-			}
-			f.say("Copied %s into %s.", args[0], dst.Name())
-			return f.print(struct {
-				From  string `json:"from"`
-				Store string `json:"store"`
-			}{args[0], dst.Name()}, func(*table) {})
+		RunE: func(_ *cobra.Command, args []string) error {
+			im.file = args[0]
+			return runCmd(f, im, storeImportRun)
 		},
 	})
 	return cmd
+}
+
+type backupOptions struct {
+	f     *Factory
+	file  string
+	force bool
+}
+
+func storeBackupRun(o *backupOptions) error {
+	f := o.f
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	if err := store.Backup(st, o.file, o.force); err != nil {
+		return err
+	}
+	f.say("Wrote a copy of %s to %s.", st.Name(), o.file)
+	return f.print(struct {
+		Store  string `json:"store"`
+		Backup string `json:"backup"`
+	}{st.Name(), o.file}, func(*table) {})
+}
+
+type checkOptions struct {
+	f *Factory
+}
+
+func storeCheckRun(o *checkOptions) error {
+	f := o.f
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	b, ok := st.Backend().(*store.Bolt)
+	if !ok {
+		return fail.Usagef("store check reads a bbolt file; the configured store is %s", st.Name())
+	}
+	faults, err := b.Check()
+	if err != nil {
+		return err
+	}
+	err = f.print(struct {
+		Store  string   `json:"store"`
+		OK     bool     `json:"ok"`
+		Faults []string `json:"faults"`
+	}{st.Name(), len(faults) == 0, append([]string{}, faults...)}, func(t *table) {
+		for _, m := range faults {
+			t.row("fault", m)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(faults) > 0 {
+		return fail.Otherf("the store %s has %s", st.Name(), plural(len(faults), "fault"))
+	}
+	f.say("The store %s is consistent.", st.Name())
+	return nil
+}
+
+type importOptions struct {
+	f    *Factory
+	file string
+}
+
+func storeImportRun(o *importOptions) error {
+	f := o.f
+	dst, err := f.Store()
+	if err != nil {
+		return err
+	}
+	src := store.Open(o.file, store.Options{})
+	err = store.Import(src, dst, account.RefuseOrganization)
+	if errors.Is(err, account.ErrOrgExists) {
+		return err
+	}
+	if err != nil {
+		return fail.Wrap(fail.KindOf(err), err, "import from %s", o.file)
+	}
+	f.say("Copied %s into %s.", o.file, dst.Name())
+	return f.print(struct {
+		From  string `json:"from"`
+		Store string `json:"store"`
+	}{o.file, dst.Name()}, func(*table) {})
 }

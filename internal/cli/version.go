@@ -74,21 +74,31 @@ func shortCommit(c string) string {
 }
 
 func newVersionCmd(f *Factory) *cobra.Command {
+	o := &versionOptions{f: f}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Show kcloud's version, commit and build date",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b := buildInfo()
-			return f.print(struct {
-				Version    string  `json:"version"`
-				Commit     *string `json:"commit"`
-				Date       *string `json:"date"`
-				CommitDate *string `json:"commit_date"`
-				Go         string  `json:"go"`
-			}{b.version, stringOrNil(b.commit), stringOrNil(b.date), stringOrNil(b.commitDate), runtime.Version()}, func(t *table) {
-				fmtLine(f.IO.Out, "%s", versionLine())
-			})
-		},
+		Example: `  kcloud version
+  kcloud version -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, versionRun) },
 	}
+}
+
+type versionOptions struct {
+	f *Factory
+}
+
+func versionRun(o *versionOptions) error {
+	f := o.f
+	b := buildInfo()
+	return f.print(struct {
+		Version    string  `json:"version"`
+		Commit     *string `json:"commit"`
+		Date       *string `json:"date"`
+		CommitDate *string `json:"commit_date"`
+		Go         string  `json:"go"`
+	}{b.version, stringOrNil(b.commit), stringOrNil(b.date), stringOrNil(b.commitDate), runtime.Version()}, func(t *table) {
+		fmtLine(f.IO.Out, "%s", versionLine())
+	})
 }

@@ -59,6 +59,8 @@ type Config struct {
 	// or the file) rather than by default: the security policy counts a
 	// local value only where one was given.
 	Set map[string]bool `mapstructure:"-"`
+	// source says where a key's value came from, for error messages.
+	source func(key string) string
 
 	Delivery struct {
 		Email struct {
@@ -200,7 +202,26 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 		}
 	}
 	var c Config
-	if err := c.decode(v); err != nil {
+	c.source = func(key string) string {
+		if key == "security.argon2" { // three keys checked together
+			for _, k := range []string{"memory", "time", "threads"} {
+				if src := c.source(key + "." + k); src != "the default" {
+					return src
+				}
+			}
+		}
+		f := flags[key]
+		switch {
+		case f != nil && f.Changed:
+			return "from --" + f.Name
+		case os.Getenv(EnvName(key)) != "":
+			return "from " + EnvName(key)
+		case v.InConfig(key):
+			return "in " + file
+		}
+		return "the default"
+	}
+	if err := c.decode(v, file); err != nil {
 		return nil, err
 	}
 	c.Set = map[string]bool{}
@@ -238,7 +259,7 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 
 func (c *Config) validate() error {
 	bad := func(key string, format string, args ...any) error {
-		return fail.Usagef("configuration: %s (%s): %s", key, EnvName(key), fmt.Sprintf(format, args...))
+		return fail.Usagef("configuration: %s (%s): %s", key, c.source(key), fmt.Sprintf(format, args...))
 	}
 	oneOf := func(key, val string, allowed ...string) error {
 		for _, a := range allowed {

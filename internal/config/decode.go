@@ -62,12 +62,17 @@ func (c *Config) fields() map[string]any {
 	}
 }
 
-func (c *Config) decode(v *viper.Viper) error {
+func (c *Config) decode(v *viper.Viper, file string) error {
 	fields := c.fields()
-	// A key in the file that kcloud does not know is a mistake to report.
+	// A key in the file that kcloud does not know is a mistake to report,
+	// with the key it most likely meant.
 	for _, k := range v.AllKeys() {
 		if _, ok := fields[k]; !ok && v.InConfig(k) && !strings.HasPrefix(k, "delivery.sms.webhook.headers.") {
-			return fail.Usagef("configuration: unknown key %q", k)
+			e := fail.Usagef("configuration: unknown key %q in %s", k, file)
+			if near := nearest(k, fields); near != "" {
+				e = e.WithHint("did you mean %s?", near)
+			}
+			return e
 		}
 	}
 	keys := make([]string, 0, len(fields))
@@ -77,7 +82,7 @@ func (c *Config) decode(v *viper.Viper) error {
 	slices.Sort(keys) // report the first bad key the same way each time
 	for _, k := range keys {
 		if err := set(fields[k], v.Get(k)); err != nil {
-			return fail.Usagef("configuration: %s (%s): %v", k, EnvName(k), err)
+			return fail.Usagef("configuration: %s (%s): %v", k, c.source(k), err)
 		}
 	}
 	return nil
@@ -212,4 +217,38 @@ func integer(raw any, lo, hi int64) (int64, error) {
 		return 0, fmt.Errorf("%d is out of range", n)
 	}
 	return n, nil
+}
+
+// nearest is the known key closest to k by edit distance, if it is close
+// enough to be a typo (a third of k's length, at least 2 edits).
+func nearest(k string, fields map[string]any) string {
+	best, bestD := "", max(2, len(k)/3)+1
+	for f := range fields {
+		if d := distance(k, f); d < bestD || (d == bestD && f < best) {
+			best, bestD = f, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b, in bytes (keys
+// are ASCII).
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/phone"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Kind is what a contact is.
@@ -104,14 +105,21 @@ func NewCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-// CheckCode normalizes a typed code and checks its form.
-func CheckCode(s string) (string, error) {
+// Code is a verification code whose form was checked: six digits. Only
+// ParseCode makes one.
+type Code struct{ digits string }
+
+// ParseCode reads a typed code and checks its form.
+func ParseCode(s string) (Code, error) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
 	if len(s) != 6 || strings.Trim(s, "0123456789") != "" {
-		return "", errors.New("a verification code is 6 digits")
+		return Code{}, errors.New("a verification code is 6 digits")
 	}
-	return s, nil
+	return Code{s}, nil
 }
+
+// Digits is the code as typed, for its MAC.
+func (c Code) Digits() string { return c.digits }
 
 // Rules are the configured limits.
 type Rules struct {
@@ -154,11 +162,11 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 	}
 	if prev.void(r.MaxAttempts) {
 		return 0, &ErrWait{prev.ExpiresAt, fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
-			prev.ExpiresAt.UTC().Format(time.RFC3339))}
+			text.Time(prev.ExpiresAt))}
 	}
 	if wait := prev.SentAt.Add(r.ResendAfter); prev.Address == address && now.Before(wait) {
 		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent %s ago; a new one can be sent at %s",
-			now.Sub(prev.SentAt).Round(time.Second), wait.UTC().Format(time.RFC3339))}
+			text.Duration(now.Sub(prev.SentAt)), text.Time(wait))}
 	}
 	return prev.Failures, nil
 }

@@ -44,7 +44,7 @@ func TestNewCode(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
 		c := NewCode()
-		if _, err := CheckCode(c); err != nil {
+		if _, err := ParseCode(c); err != nil {
 			t.Fatalf("NewCode() = %q", c)
 		}
 		seen[c] = true
@@ -100,9 +100,9 @@ func FuzzCheckCode(f *testing.F) {
 	f.Add("123456")
 	f.Add(" 12 34 56 ")
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := CheckCode(s)
-		if err == nil && (len(c) != 6 || strings.Trim(c, "0123456789") != "") {
-			t.Fatalf("CheckCode(%q) = %q", s, c)
+		c, err := ParseCode(s)
+		if err == nil && (len(c.Digits()) != 6 || strings.Trim(c.Digits(), "0123456789") != "") {
+			t.Fatalf("ParseCode(%q) = %q", s, c.Digits())
 		}
 	})
 }

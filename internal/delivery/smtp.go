@@ -53,6 +53,8 @@ func (s *SMTP) Send(ctx context.Context, m Message) (Receipt, error) {
 	}
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
+	// Cancelled (Ctrl-C): every read and write on the connection ends now.
+	defer context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })()
 	c, err := smtp.NewClient(conn, s.Host)
 	if err != nil {
 		conn.Close()

@@ -89,36 +89,39 @@ func CodeAt(secret []byte, step int64) string {
 // ErrFormat reports a code that cannot be right: not six digits.
 var ErrFormat = errors.New("an OTP code is 6 digits")
 
-// CheckCode normalizes a typed code (spaces removed) and checks its form.
-func CheckCode(code string) (string, error) {
-	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
-	if len(code) != Digits {
-		return "", ErrFormat
+// Code is an OTP code whose form was checked: six digits. Only ParseCode
+// makes one, so whoever receives a Code checks its form no more.
+type Code struct{ digits string }
+
+// ParseCode reads a typed code (spaces removed) and checks its form.
+func ParseCode(s string) (Code, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if len(s) != Digits {
+		return Code{}, ErrFormat
 	}
-	for _, c := range code {
+	for _, c := range s {
 		if c < '0' || c > '9' {
-			return "", ErrFormat
+			return Code{}, ErrFormat
 		}
 	}
-	return code, nil
+	return Code{s}, nil
 }
+
+// IsZero reports whether c is no code at all.
+func (c Code) IsZero() bool { return c.digits == "" }
 
 // Verify checks code against secret at now and returns the step it
 // matched. Only steps after last are considered, so a code, once
 // accepted, is never accepted again, nor any code older than it.
-func Verify(secret []byte, code string, now time.Time, last int64) (step int64, ok, used bool) {
-	if len(secret) != SecretSize {
+func Verify(secret []byte, code Code, now time.Time, last int64) (step int64, ok, used bool) {
+	if len(secret) != SecretSize || code.IsZero() {
 		return 0, false, false // an empty secret would match everything
-	}
-	code, err := CheckCode(code)
-	if err != nil {
-		return 0, false, false
 	}
 	cur := StepAt(now)
 	matched, old := int64(-1), false
 	// Compare against every candidate, so the time taken does not say which matched.
 	for s := cur - Skew; s <= cur+Skew; s++ {
-		eq := subtle.ConstantTimeCompare([]byte(CodeAt(secret, s)), []byte(code)) == 1
+		eq := subtle.ConstantTimeCompare([]byte(CodeAt(secret, s)), []byte(code.digits)) == 1
 		if eq && s > last && matched < 0 {
 			matched = s
 		}
@@ -157,15 +160,25 @@ func NewRecoveryCodes() []string {
 // ErrRecoveryFormat reports text that cannot be a recovery code.
 var ErrRecoveryFormat = errors.New("a recovery code is 16 letters and digits, as xxxx-xxxx-xxxx-xxxx")
 
-// NormalizeRecovery reads a recovery code as typed (any case, with or
-// without dashes and spaces) into the form its MAC is taken of.
-func NormalizeRecovery(s string) (string, error) {
+// RecoveryCode is a recovery code whose form was checked, in the form
+// its MAC is taken of. Only ParseRecovery makes one.
+type RecoveryCode struct{ s string }
+
+// ParseRecovery reads a recovery code as typed (any case, with or
+// without dashes and spaces).
+func ParseRecovery(s string) (RecoveryCode, error) {
 	s = strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
 	if len(s) != 16 {
-		return "", ErrRecoveryFormat
+		return RecoveryCode{}, ErrRecoveryFormat
 	}
 	if _, err := recoveryEncoding.DecodeString(s); err != nil {
-		return "", ErrRecoveryFormat
+		return RecoveryCode{}, ErrRecoveryFormat
 	}
-	return s, nil
+	return RecoveryCode{s}, nil
 }
+
+// IsZero reports whether r is no code at all.
+func (r RecoveryCode) IsZero() bool { return r.s == "" }
+
+// Normal is the code as its MAC is taken of: lower case, no dashes.
+func (r RecoveryCode) Normal() string { return r.s }

@@ -30,7 +30,7 @@ func TestRFC6238Vectors(t *testing.T) {
 		if got := CodeAt(rfcSecret, StepAt(now)); got != want {
 			t.Errorf("T=%d: code %s, want %s", v.unix, got, want)
 		}
-		step, ok, _ := Verify(rfcSecret, want, now, 0)
+		step, ok, _ := Verify(rfcSecret, mustCode(want), now, 0)
 		if !ok || step != StepAt(now) {
 			t.Errorf("T=%d: Verify(%s) = %d, %v", v.unix, want, step, ok)
 		}
@@ -42,49 +42,61 @@ func TestVerifySkewAndReplay(t *testing.T) {
 	now := time.Unix(1_800_000_015, 0)
 	cur := StepAt(now)
 	for _, d := range []int64{-1, 0, 1} {
-		if step, ok, _ := Verify(s, CodeAt(s, cur+d), now, 0); !ok || step != cur+d {
+		if step, ok, _ := Verify(s, mustCode(CodeAt(s, cur+d)), now, 0); !ok || step != cur+d {
 			t.Errorf("a code %d steps away was refused", d)
 		}
 	}
 	for _, d := range []int64{-2, 2, -10} {
-		if _, ok, _ := Verify(s, CodeAt(s, cur+d), now, 0); ok {
+		if _, ok, _ := Verify(s, mustCode(CodeAt(s, cur+d)), now, 0); ok {
 			t.Errorf("a code %d steps away was accepted", d)
 		}
 	}
 	// A code is good once: not at its own step, nor any older one.
-	step, ok, _ := Verify(s, CodeAt(s, cur), now, 0)
+	step, ok, _ := Verify(s, mustCode(CodeAt(s, cur)), now, 0)
 	if !ok {
 		t.Fatal("the current code was refused")
 	}
-	if _, ok, used := Verify(s, CodeAt(s, cur), now, step); ok || !used {
+	if _, ok, used := Verify(s, mustCode(CodeAt(s, cur)), now, step); ok || !used {
 		t.Errorf("the same code again: ok %v, used %v; want refused as used", ok, used)
 	}
-	if _, ok, _ := Verify(s, CodeAt(s, cur-1), now, step); ok {
+	if _, ok, _ := Verify(s, mustCode(CodeAt(s, cur-1)), now, step); ok {
 		t.Error("an older code was accepted after a newer one")
 	}
-	if _, ok, _ := Verify(s, CodeAt(s, cur+1), now, step); !ok {
+	if _, ok, _ := Verify(s, mustCode(CodeAt(s, cur+1)), now, step); !ok {
 		t.Error("the next step's code was refused")
 	}
 }
 
 func TestVerifyRefusesEmptySecret(t *testing.T) {
 	for _, s := range [][]byte{nil, {}, []byte("short")} {
-		if _, ok, _ := Verify(s, CodeAt([]byte("x"), 1), time.Unix(30, 0), 0); ok {
+		if _, ok, _ := Verify(s, mustCode(CodeAt([]byte("x"), 1)), time.Unix(30, 0), 0); ok {
 			t.Errorf("secret %q verified a code", s)
 		}
 	}
 }
 
-func TestCheckCode(t *testing.T) {
+// mustCode is a code the test knows to be six digits.
+func mustCode(s string) Code {
+	c, err := ParseCode(s)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func TestParseCode(t *testing.T) {
 	for in, want := range map[string]string{"123456": "123456", " 123 456 ": "123456"} {
-		if got, err := CheckCode(in); err != nil || got != want {
-			t.Errorf("CheckCode(%q) = %q, %v", in, got, err)
+		if got, err := ParseCode(in); err != nil || got.digits != want {
+			t.Errorf("ParseCode(%q) = %q, %v", in, got.digits, err)
 		}
 	}
 	for _, in := range []string{"12345", "1234567", "12345a", "abcdef", "", "１２３４５６"} {
-		if _, err := CheckCode(in); err == nil {
-			t.Errorf("CheckCode(%q) accepted", in)
+		if c, err := ParseCode(in); err == nil || !c.IsZero() {
+			t.Errorf("ParseCode(%q) accepted", in)
 		}
+	}
+	if _, ok, _ := Verify(make([]byte, SecretSize), Code{}, time.Now(), 0); ok {
+		t.Error("Verify accepted no code")
 	}
 }
 
@@ -133,7 +145,8 @@ func TestRecoveryCodes(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, c := range codes {
-		n, err := NormalizeRecovery(strings.ToUpper(c))
+		r, err := ParseRecovery(strings.ToUpper(c))
+		n := r.Normal()
 		if err != nil || seen[n] {
 			t.Fatalf("code %q: %v, seen %v", c, err, seen[n])
 		}
@@ -144,8 +157,8 @@ func TestRecoveryCodes(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "abcd", "0000-0000-0000-0000", "abcd-efgh-ijkm-npq!"} {
-		if _, err := NormalizeRecovery(bad); err == nil {
-			t.Errorf("NormalizeRecovery(%q) accepted", bad)
+		if _, err := ParseRecovery(bad); err == nil {
+			t.Errorf("ParseRecovery(%q) accepted", bad)
 		}
 	}
 }
@@ -155,12 +168,12 @@ func FuzzCheckCode(f *testing.F) {
 	f.Add("12 34 56")
 	f.Add("١٢٣٤٥٦")
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := CheckCode(s)
+		c, err := ParseCode(s)
 		if err != nil {
 			return
 		}
-		if len(c) != 6 || strings.Trim(c, "0123456789") != "" {
-			t.Fatalf("CheckCode(%q) = %q", s, c)
+		if len(c.digits) != 6 || strings.Trim(c.digits, "0123456789") != "" {
+			t.Fatalf("ParseCode(%q) = %q", s, c.digits)
 		}
 	})
 }
@@ -171,12 +184,12 @@ func FuzzNormalizeRecovery(f *testing.F) {
 	}
 	f.Add("ABCD EFGH IJKM NPQR")
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := NormalizeRecovery(s)
+		r, err := ParseRecovery(s)
 		if err != nil {
 			return
 		}
-		if len(n) != 16 || strings.ToLower(n) != n {
-			t.Fatalf("NormalizeRecovery(%q) = %q", s, n)
+		if n := r.Normal(); len(n) != 16 || strings.ToLower(n) != n {
+			t.Fatalf("ParseRecovery(%q) = %q", s, n)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Bolt is the local store: one bbolt file.
@@ -307,7 +308,7 @@ func (s *Bolt) wrap(err error) error {
 	case errors.As(err, &fe):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
-		return fail.Mark(fail.Busy, ErrBusy, "the store %s is busy: another kcloud held it for more than %v", s.path, s.timeout)
+		return fail.Mark(fail.Busy, ErrBusy, "the store %s is busy: another kcloud held it for more than %s", s.path, text.Duration(s.timeout))
 	case errors.Is(err, ErrNewer):
 		return fail.Wrap(fail.Other, err, "refusing %s", s.path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, ErrNotKcloud):

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Etcd keeps an organization's directory on an etcd cluster, under one
@@ -203,8 +204,8 @@ func (e *Etcd) wrap(ctx context.Context, err error) error {
 		return fail.Wrap(fail.Other, err, "%s", e.Name())
 	case retryable(err) || errors.Is(err, errConflict) || compacted(err) || ctx.Err() != nil:
 		return &fail.Error{Kind: fail.Busy, Err: ErrUnreachable, Quiet: true,
-			Msg: fmt.Sprintf("the etcd cluster at %s did not answer within %v: %v",
-				strings.Join(e.o.Endpoints, ", "), e.o.RequestTimeout, err)}
+			Msg: fmt.Sprintf("the etcd cluster at %s did not answer within %s: %v",
+				strings.Join(e.o.Endpoints, ", "), text.Duration(e.o.RequestTimeout), err)}
 	}
 	return fail.Wrap(fail.Other, err, "%s", e.Name())
 }

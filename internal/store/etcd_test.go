@@ -334,10 +334,10 @@ func TestEtcdBackupImport(t *testing.T) {
 				if err := tx.Put(Meta, "count", n); err != nil {
 					return err
 				}
-				if err := tx.Put(Accounts, fmt.Sprintf("u%04d", n.N), rec{n.N}); err != nil {
+				if err := tx.Put(Accounts, fmt.Sprintf("u%04d", n.N), rec(n)); err != nil {
 					return err
 				}
-				return tx.Append(Activity, fmt.Sprintf("u%04d", n.N), rec{n.N})
+				return tx.Append(Activity, fmt.Sprintf("u%04d", n.N), rec(n))
 			})
 			if err != nil {
 				t.Error(err)

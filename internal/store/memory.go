@@ -2,11 +2,12 @@ package store
 
 import (
 	"errors"
-	"github.com/kcloud/kcloud/internal/fail"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // Memory is a store held in memory, for unit tests of the domain: the

@@ -6,11 +6,14 @@
 package main
 
 import (
+	"bytes"
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
 	"github.com/kcloud/kcloud/internal/cli"
@@ -42,10 +45,36 @@ func main() {
 		must(os.RemoveAll(dir)) // no page outlives its command
 		must(os.MkdirAll(dir, 0o755))
 	}
-	must(doc.GenManTree(cmd, &doc.GenManHeader{
-		Title: "KCLOUD", Section: "1", Date: &date, Source: "kcloud", Manual: "kcloud manual",
-	}, man))
+	must(genMan(cmd, man))
 	must(doc.GenMarkdownTree(cmd, ref))
+}
+
+// genMan writes a page for cmd and each command below it, as
+// doc.GenManTree does, but titled with the command's own name and with
+// the sections every page shares: EXIT STATUS, ENVIRONMENT, FILES.
+func genMan(cmd *cobra.Command, dir string) error {
+	for _, c := range cmd.Commands() {
+		if !c.IsAvailableCommand() || c.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		if err := genMan(c, dir); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	err := doc.GenMan(cmd, &doc.GenManHeader{Section: "1", Date: &date, Source: "kcloud", Manual: "kcloud manual"}, &buf)
+	if err != nil {
+		return err
+	}
+	page := strings.Replace(buf.String(), ".SH EXAMPLE\n", ".SH EXAMPLES\n", 1)
+	extra := cli.ManSections()
+	if i := strings.Index(page, ".SH SEE ALSO"); i >= 0 {
+		page = page[:i] + extra + "\n" + page[i:]
+	} else {
+		page += "\n" + extra
+	}
+	name := strings.ReplaceAll(cmd.CommandPath(), " ", "-") + ".1"
+	return os.WriteFile(filepath.Join(dir, name), []byte(page), 0o644)
 }
 
 func must(err error) {

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestFlagsMakeOptions: each command's flags and arguments land in its
+// options struct, seen through Factory.runHook without running anything
+// (no store, no prompt): the wiring of every command, apart from what it
+// does.
+func TestFlagsMakeOptions(t *testing.T) {
+	for _, c := range []struct {
+		args string
+		want any
+	}{
+		{"account show", &accountShowOptions{}},
+		{"account set --name Ann --nickname ann", &setOptions{name: "Ann", nickname: "ann"}},
+		{"account password", &passwordOptions{}},
+		{"account create --user-id bob --name Bob --admin", &createOptions{}},
+		{"account activity -n 7", &activityOptions{limit: 7}},
+		{"contact verify email a@example.com --code 123456", &verifyOptions{kind: "email", address: "a@example.com", code: "123456"}},
+		{"contact verify phone 010-1234-5678 --send-only", &verifyOptions{kind: "phone", address: "010-1234-5678", sendOnly: true}},
+		{"otp register --begin --qr half", &registerOptions{qr: "half", begin: true}},
+		{"otp register --code 123456 --qr-invert --show-uri", &registerOptions{qr: "auto", code: "123456", invert: true, showURI: true}},
+		{"otp delete --recovery-code abcd-efgh-ijkm-npqr", &otpDeleteOptions{recovery: "abcd-efgh-ijkm-npqr"}},
+		{"org show", &orgShowOptions{}},
+		{"org set --nicknames=true --policy session.ttl=1h --policy security.lockout_threshold=3", &orgSetOptions{nicknames: true, policy: []string{"session.ttl=1h", "security.lockout_threshold=3"}}},
+		{"login --user-id alice --otp 123456", &loginOptions{userID: "alice", otp: "123456"}},
+		{"logout", &logoutOptions{}},
+		{"whoami", &whoamiOptions{}},
+		{"init --org-name Acme --user-id alice --name Alice --org-nicknames", &initOptions{orgName: "Acme", orgNicknames: true}},
+		{"store backup b.db --force", &backupOptions{file: "b.db", force: true}},
+		{"store check", &checkOptions{}},
+		{"store import b.db", &importOptions{file: "b.db"}},
+		{"version", &versionOptions{}},
+	} {
+		io, _, _ := Test("")
+		root, f := newRoot(io)
+		var got any
+		f.runHook = func(o any) error { got = o; return nil }
+		root.SetArgs(strings.Fields(c.args))
+		if err := root.Execute(); err != nil {
+			t.Fatalf("%s: %v", c.args, err)
+		}
+		if reflect.TypeOf(got) != reflect.TypeOf(c.want) {
+			t.Fatalf("%s ran with %T, want %T", c.args, got, c.want)
+		}
+		if d := diffOptions(got, c.want); d != "" {
+			t.Errorf("%s: %s", c.args, d)
+		}
+	}
+}
+
+// diffOptions compares the fields of two options structs that tests set
+// (strings, bools, ints, string lists), ignoring the Factory and funcs;
+// a createOptions or initOptions is compared on its account fields.
+func diffOptions(got, want any) string {
+	switch g := got.(type) {
+	case *createOptions:
+		n := g.n
+		if n.UserID != "bob" || n.Name != "Bob" || !n.Admin || n.Nickname != "" {
+			return fmt.Sprintf("options %+v", n)
+		}
+		return ""
+	case *initOptions:
+		p := g.profile
+		if g.orgName != "Acme" || !g.orgNicknames || p.UserID != "alice" || p.Name != "Alice" || !g.flagSet("org-nicknames") {
+			return fmt.Sprintf("options %+v", g)
+		}
+		return ""
+	}
+	gv, wv := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
+	for i := 0; i < gv.NumField(); i++ {
+		switch gv.Field(i).Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Slice:
+			g, w := fmt.Sprint(gv.Field(i)), fmt.Sprint(wv.Field(i))
+			if g != w {
+				return fmt.Sprintf("%s = %s, want %s", gv.Type().Field(i).Name, g, w)
+			}
+		}
+	}
+	return ""
+}
