@@ -21,6 +21,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 		{"account password", &passwordOptions{}},
 		{"account create --user-id bob --name Bob --admin", &createOptions{}},
 		{"account activity -n 7", &activityOptions{limit: 7}},
+		{"account activity", &activityOptions{limit: 50}}, // the contract's default
 		{"contact verify email a@example.com --code 123456", &verifyOptions{kind: "email", address: "a@example.com", code: "123456"}},
 		{"contact verify phone 010-1234-5678 --send-only", &verifyOptions{kind: "phone", address: "010-1234-5678", sendOnly: true}},
 		{"otp register --begin --qr half", &registerOptions{qr: "half", begin: true}},
