@@ -172,6 +172,54 @@ func File(explicit string) (path string, mustExist bool) {
 // Load reads the configuration. flags maps config keys to the flags that
 // set them; a flag counts only when it was given.
 func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
+	if _, err := os.Stat(file); err != nil && !mustExist && !changed(flags) && !fromEnv() {
+		// Nothing given: the defaults, without viper's machinery, which
+		// costs a command that needs none of it a fifth of a millisecond.
+		return loadDefaults()
+	}
+	return loadViper(file, mustExist, flags)
+}
+
+// changed reports whether a flag that sets a key was given.
+func changed(flags map[string]*pflag.Flag) bool {
+	for _, f := range flags {
+		if f != nil && f.Changed {
+			return true
+		}
+	}
+	return false
+}
+
+// fromEnv reports whether the environment sets a key (viper ignores an
+// empty variable, and so does kcloud).
+func fromEnv() bool {
+	for k := range Defaults() {
+		if os.Getenv(EnvName(k)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// loadDefaults is the configuration when nothing sets a key.
+func loadDefaults() (*Config, error) {
+	var c Config
+	defaults := Defaults()
+	for k, dst := range c.fields() {
+		if err := set(dst, defaults[k]); err != nil {
+			return nil, fmt.Errorf("config: the default of %s: %v", k, err)
+		}
+	}
+	c.Set = map[string]bool{}
+	c.source = func(string) string { return "the default" }
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// loadViper reads the flags, the environment and the file through viper.
+func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
 	v := viper.New()
 	v.SetEnvPrefix("KCLOUD")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))

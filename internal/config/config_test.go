@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,31 @@ func TestEtcd(t *testing.T) {
 				t.Errorf("%q: %v, want a usage error", bad.env, err)
 			}
 		})
+	}
+}
+
+// TestDefaultsWithoutViper: with no file, no variable and no flag, Load
+// skips viper; what it returns is what viper would have made.
+func TestDefaultsWithoutViper(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	for _, k := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
+		t.Setenv(k, "")
+	}
+	fast, err := Load("/nonexistent/config.yaml", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := loadViper("/nonexistent/config.yaml", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.source, slow.source = nil, nil
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("without viper:\n%+v\nwith viper:\n%+v", fast, slow)
+	}
+	// A variable, or a file, takes the viper path.
+	t.Setenv("KCLOUD_SESSION_TTL", "1h")
+	if c, err := Load("/nonexistent/config.yaml", false, nil); err != nil || c.Session.TTL != time.Hour || !c.Set["session.ttl"] {
+		t.Fatalf("a variable: %+v %v", c, err)
 	}
 }

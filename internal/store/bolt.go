@@ -237,6 +237,7 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{
 			Timeout:  s.timeout,
 			ReadOnly: readOnly,
+			OpenFile: openLocked(s.timeout),
 		})
 		return err
 	})

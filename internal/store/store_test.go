@@ -366,3 +366,47 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLockHandedOver: a writer that finds the store held waits for it and
+// then sees what the holder wrote; readers wait for a writer the same way.
+// (How soon it gets the lock is measured by the bench, not asserted.)
+func TestLockHandedOver(t *testing.T) {
+	_, path := newBolt(t)
+	open := func() *Store { return Open(path, Options{LockTimeout: 30 * time.Second}) }
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- open().Update(func(tx *Tx) error {
+			close(holding)
+			<-release
+			return tx.Put(Accounts, "a", rec{1})
+		})
+	}()
+	<-holding
+	got := make(chan error, 2)
+	go func() { // a writer
+		got <- open().Update(func(tx *Tx) error {
+			var r rec
+			if ok, err := tx.Get(Accounts, "a", &r); !ok || err != nil || r.N != 1 {
+				return fmt.Errorf("the waiting writer saw %v %v %v, not the holder's record", ok, err, r)
+			}
+			return tx.Put(Accounts, "a", rec{2})
+		})
+	}()
+	go func() { // a reader
+		got <- open().View(func(tx *Tx) error {
+			var r rec
+			if ok, err := tx.Get(Accounts, "a", &r); !ok || err != nil || r.N == 0 {
+				return fmt.Errorf("the waiting reader saw %v %v %v, not a committed record", ok, err, r)
+			}
+			return nil
+		})
+	}()
+	time.Sleep(50 * time.Millisecond) // both are waiting on the lock now
+	close(release)
+	for _, c := range []chan error{done, got, got} {
+		if err := <-c; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

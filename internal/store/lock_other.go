@@ -1,0 +1,12 @@
+//go:build !(linux || darwin || freebsd || openbsd || netbsd || dragonfly)
+
+package store
+
+import (
+	"os"
+	"time"
+)
+
+// openLocked leaves the lock to bbolt where flock is not what bbolt uses
+// (Windows, Solaris, illumos, AIX): it retries every 50 ms.
+func openLocked(time.Duration) func(string, int, os.FileMode) (*os.File, error) { return nil }
