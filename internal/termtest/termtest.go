@@ -112,15 +112,68 @@ func DecodeQR(img image.Image, inverted bool) (string, error) {
 	if inverted {
 		img = invert(img)
 	}
+	text, err := decode(img, false)
+	if err == nil {
+		return text, nil
+	}
+	// zxing's detector estimates the code's size from its finder
+	// patterns, and for a few codes drawn pixel-perfect it lands between
+	// two versions ("dimension = 35"). Cut the code and its quiet zone
+	// out of the screen, and read it as a pure code: module by module.
+	if crop := cropToCode(img); crop != nil {
+		if text, perr := decode(crop, true); perr == nil {
+			return text, nil
+		}
+	}
+	return "", err
+}
+
+func decode(img image.Image, pure bool) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", err
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	if pure {
+		hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		return "", err
 	}
 	return res.GetText(), nil
+}
+
+// cropToCode returns the part of a screen picture that is not the
+// terminal's background (taken from the bottom right corner, past the
+// prompt, which the QR code never reaches): the code with its quiet zone.
+// Text is drawn as background in these pictures.
+func cropToCode(img image.Image) image.Image {
+	b := img.Bounds()
+	bg := img.At(b.Max.X-1, b.Max.Y-1)
+	same := func(c color.Color) bool {
+		r1, g1, b1, _ := c.RGBA()
+		r2, g2, b2, _ := bg.RGBA()
+		return r1 == r2 && g1 == g2 && b1 == b2
+	}
+	box := image.Rectangle{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if !same(img.At(x, y)) {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Empty() {
+		return nil
+	}
+	out := image.NewRGBA(image.Rect(0, 0, box.Dx(), box.Dy()))
+	for y := 0; y < box.Dy(); y++ {
+		for x := 0; x < box.Dx(); x++ {
+			out.Set(x, y, img.At(box.Min.X+x, box.Min.Y+y))
+		}
+	}
+	return out
 }
 
 func invert(img image.Image) image.Image {
