@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Policy is the organization's security policy (contract, "Security
@@ -76,7 +78,7 @@ func (r rule) set(p *Policy, v int64) {
 
 func (r rule) show(v int64) string {
 	if r.dur != nil {
-		return time.Duration(v).String()
+		return text.Duration(time.Duration(v)) // "15 minutes"; JSON keeps Go's "15m0s"
 	}
 	return strconv.FormatInt(v, 10)
 }
