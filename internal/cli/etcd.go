@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/fail"
@@ -63,18 +62,15 @@ func openEtcd(cfg *config.Config) (*store.Etcd, error) {
 // readSecretFile reads a one-line secret from a file that only its owner
 // can read.
 func readSecretFile(key, path string) (string, error) {
-	if err := checkPrivate(key, path); err != nil {
-		return "", err
+	pw, err := perm.ReadSecret(path, 4096)
+	var p *perm.Problem
+	if errors.As(err, &p) {
+		return "", checkPrivate(key, path)
 	}
-	b, err := readFile(key, path, 4096)
 	if err != nil {
-		return "", err
+		return "", fail.Usagef("configuration: %s: %v", key, err)
 	}
-	s := strings.TrimRight(string(b), "\r\n")
-	if s == "" || strings.ContainsAny(s, "\r\n") {
-		return "", fail.Usagef("configuration: %s: %s must hold the password on one line", key, path)
-	}
-	return s, nil
+	return pw, nil
 }
 
 func checkPrivate(key, path string) error {

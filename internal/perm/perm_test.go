@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,30 @@ func TestJudgedWhereSymlinksResolve(t *testing.T) {
 	os.Chmod(open, 0o777)
 	if err := Check(filepath.Join(open, "new.db"), true); !errors.Is(err, ErrOthersWrite) {
 		t.Fatalf("a new store in a 0777 directory: %v", err)
+	}
+}
+
+func TestReadSecret(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	write := func(name, body string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(p, mode)
+		return p
+	}
+	if pw, err := ReadSecret(write("ok", "s3cret pass\n", 0o600), 4096); err != nil || pw != "s3cret pass" {
+		t.Fatalf("a private one-line file: %q %v", pw, err)
+	}
+	var p *Problem
+	if _, err := ReadSecret(write("loose", "s3cret\n", 0o644), 4096); !errors.As(err, &p) || !errors.Is(err, ErrOthersRead) {
+		t.Fatalf("a file others can read: %v", err)
+	}
+	for name, body := range map[string]string{"two": "a\nb\n", "empty": "\n", "big": strings.Repeat("x", 5000)} {
+		if _, err := ReadSecret(write(name, body, 0o600), 4096); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
