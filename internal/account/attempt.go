@@ -41,7 +41,7 @@ func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
 	}
 	kek, err := pre.Password.Verify(pw)
 	if err != nil {
-		return nil, store.Damaged(store.Accounts, pre.UserID, err)
+		return nil, s.Store.Damaged(store.Accounts, pre.UserID, err) // outside a transaction
 	}
 	p := &proof{pre: pre, kek: kek}
 	if p.kek != nil && pre.Password.Params.WeakerThan(s.Params) {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/store"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -67,12 +66,6 @@ func run(io *IOStreams, args []string) int {
 		if fail.KindOf(err) == fail.Other {
 			err = (&fail.Error{Kind: fail.Usage, Err: err}).WithHint("see `kcloud --help`")
 		}
-	}
-	// Damage found outside a store transaction (a record that does not
-	// open) is named with the store it is in.
-	if errors.Is(err, store.ErrDamaged) && f.storeName != "" && !strings.Contains(err.Error(), f.storeName) {
-		err = fail.Mark(fail.Other, err, "the store %s is damaged: %s", f.storeName,
-			strings.TrimPrefix(err.Error(), "the store is damaged: "))
 	}
 	report(io.Err, err)
 	return exitCode(err)

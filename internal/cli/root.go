@@ -28,9 +28,8 @@ type Factory struct {
 	jqExpr     string
 	jq         *gojq.Code
 
-	cfg       *config.Config
-	svc       *account.Service
-	storeName string // the store's name, once opened: errors name it
+	cfg *config.Config
+	svc *account.Service
 	// runHook, set by tests, receives a command's options in place of
 	// running it (runCmd).
 	runHook func(options any) error
@@ -97,7 +96,6 @@ func (f *Factory) Store() (*store.Store, error) {
 	} else {
 		st = store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
 	}
-	f.storeName = st.Name()
 	return st, nil
 }
 

@@ -95,18 +95,35 @@ func (s *Store) Backend() Backend { return s.b }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.b.View(func(r RawTx) error { return fn(&Tx{r}) })
+	return s.named(s.b.View(func(r RawTx) error { return fn(&Tx{r}) }))
 }
 
 // Update runs fn in a read-write transaction; see Backend.Update.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.b.Update(func(r RawTx) error { return fn(&Tx{r}) })
+	return s.named(s.b.Update(func(r RawTx) error { return fn(&Tx{r}) }))
 }
 
 // Create makes the store if there is none and runs fn in a read-write
 // transaction on it.
 func (s *Store) Create(fn func(*Tx) error) error {
-	return s.b.Create(func(r RawTx) error { return fn(&Tx{r}) })
+	return s.named(s.b.Create(func(r RawTx) error { return fn(&Tx{r}) }))
+}
+
+// named gives damage found in a transaction (a record that does not
+// decode, or does not open) the store's name, as the backend gives it to
+// the damage it finds itself: the person must know which file.
+func (s *Store) named(err error) error {
+	var d *DamageError
+	if !errors.As(err, &d) || strings.Contains(err.Error(), s.Name()) {
+		return err
+	}
+	return fail.Mark(fail.Other, err, "the store %s is damaged: %s", s.Name(), d.Detail)
+}
+
+// Damaged reports a record of this store that does not open, found
+// outside a transaction.
+func (s *Store) Damaged(b Bucket, key string, err error) error {
+	return s.named(Damaged(b, key, err))
 }
 
 // Tx is a transaction over typed records.
