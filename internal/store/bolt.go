@@ -84,11 +84,24 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 	if err != nil {
 		return err
 	}
+	var paths *pathCheck
+	if !s.validated {
+		if paths, err = s.pathCheck(); err != nil {
+			db.Close()
+			return s.wrap(err)
+		}
+		defer paths.release()
+	}
 	var fnErr error
 	err = guard(func() error {
 		return db.View(func(btx *bolt.Tx) error {
 			if err := s.checkSize(btx); err != nil {
 				return err
+			}
+			if paths != nil {
+				if err := paths.get(Meta, schemaKey); err != nil { // what version() reads
+					return damage("%v", err)
+				}
 			}
 			if !s.ready {
 				v, err := version(btx)
@@ -100,7 +113,7 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 				}
 				s.ready = true
 			}
-			fnErr = fn(&boltTx{tx: btx})
+			fnErr = fn(&boltTx{tx: btx, paths: paths, s: s})
 			return fnErr
 		})
 	})
@@ -248,9 +261,10 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
 	if err != nil {
 		return nil, s.wrap(err)
 	}
-	if !s.validated {
+	if !s.validated && !readOnly {
 		// Once a process, with the file locked: every later transaction
 		// of this process either wrote it or found it as this one did.
+		// A read walks only what it reads (pathCheck), until it scans.
 		if err := s.validate(); err != nil {
 			db.Close() // the walk read its own mapping, not bbolt's
 			return nil, s.wrap(err)

@@ -40,9 +40,18 @@ func (s *Bolt) Check() ([]string, error) {
 type boltTx struct {
 	tx    *bolt.Tx
 	scrub bool
+	// paths, in a read of a process that has not walked the whole file,
+	// checks the pages each read visits before bbolt reads them.
+	paths *pathCheck
+	s     *Bolt
 }
 
 func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
+	if t.paths != nil {
+		if _, _, err := t.paths.bucket(t.paths.walker(), b); err != nil {
+			return nil, damage("%v", err)
+		}
+	}
 	bk := t.tx.Bucket([]byte(b))
 	if bk == nil {
 		return nil, damage("bucket %q is missing", b)
@@ -54,6 +63,11 @@ func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
 	bk, err := t.bucket(b)
 	if err != nil {
 		return nil, err
+	}
+	if t.paths != nil {
+		if err := t.paths.get(b, key); err != nil {
+			return nil, damage("%v", err)
+		}
 	}
 	v := bk.Get([]byte(key))
 	if v == nil {
@@ -87,6 +101,12 @@ func (t *boltTx) Delete(b Bucket, key string) error {
 }
 
 func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
+	if t.paths != nil { // a scan may visit any page: walk them all first
+		if err := t.s.validate(); err != nil {
+			return err
+		}
+		t.s.validated, t.paths = true, nil
+	}
 	bk, err := t.bucket(b)
 	if err != nil {
 		return err
