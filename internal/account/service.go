@@ -92,10 +92,7 @@ func (a *Account) locked(now time.Time) bool {
 }
 
 func logEvent(tx *store.Tx, userID string, e Event) error {
-	if err := tx.Append(store.Activity, userID, e); err != nil {
-		return err
-	}
-	return tx.Trim(store.Activity, userID, ActivityKept)
+	return tx.AppendKeep(store.Activity, userID, e, ActivityKept)
 }
 
 // Org returns the organization.

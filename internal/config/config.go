@@ -172,12 +172,13 @@ func File(explicit string) (path string, mustExist bool) {
 // Load reads the configuration. flags maps config keys to the flags that
 // set them; a flag counts only when it was given.
 func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
-	if _, err := os.Stat(file); err != nil && !mustExist && !changed(flags) && !fromEnv() {
+	defaults := Defaults()
+	if _, err := os.Stat(file); err != nil && !mustExist && !changed(flags) && !fromEnv(defaults) {
 		// Nothing given: the defaults, without viper's machinery, which
 		// costs a command that needs none of it a fifth of a millisecond.
-		return loadDefaults()
+		return loadDefaults(defaults)
 	}
-	return loadViper(file, mustExist, flags)
+	return loadViper(file, mustExist, flags, defaults)
 }
 
 // changed reports whether a flag that sets a key was given.
@@ -192,8 +193,8 @@ func changed(flags map[string]*pflag.Flag) bool {
 
 // fromEnv reports whether the environment sets a key (viper ignores an
 // empty variable, and so does kcloud).
-func fromEnv() bool {
-	for k := range Defaults() {
+func fromEnv(defaults map[string]any) bool {
+	for k := range defaults {
 		if os.Getenv(EnvName(k)) != "" {
 			return true
 		}
@@ -202,9 +203,8 @@ func fromEnv() bool {
 }
 
 // loadDefaults is the configuration when nothing sets a key.
-func loadDefaults() (*Config, error) {
+func loadDefaults(defaults map[string]any) (*Config, error) {
 	var c Config
-	defaults := Defaults()
 	for k, dst := range c.fields() {
 		if err := set(dst, defaults[k]); err != nil {
 			return nil, fmt.Errorf("config: the default of %s: %v", k, err)
@@ -219,12 +219,12 @@ func loadDefaults() (*Config, error) {
 }
 
 // loadViper reads the flags, the environment and the file through viper.
-func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
+func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaults map[string]any) (*Config, error) {
 	v := viper.New()
 	v.SetEnvPrefix("KCLOUD")
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
-	for k, d := range Defaults() {
+	for k, d := range defaults {
 		v.SetDefault(k, d)
 	}
 	for k, f := range flags {

@@ -270,7 +270,7 @@ func TestDefaultsWithoutViper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow, err := loadViper("/nonexistent/config.yaml", false, nil)
+	slow, err := loadViper("/nonexistent/config.yaml", false, nil, Defaults())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,11 +47,6 @@ type boltTx struct {
 }
 
 func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
-	if t.paths != nil {
-		if _, _, err := t.paths.bucket(t.paths.walker(), b); err != nil {
-			return nil, damage("%v", err)
-		}
-	}
 	bk := t.tx.Bucket([]byte(b))
 	if bk == nil {
 		return nil, damage("bucket %q is missing", b)
@@ -60,14 +55,16 @@ func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 }
 
 func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
-	bk, err := t.bucket(b)
-	if err != nil {
-		return nil, err
-	}
+	// The only read a read-only process makes before it walks the whole
+	// file (Scan does that first): check the way to the bucket and key.
 	if t.paths != nil {
 		if err := t.paths.get(b, key); err != nil {
 			return nil, damage("%v", err)
 		}
+	}
+	bk, err := t.bucket(b)
+	if err != nil {
+		return nil, err
 	}
 	v := bk.Get([]byte(key))
 	if v == nil {

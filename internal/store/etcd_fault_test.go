@@ -40,12 +40,7 @@ func TestEtcdLeaderKilled(t *testing.T) {
 			s := open(w % len(eps))
 			for i := 0; i < each; i++ {
 				err := s.Update(func(tx *Tx) error {
-					var n counter
-					if _, err := tx.Get(Meta, "count", &n); err != nil {
-						return err
-					}
-					n.N++
-					if err := tx.Put(Meta, "count", n); err != nil {
+					if _, err := increment(tx, Meta, "count"); err != nil {
 						return err
 					}
 					return tx.Put(Accounts, fmt.Sprintf("w%d-%d", w, i), rec{i})

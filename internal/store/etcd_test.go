@@ -42,6 +42,16 @@ func newEtcd(t *testing.T) *Etcd {
 
 type counter struct{ N int }
 
+// increment adds one to the counter at key, in tx, and returns it.
+func increment(tx *Tx, b Bucket, key string) (counter, error) {
+	var n counter
+	if _, err := tx.Get(b, key, &n); err != nil {
+		return n, err
+	}
+	n.N++
+	return n, tx.Put(b, key, n)
+}
+
 // TestEtcdWritersLoseNothing: 16 writers, each a backend of its own as a
 // separate kcloud process would have, add to one record and append to
 // one log. Every addition and every record is there, once.
@@ -63,12 +73,7 @@ func TestEtcdWritersLoseNothing(t *testing.T) {
 			s := open()
 			for i := 0; i < each; i++ {
 				errs <- s.Update(func(tx *Tx) error {
-					var n counter
-					if _, err := tx.Get(Accounts, "alice", &n); err != nil {
-						return err
-					}
-					n.N++
-					if err := tx.Put(Accounts, "alice", n); err != nil {
+					if _, err := increment(tx, Accounts, "alice"); err != nil {
 						return err
 					}
 					return tx.Append(Activity, "alice", rec{w*100 + i})
@@ -149,12 +154,8 @@ func TestEtcdLostAnswer(t *testing.T) {
 			runs := 0
 			mustUpdate(t, s, func(tx *Tx) error {
 				runs++
-				var n counter
-				if _, err := tx.Get(Accounts, "alice", &n); err != nil {
-					return err
-				}
-				n.N++
-				return tx.Put(Accounts, "alice", n)
+				_, err := increment(tx, Accounts, "alice")
+				return err
 			})
 			var n counter
 			mustView(t, s, func(tx *Tx) error { _, err := tx.Get(Accounts, "alice", &n); return err })
@@ -326,12 +327,8 @@ func TestEtcdBackupImport(t *testing.T) {
 			default:
 			}
 			err := src.Update(func(tx *Tx) error {
-				var n counter
-				if _, err := tx.Get(Meta, "count", &n); err != nil {
-					return err
-				}
-				n.N++
-				if err := tx.Put(Meta, "count", n); err != nil {
+				n, err := increment(tx, Meta, "count")
+				if err != nil {
 					return err
 				}
 				if err := tx.Put(Accounts, fmt.Sprintf("u%04d", n.N), rec(n)); err != nil {

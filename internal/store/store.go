@@ -174,6 +174,29 @@ func (t *Tx) Delete(b Bucket, key string) error { return t.raw.Delete(b, key) }
 // key, and the new key is read first: a backend that compares what a
 // transaction read (etcd) sees two writers that chose the same number.
 func (t *Tx) Append(b Bucket, prefix string, v any) error {
+	last, err := t.lastSeq(b, prefix)
+	if err != nil {
+		return err
+	}
+	return t.appendAt(b, prefix, last+1, v)
+}
+
+// AppendKeep appends v as Append does and keeps the newest keep records
+// as Trim does, reading the log's end once.
+func (t *Tx) AppendKeep(b Bucket, prefix string, v any, keep int) error {
+	last, err := t.lastSeq(b, prefix)
+	if err != nil {
+		return err
+	}
+	if err := t.appendAt(b, prefix, last+1, v); err != nil {
+		return err
+	}
+	return t.trimTo(b, prefix, last+1, keep)
+}
+
+// lastSeq is the sequence number of the newest record under prefix, 0
+// when there is none.
+func (t *Tx) lastSeq(b Bucket, prefix string) (uint64, error) {
 	var last uint64
 	p := logPrefix(prefix)
 	err := t.raw.Scan(b, p, true, func(k string, _ []byte) bool {
@@ -182,10 +205,11 @@ func (t *Tx) Append(b Bucket, prefix string, v any) error {
 		}
 		return false
 	})
-	if err != nil {
-		return err
-	}
-	key := logKey(prefix, last+1)
+	return last, err
+}
+
+func (t *Tx) appendAt(b Bucket, prefix string, seq uint64, v any) error {
+	key := logKey(prefix, seq)
 	if old, err := t.raw.Get(b, key); err != nil || old != nil {
 		if err == nil {
 			err = damage("%s/%q is taken", b, key)
@@ -223,20 +247,22 @@ func (t *Tx) Newest(b Bucket, prefix string, fn func(decode func(v any) error) b
 // once: a transaction reads and writes a few keys, not the whole log,
 // and stays within what one etcd Txn takes.
 func (t *Tx) Trim(b Bucket, prefix string, keep int) error {
-	p := logPrefix(prefix)
-	var last uint64
-	err := t.raw.Scan(b, p, true, func(k string, _ []byte) bool {
-		if len(k) == len(p)+8 {
-			last = binary.BigEndian.Uint64([]byte(k[len(p):]))
-		}
-		return false
-	})
-	if err != nil || keep < 0 || last <= uint64(keep) {
+	last, err := t.lastSeq(b, prefix)
+	if err != nil {
 		return err
 	}
+	return t.trimTo(b, prefix, last, keep)
+}
+
+// trimTo deletes what Trim deletes when the newest sequence number is last.
+func (t *Tx) trimTo(b Bucket, prefix string, last uint64, keep int) error {
+	if keep < 0 || last <= uint64(keep) {
+		return nil
+	}
+	p := logPrefix(prefix)
 	cut := last - uint64(keep) // sequence numbers up to cut go
 	var old []string
-	err = t.raw.Scan(b, p, false, func(k string, _ []byte) bool {
+	err := t.raw.Scan(b, p, false, func(k string, _ []byte) bool {
 		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch {
 			return false
 		}
