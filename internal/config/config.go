@@ -1,6 +1,7 @@
-// Package config reads kcloud's configuration into one struct with one
-// viper instance. Precedence: flag, environment (KCLOUD_ and the key in
-// upper case with '.' as '_'), config file, default.
+// Package config reads kcloud's configuration into one struct.
+// Precedence: flag, environment (KCLOUD_ and the key in upper case with
+// '.' as '_'), config file, default. viper reads the file and layers the
+// rest over it; with no file, the layers are a lookup each.
 package config
 
 import (
@@ -173,49 +174,83 @@ func File(explicit string) (path string, mustExist bool) {
 // set them; a flag counts only when it was given.
 func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
 	defaults := Defaults()
-	if _, err := os.Stat(file); err != nil && !mustExist && !changed(flags) && !fromEnv(defaults) {
-		// Nothing given: the defaults, without viper's machinery, which
-		// costs a command that needs none of it a fifth of a millisecond.
-		return loadDefaults(defaults)
+	if _, err := os.Stat(file); err != nil && !mustExist {
+		// No file: a flag, a variable and a default are a lookup each;
+		// viper, whose work is reading the file and layering it, would
+		// cost a command a fifth of its start-up for nothing.
+		return loadPlain(defaults, flags)
 	}
 	return loadViper(file, mustExist, flags, defaults)
 }
 
-// changed reports whether a flag that sets a key was given.
-func changed(flags map[string]*pflag.Flag) bool {
-	for _, f := range flags {
-		if f != nil && f.Changed {
-			return true
-		}
-	}
-	return false
-}
-
-// fromEnv reports whether the environment sets a key (viper ignores an
-// empty variable, and so does kcloud).
-func fromEnv(defaults map[string]any) bool {
-	for k := range defaults {
-		if os.Getenv(EnvName(k)) != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// loadDefaults is the configuration when nothing sets a key.
-func loadDefaults(defaults map[string]any) (*Config, error) {
+// loadPlain is the configuration when there is no file: for each key, the
+// flag if given, else its variable if not empty (viper ignores an empty
+// one, and so does kcloud), else the default. TestPlainIsViper holds it
+// to what viper makes of the same.
+func loadPlain(defaults map[string]any, flags map[string]*pflag.Flag) (*Config, error) {
 	var c Config
-	for k, dst := range c.fields() {
-		if err := set(dst, defaults[k]); err != nil {
-			return nil, fmt.Errorf("config: the default of %s: %v", k, err)
+	c.source = sources(flags, "", nil)
+	c.Set = map[string]bool{}
+	fields := c.fields()
+	for _, k := range sortedKeys(fields) {
+		raw := defaults[k]
+		if f := flags[k]; f != nil && f.Changed {
+			raw, c.Set[k] = f.Value.String(), true
+		} else if e := os.Getenv(EnvName(k)); e != "" {
+			raw, c.Set[k] = e, true
+		}
+		if err := set(fields[k], raw); err != nil {
+			return nil, fail.Usagef("configuration: %s (%s): %v", k, c.source(k), err)
 		}
 	}
-	c.Set = map[string]bool{}
-	c.source = func(string) string { return "the default" }
+	for _, p := range c.paths() {
+		*p = expandHome(*p)
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// sources returns where a key's value came from: a flag, a variable, the
+// file (inFile; nil when there is none) or the default.
+func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool) func(string) string {
+	var source func(key string) string
+	source = func(key string) string {
+		if key == "security.argon2" { // three keys checked together
+			for _, k := range []string{"memory", "time", "threads"} {
+				if src := source(key + "." + k); src != "the default" {
+					return src
+				}
+			}
+		}
+		f := flags[key]
+		switch {
+		case f != nil && f.Changed:
+			return "from --" + f.Name
+		case os.Getenv(EnvName(key)) != "":
+			return "from " + EnvName(key)
+		case inFile != nil && inFile(key):
+			return "in " + file
+		}
+		return "the default"
+	}
+	return source
+}
+
+// paths are the keys that name files: "~/" is the home directory, and a
+// relative path written in the config file is relative to the file.
+func (c *Config) paths() map[string]*string {
+	return map[string]*string{
+		"store.path":                        &c.Store.Path,
+		"session.path":                      &c.Session.Path,
+		"store.etcd.password_file":          &c.Store.Etcd.PasswordFile,
+		"store.etcd.ca_file":                &c.Store.Etcd.CAFile,
+		"store.etcd.cert_file":              &c.Store.Etcd.CertFile,
+		"store.etcd.key_file":               &c.Store.Etcd.KeyFile,
+		"delivery.outbox.dir":               &c.Delivery.Outbox.Dir,
+		"delivery.email.smtp.password_file": &c.Delivery.Email.SMTP.PasswordFile,
+	}
 }
 
 // loadViper reads the flags, the environment and the file through viper.
@@ -250,25 +285,7 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 		}
 	}
 	var c Config
-	c.source = func(key string) string {
-		if key == "security.argon2" { // three keys checked together
-			for _, k := range []string{"memory", "time", "threads"} {
-				if src := c.source(key + "." + k); src != "the default" {
-					return src
-				}
-			}
-		}
-		f := flags[key]
-		switch {
-		case f != nil && f.Changed:
-			return "from --" + f.Name
-		case os.Getenv(EnvName(key)) != "":
-			return "from " + EnvName(key)
-		case v.InConfig(key):
-			return "in " + file
-		}
-		return "the default"
-	}
+	c.source = sources(flags, file, v.InConfig)
 	if err := c.decode(v, file); err != nil {
 		return nil, err
 	}
@@ -281,16 +298,7 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 	}
 	// A relative path written in the config file is relative to the
 	// file; one from a flag or the environment, to the working directory.
-	for key, p := range map[string]*string{
-		"store.path":                        &c.Store.Path,
-		"session.path":                      &c.Session.Path,
-		"store.etcd.password_file":          &c.Store.Etcd.PasswordFile,
-		"store.etcd.ca_file":                &c.Store.Etcd.CAFile,
-		"store.etcd.cert_file":              &c.Store.Etcd.CertFile,
-		"store.etcd.key_file":               &c.Store.Etcd.KeyFile,
-		"delivery.outbox.dir":               &c.Delivery.Outbox.Dir,
-		"delivery.email.smtp.password_file": &c.Delivery.Email.SMTP.PasswordFile,
-	} {
+	for key, p := range c.paths() {
 		*p = expandHome(*p)
 		f := flags[key]
 		fromFile := v.InConfig(key) && os.Getenv(EnvName(key)) == "" && (f == nil || !f.Changed)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -259,28 +260,63 @@ func TestEtcd(t *testing.T) {
 	}
 }
 
-// TestDefaultsWithoutViper: with no file, no variable and no flag, Load
-// skips viper; what it returns is what viper would have made.
-func TestDefaultsWithoutViper(t *testing.T) {
+// TestPlainIsViper: with no file, Load skips viper; what it returns, and
+// what it says of a bad value, is what viper would have made of the same
+// flags, variables and defaults.
+func TestPlainIsViper(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	for _, k := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
 		t.Setenv(k, "")
 	}
-	fast, err := Load("/nonexistent/config.yaml", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow, err := loadViper("/nonexistent/config.yaml", false, nil, Defaults())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast.source, slow.source = nil, nil
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("without viper:\n%+v\nwith viper:\n%+v", fast, slow)
-	}
-	// A variable, or a file, takes the viper path.
-	t.Setenv("KCLOUD_SESSION_TTL", "1h")
-	if c, err := Load("/nonexistent/config.yaml", false, nil); err != nil || c.Session.TTL != time.Hour || !c.Set["session.ttl"] {
-		t.Fatalf("a variable: %+v %v", c, err)
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		flags map[string]string
+	}{
+		{"nothing set", nil, nil},
+		{"flags", nil, map[string]string{"output": "json", "store": "~/s.db"}},
+		{"variables", map[string]string{
+			"KCLOUD_SESSION_TTL": "1h", "KCLOUD_OUTPUT": "yaml", "KCLOUD_STORE_PATH": "rel/s.db",
+			"KCLOUD_DELIVERY_SMS_COMMAND": "send-sms --fast", "KCLOUD_DELIVERY_SMS_WEBHOOK_HEADERS": `{"X-Key": "k"}`,
+			"KCLOUD_STORE_ETCD_ENDPOINTS": "http://127.0.0.1:2379,http://127.0.0.1:2380", "KCLOUD_SECURITY_ARGON2_TIME": "3",
+			"KCLOUD_NOTIFY_SECURITY_ALERTS": "false", "KCLOUD_OTP_ISSUER": "",
+		}, nil},
+		{"a flag over its variable", map[string]string{"KCLOUD_OUTPUT": "yaml"}, map[string]string{"output": "json"}},
+		{"a bad variable", map[string]string{"KCLOUD_VERIFICATION_MAX_ATTEMPTS": "many"}, nil},
+		{"a bad flag", nil, map[string]string{"output": "xml"}},
+		{"a bad group", map[string]string{"KCLOUD_SECURITY_ARGON2_MEMORY": "1024"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+			fs.String("output", "", "")
+			fs.String("store", "", "")
+			for k, v := range tc.flags {
+				fs.Set(k, v)
+			}
+			flags := map[string]*pflag.Flag{"output": fs.Lookup("output"), "store.path": fs.Lookup("store")}
+			plain, perr := Load("/nonexistent/config.yaml", false, flags)
+			viper, verr := loadViper("/nonexistent/config.yaml", false, flags, Defaults())
+			if fmt.Sprint(perr) != fmt.Sprint(verr) {
+				t.Fatalf("errors differ:\nwithout viper: %v\nwith viper:    %v", perr, verr)
+			}
+			if perr != nil {
+				return
+			}
+			for k := range plain.fields() {
+				if p, v := plain.source(k), viper.source(k); p != v {
+					t.Errorf("%s: source %q without viper, %q with", k, p, v)
+				}
+			}
+			plain.source, viper.source = nil, nil
+			if !reflect.DeepEqual(plain, viper) {
+				t.Fatalf("without viper:\n%+v\nwith viper:\n%+v", plain, viper)
+			}
+			if len(tc.env)+len(tc.flags) > 0 && len(plain.Set) == 0 {
+				t.Fatalf("nothing counted as set: %+v", plain.Set)
+			}
+		})
 	}
 }

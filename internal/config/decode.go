@@ -75,17 +75,23 @@ func (c *Config) decode(v *viper.Viper, file string) error {
 			return e
 		}
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // report the first bad key the same way each time
-	for _, k := range keys {
+	for _, k := range sortedKeys(fields) {
 		if err := set(fields[k], v.Get(k)); err != nil {
 			return fail.Usagef("configuration: %s (%s): %v", k, c.source(k), err)
 		}
 	}
 	return nil
+}
+
+// sortedKeys are the keys in order, so that the first bad key is the one
+// reported every time.
+func sortedKeys(fields map[string]any) []string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // commaList is a list given in the environment as comma-separated items
