@@ -114,18 +114,17 @@ var errNeedWrite = errors.New("the attempt has something to record")
 // finish records the outcome of a password check and, on success, runs
 // the attempt's work, all in one transaction.
 func (s *Service) finish(p *proof, a attempt) error {
-	var sessionUser string
+	session := func(*store.Tx) (*Session, error) { return nil, nil }
 	if a.session {
-		sess, err := s.readSession()
-		if err != nil {
+		var err error
+		if session, err = s.sessionReader(); err != nil {
 			return err
 		}
-		sessionUser = sess.UserID
 	}
 	write := !(a.readOnly && p.kek != nil && p.rehash == nil && p.pre.Failures == 0)
-	u, err := s.finishIn(p, a, write, sessionUser)
+	u, err := s.finishIn(p, a, write, session)
 	if errors.Is(err, errNeedWrite) {
-		u, err = s.finishIn(p, a, true, sessionUser)
+		u, err = s.finishIn(p, a, true, session)
 	}
 	if u != nil {
 		for _, f := range u.after {
@@ -138,7 +137,7 @@ func (s *Service) finish(p *proof, a attempt) error {
 	return err
 }
 
-func (s *Service) finishIn(p *proof, a attempt, write bool, sessionUser string) (*Unlocked, error) {
+func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.Tx) (*Session, error)) (*Unlocked, error) {
 	run := s.Store.Update
 	if !write {
 		run = s.Store.View
@@ -149,6 +148,10 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, sessionUser string) 
 	)
 	err := run(func(tx *store.Tx) error {
 		authErr, u = nil, nil // Update may run this again
+		sess, err := session(tx)
+		if err != nil {
+			return err
+		}
 		acc, err := getAccount(tx, p.pre.UserID)
 		if err != nil {
 			return err
@@ -163,8 +166,8 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, sessionUser string) 
 		if !bytes.Equal(acc.Password.Salt, p.pre.Password.Salt) {
 			return kindErr(fail.Other, ErrPasswordRaced)
 		}
-		if a.session && sessionUser != acc.UserID {
-			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session now belongs to %s", sessionUser)
+		if sess != nil && sess.UserID != acc.UserID {
+			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session now belongs to %s", sess.UserID)
 		}
 		org, err := getOrg(tx)
 		if err != nil {

@@ -15,13 +15,22 @@ import (
 // readSession returns this machine's session, or a LoginRequired error
 // when there is none or it has ended.
 func (s *Service) readSession() (*Session, error) {
-	var sess Session
-	var ok bool
+	var sess *Session
 	err := s.viewLocal(func(tx *store.Tx) error {
 		var err error
-		ok, err = tx.Get(store.Sessions, keySession, &sess)
+		sess, err = s.sessionIn(tx)
 		return err
 	})
+	if err == nil && sess == nil { // this machine has no session store yet
+		err = kindErr(fail.LoginRequired, ErrNotLoggedIn)
+	}
+	return sess, err
+}
+
+// sessionIn reads the session in tx, the store that keeps it.
+func (s *Service) sessionIn(tx *store.Tx) (*Session, error) {
+	var sess Session
+	ok, err := tx.Get(store.Sessions, keySession, &sess)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +42,22 @@ func (s *Service) readSession() (*Session, error) {
 			sess.UserID, text.Time(sess.ExpiresAt))
 	}
 	return &sess, nil
+}
+
+// sessionReader gives the session to a transaction of the store. Where
+// the store keeps it (bbolt), it is read in that transaction: one open of
+// the file, not two, and no change between them. Where this machine keeps
+// it apart (a shared directory), it is read now, before the directory is
+// asked anything: a machine without a session hears so at once.
+func (s *Service) sessionReader() (func(*store.Tx) (*Session, error), error) {
+	if s.Local == nil {
+		return s.sessionIn, nil
+	}
+	sess, err := s.readSession()
+	if err != nil {
+		return nil, err
+	}
+	return func(*store.Tx) (*Session, error) { return sess, nil }, nil
 }
 
 // viewLocal reads this machine's session store. Where it is a file of its
@@ -70,16 +95,20 @@ func (s *Service) endSession(userID string) error {
 // Current returns the session, its account and the organization. It is
 // a LoginRequired error when there is no session or it has ended.
 func (s *Service) Current() (*Session, *Who, *Organization, error) {
-	sess, err := s.readSession()
+	session, err := s.sessionReader()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var (
-		acc *Account
-		org *Organization
+		sess *Session
+		acc  *Account
+		org  *Organization
 	)
 	err = s.Store.View(func(tx *store.Tx) error {
 		var err error
+		if sess, err = session(tx); err != nil {
+			return err
+		}
 		if acc, err = getAccount(tx, sess.UserID); err != nil {
 			return err
 		}
