@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -80,17 +81,16 @@ func (s *Bolt) View(fn func(RawTx) error) error {
 var errMigrate = errors.New("the store needs a migration")
 
 func (s *Bolt) view(fn func(RawTx) error) error {
-	db, err := s.open(true)
+	db, data, err := s.open(true)
 	if err != nil {
 		return err
 	}
 	var paths *pathCheck
 	if !s.validated {
-		if paths, err = s.pathCheck(); err != nil {
+		if paths, err = pathCheckOf(data); err != nil {
 			db.Close()
 			return s.wrap(err)
 		}
-		defer paths.release()
 	}
 	var fnErr error
 	err = guard(func() error {
@@ -144,7 +144,7 @@ func (s *Bolt) Create(fn func(RawTx) error) error {
 }
 
 func (s *Bolt) update(fn func(RawTx) error) error {
-	db, err := s.open(false)
+	db, _, err := s.open(false)
 	if err != nil {
 		return err
 	}
@@ -238,20 +238,30 @@ func (s *Bolt) exists() error {
 	return nil
 }
 
-func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
+// open opens the file with bbolt and returns, with the handle, the file's
+// bytes as bbolt mapped them. A write's first open in this process walks
+// them all (validate); a read checks them along its way (pathCheck).
+func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	if s.broken != nil {
-		return nil, s.broken
+		return nil, nil, s.broken
 	}
 	if err := checkPerm(s.path); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// Opening reads the meta and freelist pages.
+	// Opening reads the meta pages, and to write the freelist.
+	var file *os.File
 	err = guard(func() (err error) {
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{
 			Timeout:  s.timeout,
 			ReadOnly: readOnly,
-			OpenFile: openLocked(s.timeout),
+			OpenFile: func(path string, flag int, mode os.FileMode) (*os.File, error) {
+				file, err = openLocked(s.timeout)(path, flag, mode)
+				return file, err
+			},
 		})
+		if err == nil {
+			data, err = mapped(db, file)
+		}
 		return err
 	})
 	var p *panicked
@@ -259,43 +269,46 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, err error) {
 		s.broken = s.wrap(err) // the half-open handle may hold the lock
 	}
 	if err != nil {
-		return nil, s.wrap(err)
+		if db != nil && p == nil {
+			db.Close()
+		}
+		return nil, nil, s.wrap(err)
 	}
 	if !s.validated && !readOnly {
 		// Once a process, with the file locked: every later transaction
 		// of this process either wrote it or found it as this one did.
 		// A read walks only what it reads (pathCheck), until it scans.
-		if err := s.validate(); err != nil {
-			db.Close() // the walk read its own mapping, not bbolt's
-			return nil, s.wrap(err)
+		err := guard(func() error {
+			if err := validate(data); err != nil {
+				return damage("%v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			var p *panicked
+			if !errors.As(err, &p) {
+				db.Close()
+			}
+			return nil, nil, s.wrap(err)
 		}
 		s.validated = true
 	}
-	return db, nil
+	return db, data, nil
 }
 
-// validate walks the file's pages before bbolt trusts them.
-func (s *Bolt) validate() error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+// mapped is the file's bytes where bbolt mapped them, up to the file's
+// end: bbolt maps more than the file holds, and past its end is a fault.
+// The checks read bbolt's own mapping, so a transaction maps the file
+// once, not twice.
+func mapped(db *bolt.DB, f *os.File) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	data, release, err := mapFile(f, fi.Size())
-	if err != nil {
-		return err
-	}
-	defer release()
-	return guard(func() error {
-		if err := validate(data); err != nil {
-			return damage("%v", err)
-		}
-		return nil
-	})
+	info := db.Info()
+	// Data is the address of a mapping, not of Go memory: it never moves.
+	base := *(*unsafe.Pointer)(unsafe.Pointer(&info.Data))
+	return unsafe.Slice((*byte)(base), fi.Size()), nil
 }
 
 // checkSize refuses a file shorter than the pages its meta page counts:

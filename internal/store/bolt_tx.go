@@ -20,7 +20,9 @@ func (s *Bolt) Check() ([]string, error) {
 	if err := checkPerm(s.path); err != nil {
 		return nil, err
 	}
-	if err := s.validate(); err != nil {
+	// The walk first, on a mapping of its own: a file bbolt would not
+	// even open (cut inside its meta pages) is damaged, not foreign.
+	if err := walkFile(s.path); err != nil {
 		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
 	}
 	s.validated = true // the View below need not walk the pages again
@@ -34,6 +36,43 @@ func (s *Bolt) Check() ([]string, error) {
 		return []string{strings.TrimPrefix(err.Error(), "the store "+s.path+" is damaged: ")}, nil
 	}
 	return faults, err
+}
+
+// walkFile walks every page of the file at path.
+func walkFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	data, release, err := mapFile(f, fi.Size())
+	if err != nil {
+		return err
+	}
+	defer release()
+	return guard(func() error {
+		if err := validate(data); err != nil {
+			return damage("%v", err)
+		}
+		return nil
+	})
+}
+
+// walkAll walks every page of the file, unless this process did so
+// before (validate).
+func (t *boltTx) walkAll() error {
+	if t.paths == nil {
+		return nil
+	}
+	if err := validate(t.paths.data); err != nil {
+		return damage("%v", err)
+	}
+	t.s.validated, t.paths = true, nil
+	return nil
 }
 
 // boltTx is a bbolt transaction.
@@ -98,11 +137,8 @@ func (t *boltTx) Delete(b Bucket, key string) error {
 }
 
 func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
-	if t.paths != nil { // a scan may visit any page: walk them all first
-		if err := t.s.validate(); err != nil {
-			return err
-		}
-		t.s.validated, t.paths = true, nil
+	if err := t.walkAll(); err != nil { // a scan may visit any page
+		return err
 	}
 	bk, err := t.bucket(b)
 	if err != nil {

@@ -16,13 +16,16 @@ import (
 // the wait: bbolt retries every 50 ms, so a writer behind others waits
 // in steps of 50 ms whatever the work takes; here the kernel hands the
 // lock over the moment it is free (a blocking flock), and the timeout
-// still holds.
+// still holds. The file is opened with open(2) itself: os.OpenFile
+// would try, and fail, to register a regular file with the network
+// poller, four system calls for nothing on every transaction.
 func openLocked(timeout time.Duration) func(string, int, os.FileMode) (*os.File, error) {
 	return func(path string, flag int, mode os.FileMode) (*os.File, error) {
-		f, err := os.OpenFile(path, flag, mode)
+		fd, err := unix.Open(path, flag|unix.O_CLOEXEC, uint32(mode.Perm()))
 		if err != nil {
-			return nil, err
+			return nil, &os.PathError{Op: "open", Path: path, Err: err}
 		}
+		f := os.NewFile(uintptr(fd), path)
 		how := unix.LOCK_SH
 		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 			how = unix.LOCK_EX

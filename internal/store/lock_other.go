@@ -9,4 +9,4 @@ import (
 
 // openLocked leaves the lock to bbolt where flock is not what bbolt uses
 // (Windows, Solaris, illumos, AIX): it retries every 50 ms.
-func openLocked(time.Duration) func(string, int, os.FileMode) (*os.File, error) { return nil }
+func openLocked(time.Duration) func(string, int, os.FileMode) (*os.File, error) { return os.OpenFile }

@@ -14,7 +14,7 @@ func checkPerm(path string) error {
 	err := perm.Check(path, true)
 	var p *perm.Problem
 	if errors.As(err, &p) {
-		return fail.Mark(fail.Other, unsafe{p}, "refusing the store %s: %v", path, p)
+		return fail.Mark(fail.Other, unsafePerm{p}, "refusing the store %s: %v", path, p)
 	}
 	if err != nil {
 		return fail.Wrap(fail.Other, err, "store %s", path)
@@ -22,9 +22,9 @@ func checkPerm(path string) error {
 	return nil
 }
 
-// unsafe is a permission problem of the store: errors.Is finds ErrUnsafe,
+// unsafePerm is a permission problem of the store: errors.Is finds ErrUnsafe,
 // errors.As the problem with its fix.
-type unsafe struct{ p *perm.Problem }
+type unsafePerm struct{ p *perm.Problem }
 
-func (u unsafe) Error() string   { return u.p.Error() }
-func (u unsafe) Unwrap() []error { return []error{ErrUnsafe, u.p} }
+func (u unsafePerm) Error() string   { return u.p.Error() }
+func (u unsafePerm) Unwrap() []error { return []error{ErrUnsafe, u.p} }

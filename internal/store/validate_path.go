@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"sort"
 )
 
@@ -15,14 +14,13 @@ import (
 // nsearch). A scan, or a write, still walks the whole file first. Whoever
 // reads little pays little; at 100,000 accounts the whole walk is 23 ms.
 type pathCheck struct {
-	data    []byte
-	release func()
-	m       meta
+	data []byte
+	m    meta
 }
 
 // newPathCheck checks the meta pages and the root tree of the file in
 // data.
-func newPathCheck(data []byte, release func()) (*pathCheck, error) {
+func newPathCheck(data []byte) (*pathCheck, error) {
 	m, err := activeMeta(data)
 	if err != nil {
 		return nil, err
@@ -30,7 +28,7 @@ func newPathCheck(data []byte, release func()) (*pathCheck, error) {
 	if m.pgid*uint64(m.pageSize) > uint64(len(data)) {
 		return nil, fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
 	}
-	c := &pathCheck{data: data, release: release, m: m}
+	c := &pathCheck{data: data, m: m}
 	// The root tree whole, without the buckets below it: version() may
 	// list its entries (tx.ForEach).
 	v := c.walker()
@@ -147,29 +145,15 @@ func (v *walker) descend(root uint64, inline []byte, key []byte) (val []byte, fl
 	}
 }
 
-// pathCheck maps the file and checks its meta pages and root tree, for a
-// read of a process that has not walked the whole file.
-func (s *Bolt) pathCheck() (*pathCheck, error) {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	data, release, err := mapFile(f, fi.Size())
-	if err != nil {
-		return nil, err
-	}
+// pathCheckOf checks the meta pages and the root tree of the file's bytes
+// in data.
+func pathCheckOf(data []byte) (*pathCheck, error) {
 	var c *pathCheck
-	err = guard(func() (err error) {
-		c, err = newPathCheck(data, release)
+	err := guard(func() (err error) {
+		c, err = newPathCheck(data)
 		return err
 	})
 	if err != nil {
-		release()
 		return nil, damage("%v", err)
 	}
 	return c, nil
