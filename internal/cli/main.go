@@ -57,7 +57,7 @@ func Main(args []string) int {
 
 func run(io *IOStreams, args []string) int {
 	defer io.Close()
-	root, f := newRoot(io)
+	root, f := newRootFor(io, args)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil && !f.started {

@@ -218,7 +218,31 @@ func NewCommand() *cobra.Command {
 	return root
 }
 
-func newRoot(io *IOStreams) (*cobra.Command, *Factory) {
+// newRoot builds kcloud's whole command tree.
+func newRoot(io *IOStreams) (*cobra.Command, *Factory) { return newRootFor(io, nil) }
+
+// topLevel are kcloud's commands under the root, by name.
+var topLevel = []struct {
+	name string
+	make func(*Factory) *cobra.Command
+}{
+	{"init", newInitCmd},
+	{"login", newLoginCmd},
+	{"logout", newLogoutCmd},
+	{"whoami", newWhoamiCmd},
+	{"account", newAccountCmd},
+	{"contact", newContactCmd},
+	{"otp", newOTPCmd},
+	{"org", newOrgCmd},
+	{"store", newStoreCmd},
+	{"version", newVersionCmd},
+}
+
+// newRootFor builds the command tree for args: where args certainly run
+// one of the commands under the root, only that command's branch, for
+// the whole tree costs every command a tenth of its start-up. Help,
+// completion, a misspelt name and anything unclear get the whole tree.
+func newRootFor(io *IOStreams, args []string) (*cobra.Command, *Factory) {
 	f := &Factory{IO: io, Now: time.Now}
 	// Ready Argon2id's memory while the person types: when a secret is
 	// asked for, after every check that can fail without one.
@@ -281,18 +305,18 @@ or, for an organization that shares it, on an etcd cluster.`,
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
 
 	defer groups(root)
-	root.AddCommand(
-		newInitCmd(f),
-		newLoginCmd(f),
-		newLogoutCmd(f),
-		newWhoamiCmd(f),
-		newAccountCmd(f),
-		newContactCmd(f),
-		newOTPCmd(f),
-		newOrgCmd(f),
-		newStoreCmd(f),
-		newVersionCmd(f),
-	)
+	if only := branch(root, args); only != "" {
+		for _, c := range topLevel {
+			if c.name == only {
+				root.AddCommand(c.make(f))
+			}
+		}
+		root.CompletionOptions.DisableDefaultCmd = true // not asked for
+		return root, f
+	}
+	for _, c := range topLevel {
+		root.AddCommand(c.make(f))
+	}
 	// cobra adds these at Execute; made here, they get examples too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -310,6 +334,53 @@ or, for an organization that shares it, on an etcd cluster.`,
 		}
 	}
 	return root, f
+}
+
+// branch returns the command under the root that args run, or "" when
+// that is not certain. The root's flags come first, with their values:
+// "-o json", "--output json", "--output=json", "-ojson", "-ho json".
+func branch(root *cobra.Command, args []string) string {
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	flags := root.Flags() // the root's own and its persistent flags
+	takesValue := func(f *pflag.Flag) bool { return f.NoOptDefVal == "" }
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--" || a == "-":
+			return ""
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			fl := flags.Lookup(name)
+			if fl == nil {
+				return ""
+			}
+			if takesValue(fl) && !hasValue {
+				i++
+			}
+		case strings.HasPrefix(a, "-"):
+			for j := 1; j < len(a); j++ {
+				fl := flags.ShorthandLookup(a[j : j+1])
+				if fl == nil {
+					return ""
+				}
+				if takesValue(fl) {
+					if j == len(a)-1 {
+						i++ // "-o json"
+					}
+					break // "-ojson": the rest is the value
+				}
+			}
+		default:
+			for _, c := range topLevel {
+				if c.name == a {
+					return a
+				}
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // runCmd runs a command's run function on its options, or, when a test
