@@ -113,3 +113,31 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredTables: gojq and yaml build some of their tables when first
+// used, not at start-up (third_party/); the first use finds them built.
+func TestDeferredTables(t *testing.T) {
+	// jq builtins of both kinds: defined in jq (map, select, to_entries)
+	// and in Go (length, ascii_downcase, keys).
+	code, err := compileJQ(`([.[] | select(. > 1)] | map(. * 2) | length), (to_entries | length), ({"A": 1} | keys | map(ascii_downcase))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := writeJQ(&out, code, []int{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "2\n3\n[\"a\"]\n" {
+		t.Fatalf("jq builtins: %q", got)
+	}
+	// YAML: a string that reads as a sexagesimal or a float is quoted;
+	// a plain float reads as a number.
+	ys, err := yaml.Marshal(map[string]any{"clock": "1:20", "float": "1.5e3"})
+	if err != nil || string(ys) != "clock: \"1:20\"\nfloat: \"1.5e3\"\n" {
+		t.Fatalf("yaml quoting: %q %v", ys, err)
+	}
+	var v map[string]any
+	if err := yaml.Unmarshal([]byte("f: 1.5e3\n"), &v); err != nil || v["f"] != 1500.0 {
+		t.Fatalf("yaml float: %v %v", v, err)
+	}
+}
