@@ -3,6 +3,7 @@
 //
 //	go run ./bench            # about two minutes
 //	go run ./bench -n 41 -accounts 100000
+//	go run ./bench -keep      # leaves its binaries and stores, to profile
 //
 // Each figure is the median of n runs of a whole process, the runs of the
 // things compared interleaved so that a noisy machine hurts both alike.
@@ -22,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/secret"
@@ -32,13 +34,18 @@ const password = "correct horse battery"
 var (
 	runs     = flag.Int("n", 31, "runs of each measurement")
 	accounts = flag.Int("accounts", 100_000, "accounts in the large store")
+	keep     = flag.Bool("keep", false, "keep the binaries and stores, for profiling, and say where")
 )
 
 func main() {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "kcloud-bench")
 	check(err)
-	defer os.RemoveAll(dir)
+	if *keep {
+		defer fmt.Printf("\nkept: %s (HOME=%s/large for the large store)\n", dir, dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 
 	kcloud := filepath.Join(dir, "kcloud")
 	minimal := filepath.Join(dir, "minimal")
@@ -47,11 +54,19 @@ func main() {
 	check(os.WriteFile(filepath.Join(dir, "minimal.go"), []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"{}\\n\") }\n"), 0o644))
 	build(minimal, filepath.Join(dir, "minimal.go"))
 	build(argonOnce, "./bench/argon2once")
-	empty := filepath.Join(dir, "empty")
-	buildEmpty(empty)
+	maxrss = filepath.Join(dir, "maxrss")
+	build(maxrss, "./bench/maxrss")
+	// The floors: kcloud whole with a main that does nothing; its packages'
+	// initialisers alone (the linker drops the code nothing calls); and the
+	// same with what kcloud chose not to link.
+	whole := buildMain(dir, "whole", `if len(os.Args) > 1<<20 { os.Exit(cli.Main(os.Args)) }`, "os", "github.com/kcloud/kcloud/internal/cli")
+	inits := buildMain(dir, "inits", "", "_ github.com/kcloud/kcloud/internal/cli")
+	grpc := buildMain(dir, "grpc", "", "_ github.com/kcloud/kcloud/internal/cli", "_ go.etcd.io/etcd/client/v3")
+	zxcvbn := buildMain(dir, "zxcvbn", "", "_ github.com/kcloud/kcloud/internal/cli", "_ github.com/trustelem/zxcvbn")
+	upstream := buildUpstream(dir)
 	// A binary as the linker left it starts slower than the same bytes
 	// copied to a new file (page-cache state): compare copies only.
-	for _, b := range []string{kcloud, minimal, argonOnce, empty} {
+	for _, b := range []string{kcloud, minimal, argonOnce, whole, inits, grpc, zxcvbn, upstream} {
 		fresh(b)
 	}
 
@@ -61,21 +76,48 @@ func main() {
 	small := newStore(dir, kcloud, "small", 10)
 	large := newStore(dir, kcloud, "large", *accounts)
 
-	// Start-up, in five rounds: the range says how far one figure can be trusted.
-	var ratios []float64
+	// Start-up, in five rounds: the range says how far one figure can be
+	// trusted. Everything is measured against the minimal program of the
+	// same round.
+	base := cmd{"minimal Go program", minimal, nil, ""}
+	rounds := map[string][]float64{}
 	var m []time.Duration
 	for range 5 {
-		m = measure(
-			cmd{"minimal Go program", minimal, nil, ""},
-			small.cmd("kcloud whoami -o json", "whoami", "-o", "json"),
-		)
-		ratios = append(ratios, float64(m[1])/float64(m[0]))
+		up := small.cmd("upstream", "whoami", "-o", "json")
+		up.path = upstream
+		m = measure(base, small.cmd("whoami", "whoami", "-o", "json"), up, small.cmd("--version", "--version"),
+			cmd{"whole", whole, nil, ""}, cmd{"inits", inits, nil, ""}, cmd{"grpc", grpc, nil, ""}, cmd{"zxcvbn", zxcvbn, nil, ""})
+		for i, name := range []string{"whoami", "upstream", "version", "whole", "inits", "grpc", "zxcvbn"} {
+			rounds[name] = append(rounds[name], float64(m[i+1])/float64(m[0]))
+		}
 	}
 	row("start-up: whoami -o json / minimal program", m[1], m[0], 2.0)
-	fmt.Printf("%-52s %.2fx to %.2fx over 5 rounds\n", "", slices.Min(ratios), slices.Max(ratios))
-	m = measure(cmd{"minimal Go program", minimal, nil, ""}, cmd{"kcloud's packages, empty main", empty, nil, ""})
-	fmt.Printf("%-52s %9s   %.2fx the minimal program: the floor\n", "kcloud's packages linked, main does nothing", ms(m[1]), float64(m[1])/float64(m[0]))
+	fmt.Printf("%-52s %.2fx to %.2fx over 5 rounds\n", "", slices.Min(rounds["whoami"]), slices.Max(rounds["whoami"]))
+	for _, r := range []struct{ name, label string }{
+		{"upstream", "whoami built from upstream gojq, gotenv, yaml"},
+		{"version", "kcloud --version (the command tree, no store)"},
+		{"whole", "kcloud whole, main does nothing: the floor"},
+		{"inits", "kcloud's packages' initialisers only"},
+		{"grpc", "... with etcd's gRPC client linked (not chosen)"},
+		{"zxcvbn", "... with zxcvbn linked (not chosen)"},
+	} {
+		fmt.Printf("%-52s %.2fx to %.2fx the minimal program\n", r.label, slices.Min(rounds[r.name]), slices.Max(rounds[r.name]))
+	}
+	faults := func(c cmd) int64 {
+		var n []int64
+		for range 11 {
+			n = append(n, c.minorFaults())
+		}
+		slices.Sort(n)
+		return n[len(n)/2]
+	}
+	fmt.Printf("%-52s %d, --version %d, the floor %d, the minimal program %d\n", "page faults (minor): whoami",
+		faults(small.cmd("whoami", "whoami", "-o", "json")), faults(small.cmd("--version", "--version")),
+		faults(cmd{"whole", whole, nil, ""}), faults(base))
 	initCosts(small)
+	initOf("package initialisation, upstream gojq, gotenv, yaml", small.env(), upstream, "whoami", "-o", "json")
+	initOf("package initialisation with etcd's gRPC client linked", os.Environ(), grpc)
+	initOf("package initialisation with zxcvbn linked", os.Environ(), zxcvbn)
 
 	// Password commands: the Argon2id call beside account show.
 	argon := argon2Median()
@@ -88,6 +130,17 @@ func main() {
 	fmt.Printf("%-52s %9s\n", "a program that only runs Argon2id once", ms(m[1]))
 	fmt.Printf("%-52s %9s   beyond that program: %s (target <= 5 ms)\n", "account show -o json, whole process", ms(m[0]), ms(m[0]-m[1]))
 	fmt.Printf("%-52s %9s   beyond the minimal program + warm Argon2id: %s\n", "", "", ms(m[0]-m[2]-argon))
+	// Refused before the password (no session here): Argon2id's memory
+	// must not have been touched yet.
+	refused := &home{home: filepath.Join(dir, "small"), kcloud: kcloud}
+	refused.exec("", "logout")
+	var rss []int64
+	for range 5 {
+		rss = append(rss, refused.maxRSS(password+"\n", "account", "show", "--password-stdin"))
+	}
+	small.exec(password+"\n", "login", "--password-stdin")
+	fmt.Printf("%-52s %6.1f MB to %.1f MB peak RSS (target < 16 MB)\n", "account show refused before the password",
+		float64(slices.Min(rss))/1024, float64(slices.Max(rss))/1024)
 
 	// Scale: 10 accounts against many.
 	fmt.Println()
@@ -100,8 +153,18 @@ func main() {
 		{"login (less Argon2id)", []string{"login", "--password-stdin", "-o", "json"}, argon},
 		{"account show (less Argon2id)", []string{"account", "show", "--password-stdin", "-o", "json"}, argon},
 	} {
-		m := measure(small.cmd(c.name, c.args...), large.cmd(c.name, c.args...))
+		// Three rounds: less Argon2id, a password command's ratio is of
+		// two small differences, and moves with Argon2id's own noise.
+		var ratios []float64
+		var added []time.Duration
+		for range 3 {
+			m = measure(small.cmd(c.name, c.args...), large.cmd(c.name, c.args...))
+			ratios = append(ratios, float64(m[1]-c.less)/float64(m[0]-c.less))
+			added = append(added, m[1]-m[0])
+		}
 		row(fmt.Sprintf("scale: %s, %d / 10 accounts", c.name, *accounts), m[1]-c.less, m[0]-c.less, 1.2)
+		fmt.Printf("%-52s %.2fx to %.2fx over 3 rounds; %d accounts add %s to %s\n", "", slices.Min(ratios), slices.Max(ratios),
+			*accounts, ms(slices.Min(added)), ms(slices.Max(added)))
 	}
 	fmt.Printf("%-52s %9d bytes (%d bytes per account)\n", "store with "+fmt.Sprint(*accounts)+" accounts", large.size(), large.size()/int64(*accounts))
 
@@ -173,6 +236,24 @@ func (s *home) exec(stdin string, args ...string) {
 	}
 }
 
+// maxrss is bench/maxrss, built.
+var maxrss string
+
+// maxRSS runs kcloud, which must fail, and returns its peak resident
+// memory in KiB.
+func (s *home) maxRSS(stdin string, args ...string) int64 {
+	c := exec.Command(maxrss, append([]string{s.kcloud}, args...)...)
+	c.Env, c.Stdin = s.env(), strings.NewReader(stdin)
+	out, err := c.Output()
+	check(err)
+	var kib int64
+	var code int
+	if _, err := fmt.Sscan(string(out), &kib, &code); err != nil || code == 0 {
+		fail("kcloud %s: %q; it was to be refused", strings.Join(args, " "), out)
+	}
+	return kib
+}
+
 func (s *home) size() int64 {
 	fi, err := os.Stat(filepath.Join(s.home, ".local/share/kcloud/kcloud.db"))
 	check(err)
@@ -200,6 +281,17 @@ func (c cmd) run() {
 	if err := x.Run(); err != nil {
 		fail("%s: %v\n%s", c.name, err, out.String())
 	}
+}
+
+// minorFaults runs c once and returns the page faults it took (the
+// kernel counts them per process, from its exec).
+func (c cmd) minorFaults() int64 {
+	x := exec.Command(c.path, c.args...)
+	if c.home != "" {
+		x.Env = (&home{home: c.home}).env()
+	}
+	check(x.Run())
+	return x.ProcessState.SysUsage().(*syscall.Rusage).Minflt
 }
 
 // measure runs each command *runs times, interleaved, and returns the
@@ -262,46 +354,164 @@ func median(d []time.Duration) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
-// buildEmpty builds a program that links every package kcloud does and
-// does nothing: what start-up costs before kcloud's own work.
-func buildEmpty(out string) {
-	src, err := os.MkdirTemp(".", "_bench-empty")
+// buildUpstream builds kcloud from the upstream modules that third_party
+// patches (go.mod without its replace directives): what the patches save.
+func buildUpstream(dir string) string {
+	mod := filepath.Join(dir, "upstream.mod")
+	data, err := os.ReadFile("go.mod")
 	check(err)
-	defer os.RemoveAll(src)
-	check(os.WriteFile(filepath.Join(src, "main.go"), []byte("package main\n\nimport _ \"github.com/kcloud/kcloud/internal/cli\"\n\nfunc main() {}\n"), 0o644))
-	build(out, "./"+filepath.Base(src))
+	check(os.WriteFile(mod, data, 0o644))
+	sum, err := os.ReadFile("go.sum")
+	check(err)
+	check(os.WriteFile(filepath.Join(dir, "upstream.sum"), sum, 0o644))
+	c := exec.Command("go", "mod", "edit", "-modfile="+mod, "-dropreplace=github.com/itchyny/gojq",
+		"-dropreplace=github.com/subosito/gotenv", "-dropreplace=go.yaml.in/yaml/v3")
+	c.Stderr = os.Stderr
+	check(c.Run())
+	out := filepath.Join(dir, "upstream")
+	c = exec.Command("go", "build", "-modfile="+mod, "-mod=mod", "-trimpath", "-ldflags=-s -w", "-o", out, "./cmd/kcloud")
+	c.Env = append(os.Environ(), "CGO_ENABLED=0")
+	c.Stderr = os.Stderr
+	check(c.Run())
+	return out
 }
 
-// initCosts prints the package initialisers of whoami that take longest
-// (GODEBUG=inittrace=1), and their total.
-func initCosts(s *home) {
-	c := exec.Command(s.kcloud, "whoami", "-o", "json")
-	c.Env = append(s.env(), "GODEBUG=inittrace=1")
-	var errOut bytes.Buffer
-	c.Stderr = &errOut
-	check(c.Run())
-	type pkg struct {
-		name string
-		ms   float64
+// buildMain builds a program whose main is body, with imports (each "path"
+// or "_ path"), inside the module so that it may import kcloud's internal
+// packages.
+func buildMain(dir, name, body string, imports ...string) string {
+	src, err := os.MkdirTemp(".", "_bench-"+name)
+	check(err)
+	defer os.RemoveAll(src)
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n")
+	for _, imp := range imports {
+		path, blank := strings.CutPrefix(imp, "_ ")
+		if blank {
+			fmt.Fprintf(&b, "\t_ %q\n", path)
+		} else {
+			fmt.Fprintf(&b, "\t%q\n", path)
+		}
 	}
-	var pkgs []pkg
+	fmt.Fprintf(&b, ")\n\nfunc main() {\n%s\n}\n", body)
+	check(os.WriteFile(filepath.Join(src, "main.go"), []byte(b.String()), 0o644))
+	out := filepath.Join(dir, name)
+	build(out, "./"+filepath.Base(src))
+	return out
+}
+
+// initCosts prints what package initialisation costs whoami, by module
+// (the standard library as one), the median of n runs with
+// GODEBUG=inittrace=1: every dependency's share of every start.
+func initCosts(s *home) {
+	byPkg := map[string][]float64{}
+	allocs := map[string]float64{}
+	for range max(5, *runs/3) {
+		c := exec.Command(s.kcloud, "whoami", "-o", "json")
+		c.Env = append(s.env(), "GODEBUG=inittrace=1")
+		var errOut bytes.Buffer
+		c.Stderr = &errOut
+		check(c.Run())
+		clear(allocs) // the same every run: the last run's
+		for pkg, t := range parseInit(errOut.String(), allocs) {
+			byPkg[pkg] = append(byPkg[pkg], t)
+		}
+	}
+	byMod, std := map[string]float64{}, map[string]float64{}
 	total := 0.0
-	for _, line := range strings.Split(errOut.String(), "\n") {
-		// init PKG @T ms, D ms clock, B bytes, A allocs
-		f := strings.Fields(line)
-		if len(f) < 5 || f[0] != "init" {
+	for pkg, ts := range byPkg {
+		t := medianF(ts)
+		mod := initModule(pkg)
+		if mod == "standard library" {
+			std[pkg] = t
+		}
+		if pkg == "internal/godebug" {
+			mod = "internal/godebug (set, to measure: grows with GODEBUG)"
+		}
+		byMod[mod] += t
+		total += t
+	}
+	type kv struct {
+		mod string
+		ms  float64
+	}
+	var list []kv
+	for k, v := range byMod {
+		list = append(list, kv{k, v})
+	}
+	slices.SortFunc(list, func(a, b kv) int { return cmp.Compare(b.ms, a.ms) })
+	fmt.Printf("%-52s %9.2f ms (median of each package over %d runs)\n", "package initialisation of whoami, all packages", total, max(5, *runs/3))
+	for _, e := range list {
+		fmt.Printf("  %-50s %9.3f ms %7.0f KB\n", e.mod, e.ms, allocs[e.mod]/1024)
+		if e.mod != "standard library" {
 			continue
 		}
-		var d float64
+		var pkgs []kv
+		for k, v := range std {
+			if k != "internal/godebug" {
+				pkgs = append(pkgs, kv{k, v})
+			}
+		}
+		slices.SortFunc(pkgs, func(a, b kv) int { return cmp.Compare(b.ms, a.ms) })
+		for _, p := range pkgs[:min(5, len(pkgs))] {
+			fmt.Printf("    %-48s %9.3f ms\n", p.mod, p.ms)
+		}
+	}
+}
+
+// initOf prints the package initialisation of a program.
+func initOf(label string, env []string, path string, args ...string) {
+	var ts []float64
+	for range 5 {
+		c := exec.Command(path, args...)
+		c.Env = append(env, "GODEBUG=inittrace=1")
+		var errOut bytes.Buffer
+		c.Stderr = &errOut
+		check(c.Run())
+		total := 0.0
+		for _, t := range parseInit(errOut.String(), map[string]float64{}) {
+			total += t
+		}
+		ts = append(ts, total)
+	}
+	fmt.Printf("%-52s %9.2f ms\n", label, medianF(ts))
+}
+
+// parseInit reads GODEBUG=inittrace=1 lines ("init PKG @T ms, D ms clock,
+// B bytes, A allocs"): each package's time; bytes are added to allocs by
+// module.
+func parseInit(trace string, allocs map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for _, line := range strings.Split(trace, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || f[0] != "init" {
+			continue
+		}
+		var d, b float64
 		fmt.Sscan(f[4], &d)
-		pkgs = append(pkgs, pkg{f[1], d})
-		total += d
+		fmt.Sscan(f[7], &b)
+		out[f[1]] = d
+		allocs[initModule(f[1])] += b
 	}
-	slices.SortFunc(pkgs, func(a, b pkg) int { return cmp.Compare(b.ms, a.ms) })
-	fmt.Printf("%-52s %9.2f ms\n", "package initialisation of whoami, all packages", total)
-	for _, p := range pkgs[:min(6, len(pkgs))] {
-		fmt.Printf("  %-50s %9.2f ms\n", p.name, p.ms)
+	return out
+}
+
+// initModule names a package's module, "standard library" for Go's own.
+func initModule(pkg string) string {
+	first, _, _ := strings.Cut(pkg, "/")
+	if !strings.Contains(first, ".") {
+		return "standard library"
 	}
+	if strings.HasPrefix(pkg, "github.com/kcloud/kcloud/") {
+		return "kcloud"
+	}
+	return module(pkg)
+}
+
+func medianF(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // fresh replaces the file at path by a copy of itself.

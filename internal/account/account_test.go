@@ -169,6 +169,25 @@ func TestSessionExpires(t *testing.T) {
 	})
 }
 
+// TestSessionOfAGoneAccount: a session whose account was removed is no
+// session.
+func TestSessionOfAGoneAccount(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		if sess, _, org, err := s.Current(); err != nil || sess.UserID != "alice" || org.Name != "Acme" {
+			t.Fatalf("current: %+v %+v %v", sess, org, err)
+		}
+		if err := s.Store.Update(func(tx *store.Tx) error { return tx.Delete(store.Accounts, "alice") }); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired || !strings.Contains(err.Error(), "alice no longer exists") {
+			t.Fatalf("current: %v", err)
+		}
+	})
+}
+
 // TestParamsUpgradeOnLogin: stronger configured parameters rehash the
 // password at the next good login, and the data key survives.
 func TestParamsUpgradeOnLogin(t *testing.T) {
