@@ -248,19 +248,39 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	if err := checkPerm(s.path); err != nil {
 		return nil, nil, err
 	}
-	// Opening reads the meta pages, and to write the freelist.
+	// A write's first open in this process walks every page before bbolt
+	// trusts one: opening to write, bbolt reads the freelist and
+	// allocates what it counts. The walk runs in the OpenFile hook, once
+	// the hook holds the lock, before bbolt has read a byte; where bbolt
+	// takes the lock itself (hookLocks false), right after it opened the
+	// file. Once a process: every later transaction of this process
+	// either wrote the file or found it as this one did. A read walks
+	// only what it reads (pathCheck), until it scans.
+	walk := !readOnly && !s.validated
 	var file *os.File
 	err = guard(func() (err error) {
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{
 			Timeout:  s.timeout,
 			ReadOnly: readOnly,
 			OpenFile: func(path string, flag int, mode os.FileMode) (*os.File, error) {
-				file, err = openLocked(s.timeout)(path, flag, mode)
-				return file, err
+				f, err := openLocked(s.timeout)(path, flag, mode)
+				if err == nil && walk && hookLocks {
+					if err = walkOpen(f); err != nil {
+						f.Close()
+						return nil, err
+					}
+				}
+				file = f
+				return f, err
 			},
 		})
 		if err == nil {
 			data, err = mapped(db, file)
+		}
+		if err == nil && walk && !hookLocks {
+			if err = validate(data); err != nil {
+				err = damage("%v", err)
+			}
 		}
 		return err
 	})
@@ -274,23 +294,7 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 		}
 		return nil, nil, s.wrap(err)
 	}
-	if !s.validated && !readOnly {
-		// Once a process, with the file locked: every later transaction
-		// of this process either wrote it or found it as this one did.
-		// A read walks only what it reads (pathCheck), until it scans.
-		err := guard(func() error {
-			if err := validate(data); err != nil {
-				return damage("%v", err)
-			}
-			return nil
-		})
-		if err != nil {
-			var p *panicked
-			if !errors.As(err, &p) {
-				db.Close()
-			}
-			return nil, nil, s.wrap(err)
-		}
+	if walk {
 		s.validated = true
 	}
 	return db, data, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Check runs bbolt's consistency check and returns every fault it finds.
@@ -45,8 +46,14 @@ func walkFile(path string) error {
 		return err
 	}
 	defer f.Close()
+	return walkOpen(f)
+}
+
+// walkOpen walks every page of the open file f, on a mapping of its own.
+// An empty file is one Create is making: bbolt writes its first pages.
+func walkOpen(f *os.File) error {
 	fi, err := f.Stat()
-	if err != nil {
+	if err != nil || fi.Size() == 0 {
 		return err
 	}
 	data, release, err := mapFile(f, fi.Size())
@@ -55,11 +62,26 @@ func walkFile(path string) error {
 	}
 	defer release()
 	return guard(func() error {
+		if !boltMagic(data) {
+			return berrors.ErrInvalid // not a damaged store: not one at all
+		}
 		if err := validate(data); err != nil {
 			return damage("%v", err)
 		}
 		return nil
 	})
+}
+
+// boltMagic reports whether either meta page, where bbolt looks for them
+// (the second at this system's page size or the usual 4 KiB), carries
+// bbolt's magic number.
+func boltMagic(data []byte) bool {
+	for _, off := range []int{0, 4096, os.Getpagesize()} {
+		if len(data) >= off+pageHeader+4 && ne.Uint32(data[off+pageHeader:]) == bboltMagic {
+			return true
+		}
+	}
+	return false
 }
 
 // walkAll walks every page of the file, unless this process did so

@@ -167,3 +167,31 @@ func fastDir(t testing.TB) string {
 	}
 	return t.TempDir()
 }
+
+// TestFreelistCountTooLarge: a freelist page that claims more free pages
+// than memory could hold. bbolt reads the freelist when it opens a file
+// to write, and allocates what the count says before it reads the ids:
+// the walk must see it first, or the process dies of "out of memory"
+// where no recover reaches (security rule 11).
+func TestFreelistCountTooLarge(t *testing.T) {
+	good := goodStore(t)
+	m, err := activeMeta(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.freelist == noFreelist {
+		t.Fatal("the store has no freelist page to damage")
+	}
+	b := append([]byte(nil), good...)
+	p := b[m.freelist*uint64(m.pageSize):]
+	ne.PutUint16(p[10:], 0xffff)        // the count overflows into the first element
+	ne.PutUint64(p[pageHeader:], 1<<40) // 8 TiB of page ids
+	path := filepath.Join(t.TempDir(), "kcloud.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = Open(path, Options{}).Update(func(tx *Tx) error { return tx.Put(Accounts, "user01", rec{1}) })
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a write to a store whose freelist counts 2^40 pages: %v, want ErrDamaged", err)
+	}
+}

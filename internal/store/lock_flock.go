@@ -10,6 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// hookLocks says that openLocked holds the file's lock when it returns.
+const hookLocks = true
+
 // openLocked is bbolt's OpenFile: it opens the store and takes the lock
 // bbolt is about to take (shared to read, exclusive to write) on the
 // same file, so that bbolt's own try succeeds at once. The difference is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,6 +236,24 @@ func TestForeignBoltFileRefused(t *testing.T) {
 	err := Open(path, Options{}).View(func(*Tx) error { return nil })
 	if err == nil {
 		t.Fatal("a bbolt file of another program was taken for a store")
+	}
+	// A file that is not bbolt's at all is not a store, to read or to
+	// write, and is left as it was.
+	text := []byte(strings.Repeat("not a database\n", 1000))
+	path = filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, text, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, op := range map[string]func(*Store) error{
+		"read":  func(s *Store) error { return s.View(func(*Tx) error { return nil }) },
+		"write": func(s *Store) error { return s.Update(func(tx *Tx) error { return tx.Put(Accounts, "a", rec{1}) }) },
+	} {
+		if err := op(Open(path, Options{})); !errors.Is(err, ErrNotKcloud) || errors.Is(err, ErrDamaged) {
+			t.Errorf("%s a text file: %v, want ErrNotKcloud", name, err)
+		}
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, text) {
+		t.Fatal("the text file was changed")
 	}
 }
 
