@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command bench measures kcloud against its floor and prints ratios from
 // one run. See docs/performance.md for the targets and the last results.
 //

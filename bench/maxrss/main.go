@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command maxrss runs a command and prints its peak resident memory in
 // KiB. The bench needs it in between: a child of the bench itself would
 // report the bench's own peak, for Go starts children with vfork, sharing
