@@ -291,7 +291,13 @@ or, for an organization that shares it, on an etcd cluster.`,
 	cobra.AddTemplateFunc("kcloudVersion", versionLine)
 	root.SetVersionTemplate("{{kcloudVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fail.Wrap(fail.Usage, err, "%s", c.CommandPath()).WithHint("see `%s --help`", c.CommandPath())
+		// "kcloud: account show: unknown flag: --x"; the root's own
+		// errors need no name but kcloud's.
+		e := &fail.Error{Kind: fail.Usage, Err: err}
+		if c.HasParent() {
+			e = fail.Wrap(fail.Usage, err, "%s", strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "))
+		}
+		return e.WithHint("see `%s --help`", c.CommandPath())
 	})
 
 	pf := root.PersistentFlags()
