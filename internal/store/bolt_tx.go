@@ -23,7 +23,9 @@ func (s *Bolt) Check() ([]string, error) {
 	}
 	// The walk first, on a mapping of its own: a file bbolt would not
 	// even open (cut inside its meta pages) is damaged, not foreign.
-	if err := walkFile(s.path); err != nil {
+	if err := walkFile(s.path); errors.Is(err, berrors.ErrInvalid) {
+		return nil, s.wrap(err) // not a store at all
+	} else if err != nil {
 		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
 	}
 	s.validated = true // the View below need not walk the pages again

@@ -252,6 +252,9 @@ func TestForeignBoltFileRefused(t *testing.T) {
 			t.Errorf("%s a text file: %v, want ErrNotKcloud", name, err)
 		}
 	}
+	if _, err := OpenBolt(path, Options{}).Check(); !errors.Is(err, ErrNotKcloud) {
+		t.Errorf("check a text file: %v, want ErrNotKcloud", err)
+	}
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, text) {
 		t.Fatal("the text file was changed")
 	}
