@@ -272,12 +272,18 @@ func (s *home) cmd(name string, args ...string) cmd {
 	return cmd{name, s.kcloud, args, s.home}
 }
 
-func (c cmd) run() {
+// command is c to run: in its home, the password on standard input.
+func (c cmd) command() *exec.Cmd {
 	x := exec.Command(c.path, c.args...)
 	if c.home != "" {
 		x.Env = (&home{home: c.home}).env()
 	}
 	x.Stdin = strings.NewReader(password + "\n")
+	return x
+}
+
+func (c cmd) run() {
+	x := c.command()
 	var out bytes.Buffer
 	x.Stdout, x.Stderr = &out, &out
 	if err := x.Run(); err != nil {
@@ -288,10 +294,7 @@ func (c cmd) run() {
 // minorFaults runs c once and returns the page faults it took (the
 // kernel counts them per process, from its exec).
 func (c cmd) minorFaults() int64 {
-	x := exec.Command(c.path, c.args...)
-	if c.home != "" {
-		x.Env = (&home{home: c.home}).env()
-	}
+	x := c.command()
 	check(x.Run())
 	return x.ProcessState.SysUsage().(*syscall.Rusage).Minflt
 }

@@ -95,7 +95,7 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 	var fnErr error
 	err = guard(func() error {
 		return db.View(func(btx *bolt.Tx) error {
-			if err := s.checkSize(btx); err != nil {
+			if err := checkSize(btx, data); err != nil {
 				return err
 			}
 			if paths != nil {
@@ -144,7 +144,7 @@ func (s *Bolt) Create(fn func(RawTx) error) error {
 }
 
 func (s *Bolt) update(fn func(RawTx) error) error {
-	db, _, err := s.open(false)
+	db, data, err := s.open(false)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 	var scrub bool
 	err = guard(func() error {
 		return db.Update(func(btx *bolt.Tx) error {
-			inner = s.checkSize(btx)
+			inner = checkSize(btx, data)
 			if inner == nil && !s.ready {
 				inner = migrate(btx, Version)
 			}
@@ -316,14 +316,11 @@ func mapped(db *bolt.DB, f *os.File) ([]byte, error) {
 }
 
 // checkSize refuses a file shorter than the pages its meta page counts:
-// bbolt would fault reading past the end of the mapping.
-func (s *Bolt) checkSize(tx *bolt.Tx) error {
-	fi, err := os.Stat(s.path)
-	if err != nil {
-		return err
-	}
-	if tx.Size() > fi.Size() {
-		return damage("the file has %d bytes; its meta page counts %d", fi.Size(), tx.Size())
+// bbolt would fault reading past the end of the mapping. data is the
+// open file's bytes (mapped), sized when it was opened and locked.
+func checkSize(tx *bolt.Tx, data []byte) error {
+	if tx.Size() > int64(len(data)) {
+		return damage("the file has %d bytes; its meta page counts %d", len(data), tx.Size())
 	}
 	return nil
 }
