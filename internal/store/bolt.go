@@ -33,7 +33,7 @@ type Bolt struct {
 	path      string
 	timeout   time.Duration
 	ready     bool // the schema was checked (and migrated) by this process
-	validated bool // this process walked the file's pages (validate)
+	validated bool // this process walked all the file's pages (validate)
 	// broken is the damage a bbolt panic showed. The handle that saw it
 	// still holds the file's lock, so no later transaction of this
 	// process opens the file again: each gets this error at once.
@@ -98,10 +98,9 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 			if err := checkSize(btx, data); err != nil {
 				return err
 			}
-			if paths != nil {
-				if err := paths.get(Meta, schemaKey); err != nil { // what version() reads
-					return damage("%v", err)
-				}
+			t := &boltTx{tx: btx, paths: paths, s: s}
+			if err := t.check(Meta, schemaKey); err != nil { // what version() reads
+				return err
 			}
 			if !s.ready {
 				v, err := version(btx)
@@ -113,7 +112,7 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 				}
 				s.ready = true
 			}
-			fnErr = fn(&boltTx{tx: btx, paths: paths, s: s})
+			fnErr = fn(t)
 			return fnErr
 		})
 	})
@@ -148,22 +147,36 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 	if err != nil {
 		return err
 	}
+	var paths *pathCheck
+	if !s.validated {
+		if paths, err = pathCheckOf(data); err != nil {
+			db.Close()
+			return s.wrap(err)
+		}
+	}
 	var fnErr, inner error // fn's error; what the transaction returned
 	var scrub bool
 	err = guard(func() error {
 		return db.Update(func(btx *bolt.Tx) error {
+			t := &boltTx{tx: btx, paths: paths, s: s}
 			inner = checkSize(btx, data)
 			if inner == nil && !s.ready {
-				inner = migrate(btx, Version)
+				if inner = t.check(Meta, schemaKey); inner == nil { // what version() reads
+					inner = migrate(btx, Version)
+				}
 			}
 			if inner != nil {
 				return inner
 			}
-			t := &boltTx{tx: btx}
 			fnErr = fn(t)
 			scrub = t.scrub
 			inner = fnErr
-			return fnErr
+			if fnErr == nil && scrub {
+				// Zeroing what the freelist names must not zero a live
+				// page: the walk proves the two apart.
+				inner = t.walkAll()
+			}
+			return inner
 		})
 	})
 	switch {
@@ -239,8 +252,9 @@ func (s *Bolt) exists() error {
 }
 
 // open opens the file with bbolt and returns, with the handle, the file's
-// bytes as bbolt mapped them. A write's first open in this process walks
-// them all (validate); a read checks them along its way (pathCheck).
+// bytes as bbolt mapped them. A write's open checks what bbolt reads as
+// it opens (openCheck); each operation then checks its own way
+// (pathCheck).
 func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	if s.broken != nil {
 		return nil, nil, s.broken
@@ -248,15 +262,14 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	if err := checkPerm(s.path); err != nil {
 		return nil, nil, err
 	}
-	// A write's first open in this process walks every page before bbolt
-	// trusts one: opening to write, bbolt reads the freelist and
-	// allocates what it counts. The walk runs in the OpenFile hook, once
-	// the hook holds the lock, before bbolt has read a byte; where bbolt
-	// takes the lock itself (hookLocks false), right after it opened the
-	// file. Once a process: every later transaction of this process
-	// either wrote the file or found it as this one did. A read walks
-	// only what it reads (pathCheck), until it scans.
-	walk := !readOnly && !s.validated
+	// Opening to write, bbolt reads the freelist and allocates what it
+	// counts: a write's open checks the meta pages and the freelist
+	// first (openCheck), in the OpenFile hook, once the hook holds the
+	// lock, before bbolt has read a byte; where bbolt takes the lock
+	// itself (hookLocks false), right after it opened the file. The
+	// trees are checked along each operation's way (pathCheck), until
+	// this process walks them all (validated).
+	check := !readOnly && !s.validated
 	var file *os.File
 	err = guard(func() (err error) {
 		db, err = bolt.Open(s.path, 0o600, &bolt.Options{
@@ -264,8 +277,8 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 			ReadOnly: readOnly,
 			OpenFile: func(path string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := openLocked(s.timeout)(path, flag, mode)
-				if err == nil && walk && hookLocks {
-					if err = walkOpen(f); err != nil {
+				if err == nil && check && hookLocks {
+					if err = walkOpen(f, openCheck); err != nil {
 						f.Close()
 						return nil, err
 					}
@@ -277,8 +290,8 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 		if err == nil {
 			data, err = mapped(db, file)
 		}
-		if err == nil && walk && !hookLocks {
-			if err = validate(data); err != nil {
+		if err == nil && check && !hookLocks {
+			if err = openCheck(data); err != nil {
 				err = damage("%v", err)
 			}
 		}
@@ -293,9 +306,6 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 			db.Close()
 		}
 		return nil, nil, s.wrap(err)
-	}
-	if walk {
-		s.validated = true
 	}
 	return db, data, nil
 }

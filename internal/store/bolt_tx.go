@@ -23,7 +23,7 @@ func (s *Bolt) Check() ([]string, error) {
 	}
 	// The walk first, on a mapping of its own: a file bbolt would not
 	// even open (cut inside its meta pages) is damaged, not foreign.
-	if err := walkFile(s.path); errors.Is(err, berrors.ErrInvalid) {
+	if err := walkFile(s.path, validate); errors.Is(err, berrors.ErrInvalid) {
 		return nil, s.wrap(err) // not a store at all
 	} else if err != nil {
 		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
@@ -41,19 +41,19 @@ func (s *Bolt) Check() ([]string, error) {
 	return faults, err
 }
 
-// walkFile walks every page of the file at path.
-func walkFile(path string) error {
+// walkFile checks the file at path with check (validate: every page).
+func walkFile(path string, check func([]byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return walkOpen(f)
+	return walkOpen(f, check)
 }
 
-// walkOpen walks every page of the open file f, on a mapping of its own.
+// walkOpen checks the open file f with check, on a mapping of its own.
 // An empty file is one Create is making: bbolt writes its first pages.
-func walkOpen(f *os.File) error {
+func walkOpen(f *os.File, check func([]byte) error) error {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() == 0 {
 		return err
@@ -67,7 +67,7 @@ func walkOpen(f *os.File) error {
 		if !boltMagic(data) {
 			return berrors.ErrInvalid // not a damaged store: not one at all
 		}
-		if err := validate(data); err != nil {
+		if err := check(data); err != nil {
 			return damage("%v", err)
 		}
 		return nil
@@ -95,6 +95,9 @@ func (t *boltTx) walkAll() error {
 	if err := validate(t.paths.data); err != nil {
 		return damage("%v", err)
 	}
+	if checkHooks.whole != nil {
+		checkHooks.whole(t.paths)
+	}
 	t.s.validated, t.paths = true, nil
 	return nil
 }
@@ -103,8 +106,8 @@ func (t *boltTx) walkAll() error {
 type boltTx struct {
 	tx    *bolt.Tx
 	scrub bool
-	// paths, in a read of a process that has not walked the whole file,
-	// checks the pages each read visits before bbolt reads them.
+	// paths, in a process that has not walked the whole file, checks
+	// the pages each operation visits before bbolt reads them.
 	paths *pathCheck
 	s     *Bolt
 }
@@ -117,13 +120,20 @@ func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 	return bk, nil
 }
 
-func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
-	// The only read a read-only process makes before it walks the whole
-	// file (Scan does that first): check the way to the bucket and key.
+// check checks the way to key in bucket b, as bbolt's Get and Put take
+// it, unless this process walked the whole file.
+func (t *boltTx) check(b Bucket, key string) error {
 	if t.paths != nil {
 		if err := t.paths.get(b, key); err != nil {
-			return nil, damage("%v", err)
+			return damage("%v", err)
 		}
+	}
+	return nil
+}
+
+func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
+	if err := t.check(b, key); err != nil {
+		return nil, err
 	}
 	bk, err := t.bucket(b)
 	if err != nil {
@@ -137,6 +147,9 @@ func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
 }
 
 func (t *boltTx) Put(b Bucket, key string, value []byte) error {
+	if err := t.check(b, key); err != nil {
+		return err
+	}
 	bk, err := t.bucket(b)
 	if err != nil {
 		return err
@@ -153,6 +166,11 @@ func (t *boltTx) Put(b Bucket, key string, value []byte) error {
 const fillPercent = 0.9
 
 func (t *boltTx) Delete(b Bucket, key string) error {
+	if t.paths != nil {
+		if err := t.paths.del(b, key); err != nil {
+			return damage("%v", err)
+		}
+	}
 	bk, err := t.bucket(b)
 	if err != nil {
 		return err
@@ -161,8 +179,22 @@ func (t *boltTx) Delete(b Bucket, key string) error {
 }
 
 func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
-	if err := t.walkAll(); err != nil { // a scan may visit any page
-		return err
+	// The mirror cursor m, moved before bbolt's c, checks the pages c is
+	// about to read. A whole bucket (a copy) walks the whole file, and so
+	// does a scan that comes to a leaf this transaction deleted from.
+	var m *cursor
+	if t.paths != nil && prefix == "" {
+		if err := t.walkAll(); err != nil {
+			return err
+		}
+	} else if t.paths != nil {
+		var err error
+		if m, err = t.paths.cursor(b); err != nil {
+			return damage("%v", err)
+		}
+		if m != nil {
+			m.scan = true
+		}
 	}
 	bk, err := t.bucket(b)
 	if err != nil {
@@ -170,28 +202,46 @@ func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	}
 	c := bk.Cursor()
 	var k, v []byte
+	move := func(check func() error, step func() ([]byte, []byte)) error {
+		if m != nil {
+			err := check()
+			if errors.Is(err, errTrimmed) {
+				err, m = t.walkAll(), nil
+			} else if err != nil {
+				err = damage("%v", err)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		k, v = step()
+		return nil
+	}
+	seek := func(key []byte) error {
+		return move(func() error { return m.Seek(key) }, func() ([]byte, []byte) { return c.Seek(key) })
+	}
 	if !reverse {
-		for k, v = c.Seek([]byte(prefix)); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		for err = seek([]byte(prefix)); err == nil && k != nil && hasPrefix(k, prefix); err = move(m.Next, c.Next) {
 			if !fn(string(k), append([]byte(nil), v...)) {
 				break
 			}
 		}
-		return nil
+		return err
 	}
 	// The first key after every key with the prefix, then back one.
 	if end := prefixEnd(prefix); end == nil {
-		k, v = c.Last()
-	} else if k, _ = c.Seek(end); k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
+		err = move(m.Last, c.Last)
+	} else if err = seek(end); err == nil && k == nil {
+		err = move(m.Last, c.Last)
+	} else if err == nil {
+		err = move(m.Prev, c.Prev)
 	}
-	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
+	for ; err == nil && k != nil && hasPrefix(k, prefix); err = move(m.Prev, c.Prev) {
 		if !fn(string(k), append([]byte(nil), v...)) {
 			break
 		}
 	}
-	return nil
+	return err
 }
 
 // Forget asks that no copy of what this transaction overwrites or

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,6 +81,27 @@ func exercise(path string, write bool) (damaged int) {
 	errs = append(errs, err)
 	if write {
 		errs = append(errs,
+			// A write that checks only its way (pathCheck): a log
+			// appended and trimmed (scans, deletes), a record deleted.
+			Open(path, Options{}).Update(func(tx *Tx) error {
+				if _, err := tx.Get(Accounts, "user02", &r); err != nil {
+					return err
+				}
+				if err := tx.Put(Accounts, "user02", rec{98}); err != nil {
+					return err
+				}
+				if err := tx.Delete(Accounts, "user30"); err != nil {
+					return err
+				}
+				for i := range 3 {
+					if err := tx.AppendKeep(Activity, "user05", rec{i}, 1); err != nil {
+						return err
+					}
+				}
+				return nil
+			}),
+			// One that walks the whole file first, to erase what it
+			// replaces.
 			Open(path, Options{}).Update(func(tx *Tx) error { tx.Forget(); return tx.Put(Accounts, "user01", rec{99}) }),
 			Backup(Open(path, Options{}), filepath.Join(filepath.Dir(path), "copy.db"), true))
 	}
@@ -194,4 +216,143 @@ func TestFreelistCountTooLarge(t *testing.T) {
 	if !errors.Is(err, ErrDamaged) {
 		t.Fatalf("a write to a store whose freelist counts 2^40 pages: %v, want ErrDamaged", err)
 	}
+}
+
+// TestMetaCountsTooManyPages: meta pages, checksums intact, that count
+// 2^40 pages in a file of a few. Every check sizes its tables by that
+// count, so the count is held to the file first, or a table of a
+// terabyte is asked for (security rule 11).
+func TestMetaCountsTooManyPages(t *testing.T) {
+	b := goodStore(t)
+	m, err := activeMeta(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{0, int(m.pageSize)} {
+		p := b[off:]
+		ne.PutUint64(p[56:], 1<<40) // pgid, the high-water mark
+		h := fnv.New64a()
+		h.Write(p[pageHeader : pageHeader+56])
+		ne.PutUint64(p[pageHeader+56:], h.Sum64())
+	}
+	if m, err := activeMeta(b); err != nil || m.pgid != 1<<40 {
+		t.Fatalf("the crafted meta pages do not read back: %v %v", m, err)
+	}
+	path := filepath.Join(t.TempDir(), "kcloud.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var r rec
+	read := Open(path, Options{}).View(func(tx *Tx) error { _, err := tx.Get(Accounts, "user01", &r); return err })
+	write := Open(path, Options{}).Update(func(tx *Tx) error { return tx.Put(Accounts, "user01", rec{1}) })
+	faults, check := OpenBolt(path, Options{}).Check()
+	for name, err := range map[string]error{"a read": read, "a write": write} {
+		if !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v, want ErrDamaged", name, err)
+		}
+	}
+	if check != nil || len(faults) == 0 {
+		t.Errorf("store check: %q, %v; want the fault listed", faults, check)
+	}
+}
+
+// TestDamagedDeepStore damages, in a store three levels deep, each page
+// a login's write and a page's reads check (their ways down, the
+// neighbours a commit merges with, the root tree, the freelist), in its
+// header, its element table and its first keys, and runs them on each
+// copy. With the whole file no longer walked before a write, damage
+// there must come back as ErrDamaged, never as a panic, a fault or a
+// hang (security rule 11).
+func TestDamagedDeepStore(t *testing.T) {
+	good, err := os.ReadFile(deepStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := activeMeta(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := int(m.pageSize)
+	dir := fastDir(t)
+	path := filepath.Join(dir, "deep.db")
+	var r rec
+	ops := func(user string) []error {
+		write := Open(path, Options{}).Update(func(tx *Tx) error {
+			if _, err := tx.Get(Accounts, user, &r); err != nil {
+				return err
+			}
+			if err := tx.Put(Accounts, user, rec{1}); err != nil {
+				return err
+			}
+			if err := tx.Delete(Accounts, user+"x"); err != nil {
+				return err
+			}
+			return tx.AppendKeep(Activity, user, rec{2}, 1)
+		})
+		if p := (*panicked)(nil); errors.As(write, &p) {
+			return []error{write} // the handle it left holds the lock
+		}
+		return []error{write, Open(path, Options{}).View(func(tx *Tx) error {
+			return tx.Newest(Activity, user, func(d func(any) error) bool { return d(&r) == nil })
+		})}
+	}
+	users := []string{"user00007", "user03000", "user05990"}
+
+	// The pages the operations check, on the good store.
+	touched := map[int]bool{int(m.freelist): true}
+	checkHooks.start = func(c *pathCheck) {
+		for id, ok := range c.ok {
+			if ok {
+				touched[id] = true
+			}
+		}
+	}
+	checkHooks.page = func(_ *pathCheck, id uint64) { touched[int(id)] = true }
+	for _, user := range users {
+		if err := os.WriteFile(path, good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range ops(user) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	checkHooks.start, checkHooks.page = nil, nil
+	if len(touched) < 10 || len(touched) > int(m.pgid)/4 {
+		t.Fatalf("the operations check %d of %d pages", len(touched), m.pgid)
+	}
+
+	damaged := 0
+	offsets := []int{8, 9, 10, 11, 12, 16, 20, 24, 28, 31, 40, 60, 100}
+	if testing.Short() || raceDetector {
+		offsets = []int{8, 10, 12, 20, 28}
+	}
+	for page := range touched {
+		for _, off := range offsets {
+			b := append([]byte(nil), good...)
+			b[page*ps+off] ^= 0xa5
+			for _, user := range users {
+				os.Remove(path) // a handle bbolt panicked with keeps its lock
+				if err := os.WriteFile(path, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				for _, err := range ops(user) {
+					var p *panicked
+					switch {
+					case errors.As(err, &p):
+						t.Errorf("page %d byte %d: bbolt panicked, where a check should have seen it: %v", page, off, err)
+					case errors.Is(err, ErrDamaged):
+						damaged++
+					case err != nil:
+						t.Fatalf("page %d byte %d: %v, want ErrDamaged or nothing", page, off, err)
+					}
+				}
+			}
+		}
+	}
+	if damaged == 0 {
+		t.Fatal("no damage was ever reported: the test damaged nothing")
+	}
+	t.Logf("%d of %d pages damaged in turn; %d operations reported it", len(touched), m.pgid, damaged)
 }

@@ -24,10 +24,10 @@ func validate(data []byte) error {
 	if err != nil {
 		return err
 	}
-	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
-	if m.pgid*uint64(m.pageSize) > uint64(len(data)) {
+	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
 		return fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
 	}
+	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
 	v.seen[0], v.seen[1] = true, true
 	if err := v.tree(m.root); err != nil {
 		return err
@@ -145,8 +145,11 @@ func (v *walker) tree(root uint64) error {
 		if err != nil {
 			return err
 		}
-		children, err := v.elements(id, p, len(p))
+		children, err := elements(id, p, len(p))
 		if err != nil {
+			return err
+		}
+		if err := fits(id, p, v.ps); err != nil {
 			return err
 		}
 		stack = append(stack, children...)
@@ -157,15 +160,15 @@ func (v *walker) tree(root uint64) error {
 // elements checks the elements of the page p (n bytes of it are the
 // page's own) and returns the pages they point to: a branch's children,
 // and the roots of the buckets a leaf holds.
-func (v *walker) elements(id uint64, p []byte, n int) ([]uint64, error) {
+func elements(id uint64, p []byte, n int) ([]uint64, error) {
 	flags, count := ne.Uint16(p[8:]), int(ne.Uint16(p[10:]))
 	// The type is checked whatever the count: a page of no elements must
 	// still be a leaf (an empty bucket), never a branch or anything else.
 	switch {
-	case flags&(branchFlag|leafFlag) == 0 || flags&(metaFlag|freeFlag) != 0:
+	case flags != branchFlag && flags != leafFlag: // bbolt's FastCheck
 		return nil, fmt.Errorf("page %d has type %#x, neither branch nor leaf", id, flags)
-	case flags&branchFlag != 0 && (flags&leafFlag != 0 || count == 0):
-		return nil, fmt.Errorf("page %d is a branch page of %d elements and flags %#x", id, count, flags)
+	case flags == branchFlag && count == 0:
+		return nil, fmt.Errorf("page %d is a branch page of no elements", id)
 	}
 	if pageHeader+count*elementSize > n {
 		return nil, fmt.Errorf("page %d has %d elements, more than fit", id, count)
@@ -202,7 +205,7 @@ func (v *walker) elements(id uint64, p []byte, n int) ([]uint64, error) {
 			if len(inline) < pageHeader || ne.Uint16(inline[8:])&leafFlag == 0 {
 				return nil, fmt.Errorf("page %d: element %d is a damaged inline bucket", id, i)
 			}
-			more, err := v.elements(id, inline, len(inline))
+			more, err := elements(id, inline, len(inline))
 			if err != nil {
 				return nil, err
 			}
@@ -214,6 +217,31 @@ func (v *walker) elements(id uint64, p []byte, n int) ([]uint64, error) {
 	return out, nil
 }
 
+// fits checks that page id, p with its overflow pages, has the overflow
+// bbolt gave it: the pages its elements fill, which bbolt packs after
+// the element table (node.go: size, write), rounded up (node.spill), or
+// one more where the size is a whole number of pages (older bbolt
+// rounded down and added one). Freeing the page, a commit frees as many
+// pages as the header counts: too many, and live pages would be handed
+// out again.
+func fits(id uint64, p []byte, ps uint64) error {
+	size := uint64(pageHeader)
+	if count := int(ne.Uint16(p[10:])); count > 0 {
+		// The last element's key and value end the page's data.
+		e := pageHeader + (count-1)*elementSize
+		if ne.Uint16(p[8:]) == branchFlag {
+			size = uint64(e) + uint64(ne.Uint32(p[e:])) + uint64(ne.Uint32(p[e+4:]))
+		} else {
+			size = uint64(e) + uint64(ne.Uint32(p[e+4:])) + uint64(ne.Uint32(p[e+8:])) + uint64(ne.Uint32(p[e+12:]))
+		}
+	}
+	pages, need := uint64(len(p))/ps, (size+ps-1)/ps
+	if pages != need && !(size%ps == 0 && pages == need+1) {
+		return fmt.Errorf("page %d spans %d pages; its elements fill %d", id, pages, need)
+	}
+	return nil
+}
+
 // freelist checks the freelist page: every id it names is a page that
 // no tree reaches.
 func (v *walker) freelist(id uint64) error {
@@ -221,7 +249,7 @@ func (v *walker) freelist(id uint64) error {
 	if err != nil {
 		return fmt.Errorf("freelist: %w", err)
 	}
-	if ne.Uint16(p[8:])&freeFlag == 0 {
+	if ne.Uint16(p[8:]) != freeFlag { // bbolt wants exactly this
 		return fmt.Errorf("page %d should be the freelist", id)
 	}
 	start, count := pageHeader, uint64(ne.Uint16(p[10:]))
@@ -234,14 +262,181 @@ func (v *walker) freelist(id uint64) error {
 	if count > uint64(len(p)-start)/8 {
 		return fmt.Errorf("freelist page %d counts %d pages, more than fit", id, count)
 	}
+	listed := make([]bool, v.hwm)
 	for i := uint64(0); i < count; i++ {
 		f := ne.Uint64(p[start+int(i)*8:])
-		if f < 2 || f >= v.hwm {
+		switch {
+		case f < 2 || f >= v.hwm:
 			return fmt.Errorf("the freelist names page %d, past the end", f)
-		}
-		if v.seen[f] {
+		case v.seen[f]:
 			return fmt.Errorf("the freelist names page %d, which is in use", f)
+		case listed[f]: // bbolt would hand the page out twice
+			return fmt.Errorf("the freelist names page %d twice", f)
+		}
+		listed[f] = true
+	}
+	return nil
+}
+
+// openCheck checks what bbolt reads when it opens the file in data to
+// write: the meta pages and the freelist, whose count bbolt allocates
+// before it reads an id, and which must name no live page, or the write
+// would hand it out again and overwrite records nobody touched (live).
+// The trees are checked along each operation's way (pathCheck). A file
+// without a freelist page is walked whole: bbolt then finds the free
+// pages by walking every tree itself, in a goroutine of its own, where a
+// damaged page would panic beyond any recover.
+func openCheck(data []byte) error {
+	m, err := activeMeta(data)
+	if err != nil {
+		return err
+	}
+	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
+		return fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
+	}
+	if m.freelist == noFreelist {
+		return validate(data)
+	}
+	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
+	v.seen[0], v.seen[1] = true, true
+	if err := v.freelist(m.freelist); err != nil {
+		return err
+	}
+	return v.live(m)
+}
+
+// live checks that no page the freelist names is in use, reading only
+// the branch pages of each tree. The root tree is walked whole (it names
+// the buckets); below it, a B+tree keeps its leaves at one depth, found
+// down the leftmost way, so a branch's children at the last level are
+// leaves, in use, their pages unread. A free page that is no page's id
+// may still be a live page's overflow: only the nearest live page below
+// it can cover it, and its header is read.
+func (v *walker) live(m meta) error {
+	free := v.listed(m.freelist)
+	if len(free) == 0 {
+		return nil
+	}
+	inUse := make([]bool, v.hwm) // page ids in use, overflow aside
+	over := map[uint64]uint64{}  // the overflow of pages read
+	// read checks page id and returns its flags and what its elements
+	// point to: a branch's children, the roots of a leaf's buckets.
+	read := func(id uint64) (uint16, []uint64, error) {
+		p, err := v.page(id)
+		if err != nil {
+			return 0, nil, err
+		}
+		more, err := elements(id, p, len(p))
+		if err == nil {
+			err = fits(id, p, v.ps)
+		}
+		inUse[id], over[id] = true, uint64(len(p))/v.ps-1
+		return ne.Uint16(p[8:]), more, err
+	}
+	var roots []uint64
+	stack := []uint64{m.root}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		flags, more, err := read(id)
+		if err != nil {
+			return err
+		}
+		if flags == branchFlag {
+			stack = append(stack, more...)
+		} else {
+			roots = append(roots, more...)
+		}
+	}
+	for _, root := range roots {
+		// The depth: down the leftmost way to a leaf.
+		depth, id := 0, root
+		for {
+			p, err := v.peek(id)
+			if err != nil {
+				return err
+			}
+			if ne.Uint16(p[8:]) != branchFlag {
+				break
+			}
+			if depth++; depth > 64 {
+				return fmt.Errorf("the tree at page %d is more than 64 levels deep", root)
+			}
+			id = ne.Uint64(p[pageHeader+8:])
+		}
+		level := []uint64{root}
+		for d := 0; d < depth; d++ {
+			var next []uint64
+			for _, id := range level {
+				flags, more, err := read(id)
+				if err != nil {
+					return err
+				}
+				if flags != branchFlag {
+					return fmt.Errorf("page %d is a leaf above the tree's last level", id)
+				}
+				next = append(next, more...)
+			}
+			level = next
+		}
+		for _, id := range level {
+			if id < 2 || id >= v.hwm {
+				return fmt.Errorf("page %d is past the end (%d pages)", id, v.hwm)
+			}
+			inUse[id] = true
+		}
+	}
+	below := make([]uint64, v.hwm) // the nearest page in use below each, or 0
+	for id := uint64(3); id < v.hwm; id++ {
+		if below[id] = below[id-1]; inUse[id-1] {
+			below[id] = id - 1
+		}
+	}
+	for _, f := range free {
+		if inUse[f] {
+			return fmt.Errorf("the freelist names page %d, which is in use", f)
+		}
+		l := below[f]
+		if l == 0 {
+			continue
+		}
+		n, ok := over[l]
+		if !ok {
+			h := v.data[l*v.ps:]
+			if ne.Uint64(h) != l {
+				return fmt.Errorf("page %d says it is page %d", l, ne.Uint64(h))
+			}
+			n = uint64(ne.Uint32(h[12:]))
+		}
+		if l+n >= f {
+			return fmt.Errorf("the freelist names page %d, which page %d's overflow uses", f, l)
 		}
 	}
 	return nil
+}
+
+// peek returns page id's first page after checking its header names it.
+func (v *walker) peek(id uint64) ([]byte, error) {
+	if id < 2 || id >= v.hwm {
+		return nil, fmt.Errorf("page %d is past the end (%d pages)", id, v.hwm)
+	}
+	p := v.data[id*v.ps : (id+1)*v.ps]
+	if got := ne.Uint64(p); got != id {
+		return nil, fmt.Errorf("page %d says it is page %d", id, got)
+	}
+	return p, nil
+}
+
+// listed returns the ids the freelist page names (freelist checked them).
+func (v *walker) listed(id uint64) []uint64 {
+	p := v.data[id*v.ps:]
+	start, count := pageHeader, uint64(ne.Uint16(p[10:]))
+	if count == 0xffff {
+		count, start = ne.Uint64(p[pageHeader:]), pageHeader+8
+	}
+	ids := make([]uint64, count)
+	for i := range ids {
+		ids[i] = ne.Uint64(p[start+i*8:])
+	}
+	return ids
 }
