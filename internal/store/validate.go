@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"slices"
 )
 
 // validate walks the bbolt file in data, as bbolt would read it, and
@@ -318,39 +319,31 @@ func (v *walker) live(m meta) error {
 		return nil
 	}
 	inUse := make([]bool, v.hwm) // page ids in use, overflow aside
-	over := map[uint64]uint64{}  // the overflow of pages read
-	// read checks page id and returns its flags and what its elements
-	// point to: a branch's children, the roots of a leaf's buckets.
-	read := func(id uint64) (uint16, []uint64, error) {
-		p, err := v.page(id)
-		if err != nil {
-			return 0, nil, err
-		}
-		more, err := elements(id, p, len(p))
-		if err == nil {
-			err = fits(id, p, v.ps)
-		}
-		inUse[id], over[id] = true, uint64(len(p))/v.ps-1
-		return ne.Uint16(p[8:]), more, err
-	}
+	// The root tree whole, for the buckets' roots.
 	var roots []uint64
 	stack := []uint64{m.root}
 	for len(stack) > 0 {
 		id := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		flags, more, err := read(id)
+		p, err := v.page(id)
 		if err != nil {
 			return err
 		}
-		if flags == branchFlag {
+		more, err := elements(id, p, len(p))
+		if err != nil {
+			return err
+		}
+		inUse[id] = true
+		if ne.Uint16(p[8:]) == branchFlag {
 			stack = append(stack, more...)
 		} else {
 			roots = append(roots, more...)
 		}
 	}
+	// Below it, only the branch pages' child ids are read: the pages an
+	// operation reads are checked whole on its way (pathCheck).
 	for _, root := range roots {
-		// The depth: down the leftmost way to a leaf.
-		depth, id := 0, root
+		depth, id := 0, root // down the leftmost way to a leaf
 		for {
 			p, err := v.peek(id)
 			if err != nil {
@@ -368,14 +361,18 @@ func (v *walker) live(m meta) error {
 		for d := 0; d < depth; d++ {
 			var next []uint64
 			for _, id := range level {
-				flags, more, err := read(id)
+				p, err := v.page(id)
 				if err != nil {
 					return err
 				}
-				if flags != branchFlag {
-					return fmt.Errorf("page %d is a leaf above the tree's last level", id)
+				count := int(ne.Uint16(p[10:]))
+				if ne.Uint16(p[8:]) != branchFlag || count == 0 || pageHeader+count*elementSize > len(p) {
+					return fmt.Errorf("page %d should be a branch page, at level %d of %d", id, d, depth)
 				}
-				next = append(next, more...)
+				inUse[id] = true
+				for i := range count {
+					next = append(next, ne.Uint64(p[pageHeader+i*elementSize+8:]))
+				}
 			}
 			level = next
 		}
@@ -386,29 +383,26 @@ func (v *walker) live(m meta) error {
 			inUse[id] = true
 		}
 	}
-	below := make([]uint64, v.hwm) // the nearest page in use below each, or 0
-	for id := uint64(3); id < v.hwm; id++ {
-		if below[id] = below[id-1]; inUse[id-1] {
-			below[id] = id - 1
-		}
-	}
+	// In order, with the nearest page in use below each swept along.
+	slices.Sort(free)
+	l, next := uint64(0), uint64(2)
 	for _, f := range free {
 		if inUse[f] {
 			return fmt.Errorf("the freelist names page %d, which is in use", f)
 		}
-		l := below[f]
+		for ; next < f; next++ {
+			if inUse[next] {
+				l = next
+			}
+		}
 		if l == 0 {
 			continue
 		}
-		n, ok := over[l]
-		if !ok {
-			h := v.data[l*v.ps:]
-			if ne.Uint64(h) != l {
-				return fmt.Errorf("page %d says it is page %d", l, ne.Uint64(h))
-			}
-			n = uint64(ne.Uint32(h[12:]))
+		h := v.data[l*v.ps:]
+		if ne.Uint64(h) != l {
+			return fmt.Errorf("page %d says it is page %d", l, ne.Uint64(h))
 		}
-		if l+n >= f {
+		if l+uint64(ne.Uint32(h[12:])) >= f {
 			return fmt.Errorf("the freelist names page %d, which page %d's overflow uses", f, l)
 		}
 	}
