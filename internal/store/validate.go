@@ -21,15 +21,10 @@ import (
 // page header (id, flags, count, overflow), 16-byte branch and leaf
 // elements whose pos is relative to the element, meta pages 0 and 1.
 func validate(data []byte) error {
-	m, err := activeMeta(data)
+	v, m, err := newWalker(data)
 	if err != nil {
 		return err
 	}
-	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
-		return fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
-	}
-	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
-	v.seen[0], v.seen[1] = true, true
 	if err := v.tree(m.root); err != nil {
 		return err
 	}
@@ -111,6 +106,51 @@ type walker struct {
 	data    []byte
 	ps, hwm uint64
 	seen    []bool
+}
+
+// newWalker reads the active meta page of the file in data and returns
+// a walker of its pages, once the pages it counts are known to be in the
+// file (before any table is sized by that count).
+func newWalker(data []byte) (*walker, meta, error) {
+	m, err := activeMeta(data)
+	if err != nil {
+		return nil, m, err
+	}
+	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
+		return nil, m, fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
+	}
+	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
+	v.seen[0], v.seen[1] = true, true
+	return v, m, nil
+}
+
+// rootTree checks every page of the root tree (the buckets' names) and
+// returns the roots of the buckets' own trees; mark is told of each page.
+func (v *walker) rootTree(root uint64, mark func(id uint64)) ([]uint64, error) {
+	var roots []uint64
+	stack := []uint64{root}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		p, err := v.page(id)
+		if err != nil {
+			return nil, err
+		}
+		more, err := elements(id, p, len(p))
+		if err == nil {
+			err = fits(id, p, v.ps)
+		}
+		if err != nil {
+			return nil, err
+		}
+		mark(id)
+		if ne.Uint16(p[8:]) == branchFlag {
+			stack = append(stack, more...)
+		} else {
+			roots = append(roots, more...)
+		}
+	}
+	return roots, nil
 }
 
 // page returns the bytes of page id and its overflow pages, marking them
@@ -288,18 +328,13 @@ func (v *walker) freelist(id uint64) error {
 // pages by walking every tree itself, in a goroutine of its own, where a
 // damaged page would panic beyond any recover.
 func openCheck(data []byte) error {
-	m, err := activeMeta(data)
+	v, m, err := newWalker(data)
 	if err != nil {
 		return err
-	}
-	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
-		return fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
 	}
 	if m.freelist == noFreelist {
 		return validate(data)
 	}
-	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
-	v.seen[0], v.seen[1] = true, true
 	if err := v.freelist(m.freelist); err != nil {
 		return err
 	}
@@ -319,26 +354,9 @@ func (v *walker) live(m meta) error {
 		return nil
 	}
 	inUse := make([]bool, v.hwm) // page ids in use, overflow aside
-	// The root tree whole, for the buckets' roots.
-	var roots []uint64
-	stack := []uint64{m.root}
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		p, err := v.page(id)
-		if err != nil {
-			return err
-		}
-		more, err := elements(id, p, len(p))
-		if err != nil {
-			return err
-		}
-		inUse[id] = true
-		if ne.Uint16(p[8:]) == branchFlag {
-			stack = append(stack, more...)
-		} else {
-			roots = append(roots, more...)
-		}
+	roots, err := v.rootTree(m.root, func(id uint64) { inUse[id] = true })
+	if err != nil {
+		return err
 	}
 	// Below it, only the branch pages' child ids are read: the pages an
 	// operation reads are checked whole on its way (pathCheck).

@@ -44,35 +44,15 @@ var errTrimmed = errors.New("a leaf this transaction deleted from")
 // newPathCheck checks the meta pages and the root tree of the file in
 // data.
 func newPathCheck(data []byte) (*pathCheck, error) {
-	m, err := activeMeta(data)
+	v, m, err := newWalker(data)
 	if err != nil {
 		return nil, err
-	}
-	if m.pgid > uint64(len(data))/uint64(m.pageSize) {
-		return nil, fmt.Errorf("the file has %d bytes; its meta page counts %d pages of %d", len(data), m.pgid, m.pageSize)
 	}
 	c := &pathCheck{data: data, m: m, ok: make([]bool, m.pgid)}
 	// The root tree whole, without the buckets below it: version() may
 	// list its entries (tx.ForEach), and a commit rewrites it.
-	v := &walker{data: data, ps: uint64(m.pageSize), hwm: m.pgid, seen: make([]bool, m.pgid)}
-	v.seen[0], v.seen[1] = true, true
-	stack := []uint64{m.root}
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		p, err := v.page(id)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := elements(id, p, len(p)); err != nil {
-			return nil, err
-		}
-		c.ok[id] = true
-		if ne.Uint16(p[8:]) == branchFlag {
-			for i := 0; i < int(ne.Uint16(p[10:])); i++ {
-				stack = append(stack, ne.Uint64(p[pageHeader+i*elementSize+8:]))
-			}
-		}
+	if _, err := v.rootTree(m.root, func(id uint64) { c.ok[id] = true }); err != nil {
+		return nil, err
 	}
 	if checkHooks.start != nil {
 		checkHooks.start(c)
