@@ -127,6 +127,19 @@ func newWalker(data []byte) (*walker, meta, error) {
 // rootTree checks every page of the root tree (the buckets' names) and
 // returns the roots of the buckets' own trees; mark is told of each page.
 func (v *walker) rootTree(root uint64, mark func(id uint64)) ([]uint64, error) {
+	return v.walk(root, false, mark)
+}
+
+// tree checks every page of the B+tree whose root is page root, and of
+// the buckets it holds.
+func (v *walker) tree(root uint64) error {
+	_, err := v.walk(root, true, func(uint64) {})
+	return err
+}
+
+// walk checks each page of the tree at root, without recursion, marking
+// it. A leaf's buckets are walked too (into) or their roots returned.
+func (v *walker) walk(root uint64, into bool, mark func(id uint64)) ([]uint64, error) {
 	var roots []uint64
 	stack := []uint64{root}
 	for len(stack) > 0 {
@@ -144,7 +157,7 @@ func (v *walker) rootTree(root uint64, mark func(id uint64)) ([]uint64, error) {
 			return nil, err
 		}
 		mark(id)
-		if ne.Uint16(p[8:]) == branchFlag {
+		if into || ne.Uint16(p[8:]) == branchFlag {
 			stack = append(stack, more...)
 		} else {
 			roots = append(roots, more...)
@@ -174,28 +187,6 @@ func (v *walker) page(id uint64) ([]byte, error) {
 		v.seen[i] = true
 	}
 	return v.data[id*v.ps : (id+over+1)*v.ps], nil
-}
-
-// tree walks the B+tree whose root is page root, without recursion.
-func (v *walker) tree(root uint64) error {
-	stack := []uint64{root}
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		p, err := v.page(id)
-		if err != nil {
-			return err
-		}
-		children, err := elements(id, p, len(p))
-		if err != nil {
-			return err
-		}
-		if err := fits(id, p, v.ps); err != nil {
-			return err
-		}
-		stack = append(stack, children...)
-	}
-	return nil
 }
 
 // elements checks the elements of the page p (n bytes of it are the
