@@ -197,6 +197,29 @@ func (s *session) echo() bool {
 	return tio.Lflag&unix.ECHO != 0
 }
 
+// unread is what is left in the terminal's input queue once kcloud has
+// exited: what the shell would read next. It switches the terminal to
+// non-canonical reads that return at once, so call it last.
+func (s *session) unread() string {
+	s.t.Helper()
+	fd := int(s.tty.Fd())
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tio.Lflag &^= unix.ICANON | unix.ECHO
+	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 0, 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, tio); err != nil {
+		s.t.Fatal(err)
+	}
+	var b [256]byte
+	n, err := unix.Read(fd, b[:])
+	if err != nil && err != unix.EAGAIN {
+		s.t.Fatal(err)
+	}
+	return string(b[:max(n, 0)])
+}
+
 func initStore(t *testing.T, env []string) {
 	t.Helper()
 	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
@@ -225,7 +248,8 @@ func TestPTYLoginHidesPassword(t *testing.T) {
 }
 
 // TestPTYInterrupt presses Ctrl-C and Ctrl-\ at the password prompt, and
-// sends SIGTERM at it: each exits 128+N and leaves echo on.
+// sends SIGTERM at it: each exits 128+N, leaves echo on, and leaves
+// nothing typed at the prompt on the screen or for the shell to read.
 func TestPTYInterrupt(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
@@ -255,6 +279,9 @@ func TestPTYInterrupt(t *testing.T) {
 			}
 			if strings.Contains(s.screen(), "half a pass") {
 				t.Fatalf("the typed text appears on the terminal:\n%s", s.screen())
+			}
+			if left := s.unread(); left != "" {
+				t.Fatalf("the shell would read %q, typed at kcloud's prompt", left)
 			}
 		})
 	}
@@ -379,8 +406,9 @@ func TestPTYVerifyEmail(t *testing.T) {
 
 // TestPTYInterruptEveryPrompt: Ctrl-C and SIGTERM at each kind of prompt
 // (a line, a yes/no question, a new password, a code after the password)
-// exit 128+N and leave echo on: Ctrl-C 130, SIGTERM 143, SIGHUP 129,
-// SIGQUIT 131 (contract exit codes; review finding 8).
+// exit 128+N, leave echo on, and leave nothing half-typed for the shell
+// to read: Ctrl-C 130, SIGTERM 143, SIGHUP 129, SIGQUIT 131 (contract
+// exit codes; review finding 8).
 func TestPTYInterruptEveryPrompt(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
@@ -418,6 +446,7 @@ func TestPTYInterruptEveryPrompt(t *testing.T) {
 					s.typeLine(a)
 				}
 				s.expect(p.prompt)
+				io.WriteString(s.ptmx, "half typed") // never entered
 				if how.sig == 0 {
 					io.WriteString(s.ptmx, "\x03")
 				} else {
@@ -431,6 +460,9 @@ func TestPTYInterruptEveryPrompt(t *testing.T) {
 				}
 				if !s.echo() {
 					t.Fatal("echo is off after the interrupt")
+				}
+				if left := s.unread(); left != "" {
+					t.Fatalf("the shell would read %q, typed at kcloud's prompt", left)
 				}
 			})
 		}

@@ -117,6 +117,12 @@ func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte
 		}
 		return r.b, r.err
 	case sig := <-t.sig:
+		// What was typed but not entered belongs to this prompt. It is
+		// discarded before echo comes back: otherwise the terminal shows
+		// it, and the shell reads half a password as its next command.
+		// A signal skips the input queue, so those bytes may not even
+		// have been read by the line discipline yet.
+		flushInput(t.in)
 		if restore != nil {
 			restore()
 		}

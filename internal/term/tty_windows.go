@@ -35,3 +35,8 @@ func noEcho(f *os.File) (restore func(), err error) {
 	}
 	return func() { windows.SetConsoleMode(h, old) }, nil
 }
+
+// flushInput discards console input received but not read.
+func flushInput(f *os.File) error {
+	return windows.FlushConsoleInputBuffer(windows.Handle(f.Fd()))
+}
