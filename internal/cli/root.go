@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -293,6 +296,7 @@ or, for an organization that shares it, on an etcd cluster.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// "kcloud: account show: unknown flag: --x"; the root's own
 		// errors need no name but kcloud's.
+		err = flagValueError(err)
 		e := &fail.Error{Kind: fail.Usage, Err: err}
 		if c.HasParent() {
 			e = fail.Wrap(fail.Usage, err, "%s", strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "))
@@ -398,4 +402,26 @@ func runCmd[O any](f *Factory, o *O, run func(*O) error) error {
 		return f.runHook(o)
 	}
 	return run(o)
+}
+
+// flagValueError words a flag value that does not parse for the person
+// who typed it: `--limit: "abc" is not a whole number`, where pflag
+// says `invalid argument "abc" for "-n, --limit" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax`. Other errors pass unchanged.
+func flagValueError(err error) error {
+	var bad *pflag.InvalidValueError
+	var num *strconv.NumError
+	if !errors.As(err, &bad) || !errors.As(err, &num) {
+		return err
+	}
+	what := "not a whole number"
+	switch {
+	case errors.Is(num.Err, strconv.ErrRange):
+		what = "out of range"
+	case num.Func == "ParseBool":
+		what = "not true or false"
+	case num.Func == "ParseFloat":
+		what = "not a number"
+	}
+	return fmt.Errorf("--%s: %q is %s", bad.GetFlag().Name, bad.GetValue(), what)
 }
