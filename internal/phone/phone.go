@@ -107,7 +107,10 @@ func regionByID(id string) *region {
 // Parse reads a number as a person writes it: "+82 10-1234-5678",
 // "010-1234-5678" (Korean), "(010) 1234 5678".
 func Parse(s string) (Number, error) {
-	s = strings.TrimSpace(s)
+	// Spaces around the number go; any other white space, a tab or a line
+	// end, is a control character and refused with the rest below, as
+	// libphonenumber refuses it after the number.
+	s = strings.Trim(s, " \u00a0")
 	intl := strings.HasPrefix(s, "+")
 	if intl {
 		s = s[1:]
