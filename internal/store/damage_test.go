@@ -383,3 +383,44 @@ func TestPageSetHighest(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFreelistWalksWhole: meta pages, checksums intact, that say the
+// file keeps no freelist. bbolt then finds the free pages by reading
+// every tree, in a goroutine of its own, so a write's open must check
+// every page first: a damaged leaf far from the write is reported, not
+// a panic no recover reaches (security rule 11).
+func TestNoFreelistWalksWhole(t *testing.T) {
+	b := goodStore(t)
+	m, err := activeMeta(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{0, int(m.pageSize)} {
+		p := b[off:]
+		ne.PutUint64(p[48:], noFreelist)
+		h := fnv.New64a()
+		h.Write(p[pageHeader : pageHeader+56])
+		ne.PutUint64(p[pageHeader+56:], h.Sum64())
+	}
+	c, err := newPathCheck(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.cursor(Activity)
+	if err == nil {
+		err = k.First()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := k.top().id
+	ne.PutUint16(b[leaf*uint64(m.pageSize)+8:], 0x40) // no page type bbolt knows
+	path := filepath.Join(t.TempDir(), "kcloud.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = Open(path, Options{}).Update(func(tx *Tx) error { return tx.Put(Accounts, "user01", rec{1}) })
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a write with no freelist and a damaged leaf: %v, want ErrDamaged", err)
+	}
+}

@@ -325,7 +325,7 @@ func openCheck(data []byte) error {
 		return err
 	}
 	if m.freelist == noFreelist {
-		return validate(data)
+		return v.tree(m.root)
 	}
 	if err := v.freelist(m.freelist); err != nil {
 		return err

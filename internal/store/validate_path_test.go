@@ -51,14 +51,7 @@ func deepStore(t testing.TB) string {
 		t.Fatal(err)
 	}
 	for _, b := range []Bucket{Accounts, Activity} {
-		c, err := newPathCheck(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := c.cursor(b)
-		if err != nil || k == nil {
-			t.Fatalf("bucket %s: %v", b, err)
-		}
+		k := cursorOf(t, data, b)
 		if err := k.Seek([]byte("user03000")); err != nil {
 			t.Fatal(err)
 		}
@@ -247,6 +240,20 @@ func TestBboltReadsOnlyCheckedPages(t *testing.T) {
 	}
 }
 
+// cursorOf opens a checking cursor on bucket b of the file in data.
+func cursorOf(t testing.TB, data []byte, b Bucket) *cursor {
+	t.Helper()
+	c, err := newPathCheck(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := c.cursor(b)
+	if err != nil || k == nil {
+		t.Fatalf("bucket %s: %v", b, err)
+	}
+	return k
+}
+
 // leafKeys returns the keys of a leaf of bucket b in the store at path,
 // in the middle of the tree: the first child of its parent, or not.
 func leafKeys(t *testing.T, path string, b Bucket, first bool) []string {
@@ -258,14 +265,7 @@ func leafKeys(t *testing.T, path string, b Bucket, first bool) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newPathCheck(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := c.cursor(b)
-	if err != nil || k == nil {
-		t.Fatalf("bucket %s: %v", b, err)
-	}
+	k := cursorOf(t, data, b)
 	var leaves [][]string
 	last := uint64(0)
 	for err = k.First(); err == nil && len(k.stack) > 2 && k.top().id != last; err = k.Next() {
