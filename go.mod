@@ -98,9 +98,3 @@ require (
 	k8s.io/utils v0.0.0-20260108192941-914a6e750570 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
-
-replace github.com/itchyny/gojq => ./third_party/gojq
-
-replace github.com/subosito/gotenv => ./third_party/gotenv
-
-replace go.yaml.in/yaml/v3 => ./third_party/yaml

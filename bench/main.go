@@ -65,10 +65,9 @@ func main() {
 	inits := buildMain(dir, "inits", "", "_ github.com/kcloud/kcloud/internal/cli")
 	grpc := buildMain(dir, "grpc", "", "_ github.com/kcloud/kcloud/internal/cli", "_ go.etcd.io/etcd/client/v3")
 	zxcvbn := buildMain(dir, "zxcvbn", "", "_ github.com/kcloud/kcloud/internal/cli", "_ github.com/trustelem/zxcvbn")
-	upstream := buildUpstream(dir)
 	// A binary as the linker left it starts slower than the same bytes
 	// copied to a new file (page-cache state): compare copies only.
-	for _, b := range []string{kcloud, minimal, argonOnce, whole, inits, grpc, zxcvbn, upstream} {
+	for _, b := range []string{kcloud, minimal, argonOnce, whole, inits, grpc, zxcvbn} {
 		fresh(b)
 	}
 
@@ -85,18 +84,15 @@ func main() {
 	rounds := map[string][]float64{}
 	var m []time.Duration
 	for range 5 {
-		up := small.cmd("upstream", "whoami", "-o", "json")
-		up.path = upstream
-		m = measure(base, small.cmd("whoami", "whoami", "-o", "json"), up, small.cmd("--version", "--version"),
+		m = measure(base, small.cmd("whoami", "whoami", "-o", "json"), small.cmd("--version", "--version"),
 			cmd{"whole", whole, nil, ""}, cmd{"inits", inits, nil, ""}, cmd{"grpc", grpc, nil, ""}, cmd{"zxcvbn", zxcvbn, nil, ""})
-		for i, name := range []string{"whoami", "upstream", "version", "whole", "inits", "grpc", "zxcvbn"} {
+		for i, name := range []string{"whoami", "version", "whole", "inits", "grpc", "zxcvbn"} {
 			rounds[name] = append(rounds[name], float64(m[i+1])/float64(m[0]))
 		}
 	}
 	row("start-up: whoami -o json / minimal program", m[1], m[0], 2.0)
 	fmt.Printf("%-52s %.2fx to %.2fx over 5 rounds\n", "", slices.Min(rounds["whoami"]), slices.Max(rounds["whoami"]))
 	for _, r := range []struct{ name, label string }{
-		{"upstream", "whoami built from upstream gojq, gotenv, yaml"},
 		{"version", "kcloud --version (the command tree, no store)"},
 		{"whole", "kcloud whole, main does nothing: the floor"},
 		{"inits", "kcloud's packages' initialisers only"},
@@ -117,7 +113,6 @@ func main() {
 		faults(small.cmd("whoami", "whoami", "-o", "json")), faults(small.cmd("--version", "--version")),
 		faults(cmd{"whole", whole, nil, ""}), faults(base))
 	initCosts(small)
-	initOf("package initialisation, upstream gojq, gotenv, yaml", small.env(), upstream, "whoami", "-o", "json")
 	initOf("package initialisation with etcd's gRPC client linked", os.Environ(), grpc)
 	initOf("package initialisation with zxcvbn linked", os.Environ(), zxcvbn)
 
@@ -358,28 +353,6 @@ func median(d []time.Duration) time.Duration {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-
-// buildUpstream builds kcloud from the upstream modules that third_party
-// patches (go.mod without its replace directives): what the patches save.
-func buildUpstream(dir string) string {
-	mod := filepath.Join(dir, "upstream.mod")
-	data, err := os.ReadFile("go.mod")
-	check(err)
-	check(os.WriteFile(mod, data, 0o644))
-	sum, err := os.ReadFile("go.sum")
-	check(err)
-	check(os.WriteFile(filepath.Join(dir, "upstream.sum"), sum, 0o644))
-	c := exec.Command("go", "mod", "edit", "-modfile="+mod, "-dropreplace=github.com/itchyny/gojq",
-		"-dropreplace=github.com/subosito/gotenv", "-dropreplace=go.yaml.in/yaml/v3")
-	c.Stderr = os.Stderr
-	check(c.Run())
-	out := filepath.Join(dir, "upstream")
-	c = exec.Command("go", "build", "-modfile="+mod, "-mod=mod", "-trimpath", "-ldflags=-s -w", "-o", out, "./cmd/kcloud")
-	c.Env = append(os.Environ(), "CGO_ENABLED=0")
-	c.Stderr = os.Stderr
-	check(c.Run())
-	return out
-}
 
 // buildMain builds a program whose main is body, with imports (each "path"
 // or "_ path"), inside the module so that it may import kcloud's internal

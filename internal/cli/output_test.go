@@ -114,9 +114,9 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestDeferredTables: gojq and yaml build some of their tables when first
-// used, not at start-up (third_party/); the first use finds them built.
-func TestDeferredTables(t *testing.T) {
+// TestJQAndYAMLTables: the builtins gojq defines in jq and in Go, and
+// yaml's float and sexagesimal rules, as --jq and -o yaml rely on them.
+func TestJQAndYAMLTables(t *testing.T) {
 	// jq builtins of both kinds: defined in jq (map, select, to_entries)
 	// and in Go (length, ascii_downcase, keys).
 	code, err := compileJQ(`([.[] | select(. > 1)] | map(. * 2) | length), (to_entries | length), ({"A": 1} | keys | map(ascii_downcase))`)
