@@ -1,7 +1,6 @@
 // Package config reads kcloud's configuration into one struct.
 // Precedence: flag, environment (KCLOUD_ and the key in upper case with
-// '.' as '_'), config file, default. viper reads the file and layers the
-// rest over it; with no file, the layers are a lookup each.
+// '.' as '_'), config file, default, all layered by one viper instance.
 package config
 
 import (
@@ -170,50 +169,16 @@ func File(explicit string) (path string, mustExist bool) {
 	return filepath.Join(ConfigHome(), "kcloud", "config.yaml"), false
 }
 
-// Load reads the configuration. flags maps config keys to the flags that
-// set them; a flag counts only when it was given.
+// Load reads the configuration through one viper instance: flags bound,
+// the environment, the file if there is one, the defaults. flags maps
+// config keys to the flags that set them; a flag counts only when it was
+// given.
 func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, error) {
-	defaults := Defaults()
-	if _, err := os.Stat(file); err != nil && !mustExist {
-		// No file: a flag, a variable and a default are a lookup each;
-		// viper, whose work is reading the file and layering it, would
-		// cost a command a fifth of its start-up for nothing.
-		return loadPlain(defaults, flags)
-	}
-	return loadViper(file, mustExist, flags, defaults)
-}
-
-// loadPlain is the configuration when there is no file: for each key, the
-// flag if given, else its variable if not empty (viper ignores an empty
-// one, and so does kcloud), else the default. TestPlainIsViper holds it
-// to what viper makes of the same.
-func loadPlain(defaults map[string]any, flags map[string]*pflag.Flag) (*Config, error) {
-	var c Config
-	c.source = sources(flags, "", nil)
-	c.Set = map[string]bool{}
-	fields := c.fields()
-	for _, k := range sortedKeys(fields) {
-		raw := defaults[k]
-		if f := flags[k]; f != nil && f.Changed {
-			raw, c.Set[k] = f.Value.String(), true
-		} else if e := os.Getenv(EnvName(k)); e != "" {
-			raw, c.Set[k] = e, true
-		}
-		if err := set(fields[k], raw); err != nil {
-			return nil, fail.Usagef("configuration: %s (%s): %v", k, c.source(k), err)
-		}
-	}
-	for _, p := range c.paths() {
-		*p = expandHome(*p)
-	}
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return loadViper(file, mustExist, flags, Defaults())
 }
 
 // sources returns where a key's value came from: a flag, a variable, the
-// file (inFile; nil when there is none) or the default.
+// file (inFile) or the default.
 func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool) func(string) string {
 	var source func(key string) string
 	source = func(key string) string {
@@ -230,7 +195,7 @@ func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool
 			return "from --" + f.Name
 		case os.Getenv(EnvName(key)) != "":
 			return "from " + EnvName(key)
-		case inFile != nil && inFile(key):
+		case inFile(key):
 			return "in " + file
 		}
 		return "the default"
@@ -284,15 +249,20 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 			return nil, fail.Usagef("config file %s: %v", file, err)
 		}
 	}
+	// What the file holds is asked of viper only when there is a file.
+	inFile := func(string) bool { return false }
+	if v.ConfigFileUsed() != "" {
+		inFile = v.InConfig
+	}
 	var c Config
-	c.source = sources(flags, file, v.InConfig)
-	if err := c.decode(v, file); err != nil {
+	c.source = sources(flags, file, inFile)
+	if err := c.decode(v, file, inFile); err != nil {
 		return nil, err
 	}
 	c.Set = map[string]bool{}
 	for k := range c.fields() {
 		f := flags[k]
-		if v.InConfig(k) || os.Getenv(EnvName(k)) != "" || (f != nil && f.Changed) {
+		if inFile(k) || os.Getenv(EnvName(k)) != "" || (f != nil && f.Changed) {
 			c.Set[k] = true
 		}
 	}
@@ -301,7 +271,7 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 	for key, p := range c.paths() {
 		*p = expandHome(*p)
 		f := flags[key]
-		fromFile := v.InConfig(key) && os.Getenv(EnvName(key)) == "" && (f == nil || !f.Changed)
+		fromFile := inFile(key) && os.Getenv(EnvName(key)) == "" && (f == nil || !f.Changed)
 		if fromFile && *p != "" && !filepath.IsAbs(*p) {
 			dir, _ := filepath.Abs(filepath.Dir(file))
 			*p = filepath.Join(dir, *p)

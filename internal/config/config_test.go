@@ -260,31 +260,49 @@ func TestEtcd(t *testing.T) {
 	}
 }
 
-// TestPlainIsViper: with no file, Load skips viper; what it returns, and
-// what it says of a bad value, is what viper would have made of the same
-// flags, variables and defaults.
-func TestPlainIsViper(t *testing.T) {
+// TestLoadWithoutFile: with no file, each key is its flag, else its
+// variable (an empty one counts as unset, as viper has it), else its
+// default; a bad value names its source.
+func TestLoadWithoutFile(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	for _, k := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"} {
 		t.Setenv(k, "")
 	}
 	for _, tc := range []struct {
-		name  string
-		env   map[string]string
-		flags map[string]string
+		name    string
+		env     map[string]string
+		flags   map[string]string
+		want    func(c *Config) bool
+		wantErr string
 	}{
-		{"nothing set", nil, nil},
-		{"flags", nil, map[string]string{"output": "json", "store": "~/s.db"}},
-		{"variables", map[string]string{
+		{name: "nothing set", want: func(c *Config) bool {
+			return c.Output == "text" && c.Store.Path == "/home/u/.local/share/kcloud/kcloud.db" && len(c.Set) == 0 &&
+				c.source("output") == "the default"
+		}},
+		{name: "flags", flags: map[string]string{"output": "json", "store": "~/s.db"}, want: func(c *Config) bool {
+			return c.Output == "json" && c.Store.Path == "/home/u/s.db" && c.Set["output"] && c.Set["store.path"] &&
+				c.source("output") == "from --output"
+		}},
+		{name: "variables", env: map[string]string{
 			"KCLOUD_SESSION_TTL": "1h", "KCLOUD_OUTPUT": "yaml", "KCLOUD_STORE_PATH": "rel/s.db",
 			"KCLOUD_DELIVERY_SMS_COMMAND": "send-sms --fast", "KCLOUD_DELIVERY_SMS_WEBHOOK_HEADERS": `{"X-Key": "k"}`,
 			"KCLOUD_STORE_ETCD_ENDPOINTS": "http://127.0.0.1:2379,http://127.0.0.1:2380", "KCLOUD_SECURITY_ARGON2_TIME": "3",
 			"KCLOUD_NOTIFY_SECURITY_ALERTS": "false", "KCLOUD_OTP_ISSUER": "",
-		}, nil},
-		{"a flag over its variable", map[string]string{"KCLOUD_OUTPUT": "yaml"}, map[string]string{"output": "json"}},
-		{"a bad variable", map[string]string{"KCLOUD_VERIFICATION_MAX_ATTEMPTS": "many"}, nil},
-		{"a bad flag", nil, map[string]string{"output": "xml"}},
-		{"a bad group", map[string]string{"KCLOUD_SECURITY_ARGON2_MEMORY": "1024"}, nil},
+		}, want: func(c *Config) bool {
+			return c.Session.TTL == time.Hour && c.Output == "yaml" && c.Store.Path == "rel/s.db" &&
+				reflect.DeepEqual(c.Delivery.SMS.Command, []string{"send-sms", "--fast"}) &&
+				reflect.DeepEqual(c.Delivery.SMS.Webhook.Headers, map[string]string{"X-Key": "k"}) &&
+				len(c.Store.Etcd.Endpoints) == 2 && c.Security.Argon2.Time == 3 && !c.Notify.SecurityAlerts &&
+				c.OTP.Issuer == "KakaoCloud" && !c.Set["otp.issuer"] && c.source("session.ttl") == "from KCLOUD_SESSION_TTL"
+		}},
+		{name: "a flag over its variable", env: map[string]string{"KCLOUD_OUTPUT": "yaml"}, flags: map[string]string{"output": "json"},
+			want: func(c *Config) bool { return c.Output == "json" }},
+		{name: "a bad variable", env: map[string]string{"KCLOUD_VERIFICATION_MAX_ATTEMPTS": "many"},
+			wantErr: `configuration: verification.max_attempts (from KCLOUD_VERIFICATION_MAX_ATTEMPTS): "many" is not a whole number`},
+		{name: "a bad flag", flags: map[string]string{"output": "xml"},
+			wantErr: `configuration: output (from --output): "xml" is not one of text, json, yaml`},
+		{name: "a bad group", env: map[string]string{"KCLOUD_SECURITY_ARGON2_MEMORY": "1024"},
+			wantErr: "configuration: security.argon2 (from KCLOUD_SECURITY_ARGON2_MEMORY)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -297,25 +315,37 @@ func TestPlainIsViper(t *testing.T) {
 				fs.Set(k, v)
 			}
 			flags := map[string]*pflag.Flag{"output": fs.Lookup("output"), "store.path": fs.Lookup("store")}
-			plain, perr := Load("/nonexistent/config.yaml", false, flags)
-			viper, verr := loadViper("/nonexistent/config.yaml", false, flags, Defaults())
-			if fmt.Sprint(perr) != fmt.Sprint(verr) {
-				t.Fatalf("errors differ:\nwithout viper: %v\nwith viper:    %v", perr, verr)
-			}
-			if perr != nil {
+			c, err := Load("/nonexistent/config.yaml", false, flags)
+			if tc.wantErr != "" {
+				if fail.KindOf(err) != fail.Usage || !strings.HasPrefix(fmt.Sprint(err), tc.wantErr) {
+					t.Fatalf("error %v, want a usage error starting %q", err, tc.wantErr)
+				}
 				return
 			}
-			for k := range plain.fields() {
-				if p, v := plain.source(k), viper.source(k); p != v {
-					t.Errorf("%s: source %q without viper, %q with", k, p, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.want(c) {
+				t.Fatalf("unexpected configuration:\n%+v\nset: %v", c, c.Set)
+			}
+		})
+	}
+}
+
+// BenchmarkLoad is what reading the configuration costs every command: no
+// file (flags, variables and defaults), and a small file.
+func BenchmarkLoad(b *testing.B) {
+	dir := b.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(file, []byte("output: json\nsession:\n  ttl: 1h\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, file string }{{"no-file", filepath.Join(dir, "none.yaml")}, {"file", file}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Load(bc.file, false, nil); err != nil {
+					b.Fatal(err)
 				}
-			}
-			plain.source, viper.source = nil, nil
-			if !reflect.DeepEqual(plain, viper) {
-				t.Fatalf("without viper:\n%+v\nwith viper:\n%+v", plain, viper)
-			}
-			if len(tc.env)+len(tc.flags) > 0 && len(plain.Set) == 0 {
-				t.Fatalf("nothing counted as set: %+v", plain.Set)
 			}
 		})
 	}

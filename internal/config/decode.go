@@ -62,12 +62,16 @@ func (c *Config) fields() map[string]any {
 	}
 }
 
-func (c *Config) decode(v *viper.Viper, file string) error {
+func (c *Config) decode(v *viper.Viper, file string, inFile func(string) bool) error {
 	fields := c.fields()
 	// A key in the file that kcloud does not know is a mistake to report,
 	// with the key it most likely meant.
-	for _, k := range v.AllKeys() {
-		if _, ok := fields[k]; !ok && v.InConfig(k) && !strings.HasPrefix(k, "delivery.sms.webhook.headers.") {
+	var keys []string
+	if v.ConfigFileUsed() != "" {
+		keys = v.AllKeys()
+	}
+	for _, k := range keys {
+		if _, ok := fields[k]; !ok && inFile(k) && !strings.HasPrefix(k, "delivery.sms.webhook.headers.") {
 			e := fail.Usagef("configuration: unknown key %q in %s", k, file)
 			if near := nearest(k, fields); near != "" {
 				e = e.WithHint("did you mean %s?", near)
