@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/password"
@@ -25,6 +26,7 @@ func hint(err error) string {
 		wrong  *contact.WrongCode
 		locked *account.LockedError
 		p      *perm.Problem
+		key    *config.UnknownKeyError
 	)
 	switch {
 	case errors.As(err, &weak):
@@ -44,6 +46,8 @@ func hint(err error) string {
 		return fmt.Sprintf("%d more wrong entries void the code", wrong.Left)
 	case errors.As(err, &locked):
 		return "try again after that time"
+	case errors.As(err, &key) && key.Nearest != "":
+		return "did you mean " + key.Nearest + "?"
 	case errors.As(err, &p):
 		if p.Fix != "" {
 			return p.Fix

@@ -354,11 +354,7 @@ func checkFile(file string) error {
 	err := perm.Check(file, false)
 	var p *perm.Problem
 	if errors.As(err, &p) {
-		e := fail.Wrap(fail.Other, p, "refusing the configuration file %s", file)
-		if p.Fix != "" {
-			e = e.WithHint("%s", p.Fix)
-		}
-		return e
+		return fail.Wrap(fail.Other, p, "refusing the configuration file %s", file)
 	}
 	return nil // a file that cannot be read is reported by the reader
 }

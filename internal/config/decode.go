@@ -72,11 +72,7 @@ func (c *Config) decode(v *viper.Viper, file string, inFile func(string) bool) e
 	}
 	for _, k := range keys {
 		if _, ok := fields[k]; !ok && inFile(k) && !strings.HasPrefix(k, "delivery.sms.webhook.headers.") {
-			e := fail.Usagef("configuration: unknown key %q in %s", k, file)
-			if near := nearest(k, fields); near != "" {
-				e = e.WithHint("did you mean %s?", near)
-			}
-			return e
+			return &fail.Error{Kind: fail.Usage, Err: &UnknownKeyError{Key: k, File: file, Nearest: nearest(k, fields)}}
 		}
 	}
 	for _, k := range sortedKeys(fields) {
@@ -85,6 +81,14 @@ func (c *Config) decode(v *viper.Viper, file string, inFile func(string) bool) e
 		}
 	}
 	return nil
+}
+
+// UnknownKeyError is a key in the file that kcloud does not know, with
+// the known key nearest to it ("" when none is near).
+type UnknownKeyError struct{ Key, File, Nearest string }
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("configuration: unknown key %q in %s", e.Key, e.File)
 }
 
 // sortedKeys are the keys in order, so that the first bad key is the one

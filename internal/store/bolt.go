@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -214,20 +213,17 @@ func guard(fn func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			err = &panicked{r}
+			err = &DamageError{Detail: fmt.Sprint("reading it failed: ", r), Err: &panicked{r}}
 		}
 	}()
 	return fn()
 }
 
-// panicked is a panic or fault in bbolt: the store is damaged, and the
+// panicked is a panic or fault in bbolt, the cause of a DamageError: the
 // handle that saw it is not touched again.
 type panicked struct{ v any }
 
-func (p *panicked) Error() string {
-	return "the store is damaged: reading it failed: " + fmt.Sprint(p.v)
-}
-func (p *panicked) Is(target error) bool { return target == ErrDamaged }
+func (p *panicked) Error() string { return fmt.Sprint("bbolt panicked: ", p.v) }
 
 // closeDB closes db unless err says bbolt panicked with it.
 func (s *Bolt) closeDB(db *bolt.DB, err error) error {
@@ -338,12 +334,18 @@ func checkSize(tx *bolt.Tx, data []byte) error {
 // wrap turns bbolt's errors into kinds and messages that name the file.
 // Which command to run next is the command line's to say.
 func (s *Bolt) wrap(err error) error {
-	var fe *fail.Error
+	var (
+		fe *fail.Error
+		d  *DamageError
+	)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrDamaged) && !strings.Contains(err.Error(), s.path):
-		return fail.Mark(fail.Other, err, "the store %s is damaged: %s", s.path, strings.TrimPrefix(err.Error(), "the store is damaged: "))
+	case errors.As(err, &d):
+		if d.Store == "" {
+			d.Store = s.path
+		}
+		return fail.Mark(fail.Other, err, "%v", d)
 	case errors.As(err, &fe):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
@@ -356,7 +358,8 @@ func (s *Bolt) wrap(err error) error {
 		}
 		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
 	case errors.Is(err, berrors.ErrChecksum):
-		return fail.Mark(fail.Other, &DamageError{err.Error()}, "the store %s is damaged: %v", s.path, err)
+		d := &DamageError{Store: s.path, Detail: err.Error(), Err: err}
+		return fail.Mark(fail.Other, d, "%v", d)
 	}
 	return fail.Wrap(fail.Other, err, "store %s", s.path)
 }

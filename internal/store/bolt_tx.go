@@ -2,8 +2,8 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -23,10 +23,13 @@ func (s *Bolt) Check() ([]string, error) {
 	}
 	// The walk first, on a mapping of its own: a file bbolt would not
 	// even open (cut inside its meta pages) is damaged, not foreign.
+	var d *DamageError
 	if err := walkFile(s.path, validate); errors.Is(err, berrors.ErrInvalid) {
 		return nil, s.wrap(err) // not a store at all
+	} else if errors.As(err, &d) {
+		return []string{d.Detail}, nil
 	} else if err != nil {
-		return []string{strings.TrimPrefix(err.Error(), "the store is damaged: ")}, nil
+		return nil, s.wrap(err)
 	}
 	s.validated = true // the View below need not walk the pages again
 	err := s.View(func(r RawTx) error {
@@ -35,8 +38,8 @@ func (s *Bolt) Check() ([]string, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, ErrDamaged) {
-		return []string{strings.TrimPrefix(err.Error(), "the store "+s.path+" is damaged: ")}, nil
+	if errors.As(err, &d) {
+		return []string{d.Detail}, nil
 	}
 	return faults, err
 }
@@ -93,13 +96,19 @@ func (t *boltTx) walkAll() error {
 		return nil
 	}
 	if err := validate(t.paths.data); err != nil {
-		return damage("%v", err)
+		return t.damage("%v", err)
 	}
 	if checkHooks.whole != nil {
 		checkHooks.whole(t.paths)
 	}
 	t.s.validated, t.paths = true, nil
 	return nil
+}
+
+// damage is damage this transaction found, named by its file: in a copy
+// from one store to another, it names the store that holds it.
+func (t *boltTx) damage(format string, args ...any) error {
+	return &DamageError{Store: t.s.path, Detail: fmt.Sprintf(format, args...)}
 }
 
 // boltTx is a bbolt transaction.
@@ -115,7 +124,7 @@ type boltTx struct {
 func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 	bk := t.tx.Bucket([]byte(b))
 	if bk == nil {
-		return nil, damage("bucket %q is missing", b)
+		return nil, t.damage("bucket %q is missing", b)
 	}
 	return bk, nil
 }
@@ -125,7 +134,7 @@ func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 func (t *boltTx) check(b Bucket, key string) error {
 	if t.paths != nil {
 		if err := t.paths.get(b, key); err != nil {
-			return damage("%v", err)
+			return t.damage("%v", err)
 		}
 	}
 	return nil
@@ -168,7 +177,7 @@ const fillPercent = 0.9
 func (t *boltTx) Delete(b Bucket, key string) error {
 	if t.paths != nil {
 		if err := t.paths.del(b, key); err != nil {
-			return damage("%v", err)
+			return t.damage("%v", err)
 		}
 	}
 	bk, err := t.bucket(b)
@@ -190,7 +199,7 @@ func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	} else if t.paths != nil {
 		var err error
 		if m, err = t.paths.cursor(b); err != nil {
-			return damage("%v", err)
+			return t.damage("%v", err)
 		}
 		if m != nil {
 			m.scan = true
@@ -208,7 +217,7 @@ func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 			if errors.Is(err, errTrimmed) {
 				err, m = t.walkAll(), nil
 			} else if err != nil {
-				err = damage("%v", err)
+				err = t.damage("%v", err)
 			}
 			if err != nil {
 				return err

@@ -295,7 +295,7 @@ func (e *Etcd) encode(b Bucket, k string) (string, error) {
 func (e *Etcd) decode(b Bucket, s string) (string, error) {
 	rest, ok := strings.CutPrefix(s, e.o.Prefix+string(b)+"/")
 	if !ok {
-		return "", damage("the etcd key %q is outside %s%s/", s, e.o.Prefix, b)
+		return "", &DamageError{Store: e.Name(), Detail: fmt.Sprintf("the etcd key %q is outside %s%s/", s, e.o.Prefix, b)}
 	}
 	head, tail, sep := strings.Cut(rest, "/")
 	if !sep {
@@ -303,7 +303,7 @@ func (e *Etcd) decode(b Bucket, s string) (string, error) {
 	}
 	raw, err := hex.DecodeString(tail)
 	if err != nil {
-		return "", damage("the etcd key %q is not one kcloud wrote", s)
+		return "", &DamageError{Store: e.Name(), Detail: fmt.Sprintf("the etcd key %q is not one kcloud wrote", s)}
 	}
 	return head + "\x00" + string(raw), nil
 }

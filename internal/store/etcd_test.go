@@ -391,3 +391,32 @@ func TestEtcdBackupImport(t *testing.T) {
 		t.Fatal("an import into a prefix with an organization was not refused")
 	}
 }
+
+// TestEtcdLeaseExpired: a write after the lease its markers hang on has
+// gone (revoked here, as expiry would) takes a new lease and commits,
+// once, rather than failing with etcd's "lease not found".
+func TestEtcdLeaseExpired(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	e := OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix})
+	s := New(e)
+	if err := s.Create(func(tx *Tx) error { _, err := increment(tx, Accounts, "n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	old := e.lease
+	if old == 0 {
+		t.Fatal("the first write took no lease")
+	}
+	if _, err := c.Client("", "").Revoke(etcdtest.Ctx(t), clientv3.LeaseID(old)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(func(tx *Tx) error { _, err := increment(tx, Accounts, "n"); return err }); err != nil {
+		t.Fatalf("a write after the lease expired: %v", err)
+	}
+	var n counter
+	if err := s.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "n", &n); return err }); err != nil || n.N != 2 {
+		t.Fatalf("counter %d (%v), want 2", n.N, err)
+	}
+	if e.lease == old {
+		t.Fatal("the write kept the revoked lease")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // etcdTx is one attempt at a transaction on etcd. Reads go to the
@@ -301,7 +300,7 @@ func (t *etcdTx) commit(ctx context.Context, marker string) (bool, error) {
 		}
 		err := t.e.g.call(ctx, "/v3/kv/txn", map[string]any{"compare": cmp, "success": ops}, &out, false)
 		var r *rpcError
-		if try == 0 && errors.As(err, &r) && r.Code == codeNotFound && strings.Contains(r.Error(), "lease") {
+		if try == 0 && errors.As(err, &r) && r.leaseNotFound() {
 			// The lease expired while this process waited: a new one.
 			if lease, err = t.e.leaseID(ctx, true); err != nil {
 				return false, err

@@ -95,18 +95,18 @@ func (s *Store) Backend() Backend { return s.b }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.named(s.b.View(func(r RawTx) error { return fn(&Tx{r}) }))
+	return s.named(s.b.View(func(r RawTx) error { return fn(&Tx{r, s.Name()}) }))
 }
 
 // Update runs fn in a read-write transaction; see Backend.Update.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.named(s.b.Update(func(r RawTx) error { return fn(&Tx{r}) }))
+	return s.named(s.b.Update(func(r RawTx) error { return fn(&Tx{r, s.Name()}) }))
 }
 
 // Create makes the store if there is none and runs fn in a read-write
 // transaction on it.
 func (s *Store) Create(fn func(*Tx) error) error {
-	return s.named(s.b.Create(func(r RawTx) error { return fn(&Tx{r}) }))
+	return s.named(s.b.Create(func(r RawTx) error { return fn(&Tx{r, s.Name()}) }))
 }
 
 // named gives damage found in a transaction (a record that does not
@@ -114,10 +114,13 @@ func (s *Store) Create(fn func(*Tx) error) error {
 // the damage it finds itself: the person must know which file.
 func (s *Store) named(err error) error {
 	var d *DamageError
-	if !errors.As(err, &d) || strings.Contains(err.Error(), s.Name()) {
+	if !errors.As(err, &d) {
 		return err
 	}
-	return fail.Mark(fail.Other, err, "the store %s is damaged: %s", s.Name(), d.Detail)
+	if d.Store == "" {
+		d.Store = s.Name()
+	}
+	return fail.Mark(fail.Other, err, "%v", d)
 }
 
 // Damaged reports a record of this store that does not open, found
@@ -127,13 +130,27 @@ func (s *Store) Damaged(b Bucket, key string, err error) error {
 }
 
 // Tx is a transaction over typed records.
-type Tx struct{ raw RawTx }
+type Tx struct {
+	raw  RawTx
+	name string // the store's, for the damage this transaction finds
+}
 
-// DamageError says what is damaged; errors.Is matches it to ErrDamaged.
-type DamageError struct{ Detail string }
+// DamageError says which store is damaged and how; errors.Is matches it
+// to ErrDamaged.
+type DamageError struct {
+	Store  string // the file or the cluster; empty until the store names it
+	Detail string // what is wrong, for people and for `store check`
+	Err    error  // the cause, where there is one
+}
 
-func (e *DamageError) Error() string        { return "the store is damaged: " + e.Detail }
+func (e *DamageError) Error() string {
+	if e.Store == "" {
+		return "the store is damaged: " + e.Detail
+	}
+	return "the store " + e.Store + " is damaged: " + e.Detail
+}
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
+func (e *DamageError) Unwrap() error        { return e.Err }
 
 func damage(format string, args ...any) error {
 	return &DamageError{Detail: fmt.Sprintf(format, args...)}
@@ -145,6 +162,10 @@ func Damaged(b Bucket, key string, err error) error {
 	return &fail.Error{Kind: fail.Other, Err: damage("record %s/%q: %v", b, key, err)}
 }
 
+func (t *Tx) damaged(b Bucket, key string, err error) error {
+	return &DamageError{Store: t.name, Detail: fmt.Sprintf("record %s/%q: %v", b, key, err)}
+}
+
 // Get decodes the record at key into v and reports whether it exists.
 func (t *Tx) Get(b Bucket, key string, v any) (bool, error) {
 	data, err := t.raw.Get(b, key)
@@ -152,7 +173,7 @@ func (t *Tx) Get(b Bucket, key string, v any) (bool, error) {
 		return false, err
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return true, Damaged(b, key, err)
+		return true, t.damaged(b, key, err)
 	}
 	return true, nil
 }
@@ -212,7 +233,7 @@ func (t *Tx) appendAt(b Bucket, prefix string, seq uint64, v any) error {
 	key := logKey(prefix, seq)
 	if old, err := t.raw.Get(b, key); err != nil || old != nil {
 		if err == nil {
-			err = damage("%s/%q is taken", b, key)
+			err = &DamageError{Store: t.name, Detail: fmt.Sprintf("%s/%q is taken", b, key)}
 		}
 		return err
 	}
@@ -234,7 +255,7 @@ func (t *Tx) Newest(b Bucket, prefix string, fn func(decode func(v any) error) b
 	return t.raw.Scan(b, logPrefix(prefix), true, func(k string, data []byte) bool {
 		return fn(func(dst any) error {
 			if err := json.Unmarshal(data, dst); err != nil {
-				return Damaged(b, k, err)
+				return t.damaged(b, k, err)
 			}
 			return nil
 		})
