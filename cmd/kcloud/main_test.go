@@ -44,7 +44,9 @@ func kcloudBin(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "kcloud")
-		args := []string{"build", "-o", binPath}
+		// kcloud_testclock: KCLOUD_TEST_CLOCK moves the clock of the
+		// binary the tests run (internal/cli/testclock.go).
+		args := []string{"build", "-tags", "kcloud_testclock", "-o", binPath}
 		if testing.CoverMode() != "" {
 			args = append(args, "-cover", "-coverpkg=github.com/kcloud/kcloud/...")
 		}

@@ -54,15 +54,22 @@ func readAccount(t *testing.T, path, id string) (*account.Account, []account.Eve
 	var a account.Account
 	var events []account.Event
 	err := store.Open(path, store.Options{LockTimeout: 10 * time.Second}).View(func(tx *store.Tx) error {
-		if _, err := tx.Get(store.Accounts, id, &a); err != nil {
-			return err
+		if ok, err := tx.Get(store.Accounts, id, &a); err != nil || !ok {
+			return fmt.Errorf("account %s: found %v, %v", id, ok, err)
 		}
-		return tx.Newest(store.Activity, id, func(decode func(any) error) bool {
+		var derr error
+		err := tx.Newest(store.Activity, id, func(decode func(any) error) bool {
 			var e account.Event
-			decode(&e)
+			if derr = decode(&e); derr != nil {
+				return false
+			}
 			events = append(events, e)
 			return true
 		})
+		if err == nil {
+			err = derr
+		}
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +156,8 @@ func TestLoad(t *testing.T) {
 			nickEvents = append(nickEvents, e.Detail)
 		}
 	}
-	if len(nickEvents) != ok {
-		t.Fatalf("%d nickname changes succeeded but the log has %d: %v", ok, len(nickEvents), nickEvents)
+	if len(nickEvents) != ok || ok == 0 {
+		t.Fatalf("%d nickname changes succeeded and the log has %d: %v; want as many, and at least one", ok, len(nickEvents), nickEvents)
 	}
 	if want := fmt.Sprintf("nickname %q", a.Nickname); nickEvents[0] != want {
 		t.Fatalf("the last write is not what the account shows: newest event %s, account nickname %q", nickEvents[0], a.Nickname)

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kcloud/kcloud/internal/account"
 )
 
 // TestFlagsMakeOptions: each command's flags and arguments land in its
@@ -19,7 +21,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 		{"account show", &accountShowOptions{}},
 		{"account set --name Ann --nickname ann", &setOptions{name: "Ann", nickname: "ann"}},
 		{"account password", &passwordOptions{}},
-		{"account create --user-id bob --name Bob --admin", &createOptions{}},
+		{"account create --user-id bob --name Bob --admin", &createOptions{n: account.NewAccount{Profile: account.Profile{UserID: "bob", Name: "Bob"}, Admin: true}}},
 		{"account activity -n 7", &activityOptions{limit: 7}},
 		{"account activity", &activityOptions{limit: 50}}, // the contract's default
 		{"contact verify email a@example.com --code 123456", &verifyOptions{kind: "email", address: "a@example.com", code: "123456"}},
@@ -32,7 +34,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 		{"login --user-id alice --otp 123456", &loginOptions{userID: "alice", otp: "123456"}},
 		{"logout", &logoutOptions{}},
 		{"whoami", &whoamiOptions{}},
-		{"init --org-name Acme --user-id alice --name Alice --org-nicknames", &initOptions{orgName: "Acme", orgNicknames: true}},
+		{"init --org-name Acme --user-id alice --name Alice --org-nicknames", &initOptions{orgName: "Acme", orgNicknames: true, profile: account.Profile{UserID: "alice", Name: "Alice"}}},
 		{"store backup b.db --force", &backupOptions{file: "b.db", force: true}},
 		{"store check", &checkOptions{}},
 		{"store import b.db", &importOptions{file: "b.db"}},
@@ -56,30 +58,29 @@ func TestFlagsMakeOptions(t *testing.T) {
 }
 
 // diffOptions compares the fields of two options structs that tests set
-// (strings, bools, ints, string lists), ignoring the Factory and funcs;
-// a createOptions or initOptions is compared on its account fields.
+// (strings, bools, ints, string lists, and structs of them such as an
+// account.Profile), ignoring the Factory, funcs and byte slices.
 func diffOptions(got, want any) string {
-	switch g := got.(type) {
-	case *createOptions:
-		n := g.n
-		if n.UserID != "bob" || n.Name != "Bob" || !n.Admin || n.Nickname != "" {
-			return fmt.Sprintf("options %+v", n)
-		}
-		return ""
-	case *initOptions:
-		p := g.profile
-		if g.orgName != "Acme" || !g.orgNicknames || p.UserID != "alice" || p.Name != "Alice" || !g.flagSet("org-nicknames") {
-			return fmt.Sprintf("options %+v", g)
-		}
-		return ""
-	}
-	gv, wv := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
+	return diffFields("", reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem())
+}
+
+func diffFields(path string, gv, wv reflect.Value) string {
 	for i := 0; i < gv.NumField(); i++ {
-		switch gv.Field(i).Kind() {
-		case reflect.String, reflect.Bool, reflect.Int, reflect.Slice:
-			g, w := fmt.Sprint(gv.Field(i)), fmt.Sprint(wv.Field(i))
-			if g != w {
-				return fmt.Sprintf("%s = %s, want %s", gv.Type().Field(i).Name, g, w)
+		name := path + gv.Type().Field(i).Name
+		g, w := gv.Field(i), wv.Field(i)
+		switch g.Kind() {
+		case reflect.Struct:
+			if d := diffFields(name+".", g, w); d != "" {
+				return d
+			}
+		case reflect.Slice:
+			if g.Type().Elem().Kind() == reflect.Uint8 {
+				continue // a password: never set by a flag
+			}
+			fallthrough
+		case reflect.String, reflect.Bool, reflect.Int:
+			if gs, ws := fmt.Sprint(g), fmt.Sprint(w); gs != ws {
+				return fmt.Sprintf("%s = %s, want %s", name, gs, ws)
 			}
 		}
 	}

@@ -241,12 +241,16 @@ var topLevel = []struct {
 	{"version", newVersionCmd},
 }
 
+// now is kcloud's clock: the system's, but in the end-to-end tests' own
+// build (testclock.go).
+var now = time.Now
+
 // newRootFor builds the command tree for args: where args certainly run
 // one of the commands under the root, only that command's branch, for
 // the whole tree costs every command a tenth of its start-up. Help,
 // completion, a misspelt name and anything unclear get the whole tree.
 func newRootFor(io *IOStreams, args []string) (*cobra.Command, *Factory) {
-	f := &Factory{IO: io, Now: time.Now}
+	f := &Factory{IO: io, Now: now}
 	// Ready Argon2id's memory while the person types: when a secret is
 	// asked for, after every check that can fail without one.
 	io.beforeSecret = func() {

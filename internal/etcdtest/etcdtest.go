@@ -6,18 +6,22 @@ package etcdtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+
+	"github.com/kcloud/kcloud/internal/testnet"
 )
 
 // Cluster is a running etcd cluster of one or more members.
@@ -57,7 +61,19 @@ func StartTLS(t testing.TB, n int, certFile, keyFile string) *Cluster {
 	return c
 }
 
+// start starts the cluster, on other ports when one it chose was taken
+// before its member bound it (another test binary's, running alongside).
 func start(t testing.TB, n int, tempDir func() string, certFile, keyFile string) (*Cluster, error) {
+	for try := 1; ; try++ {
+		c, err := startOnce(t, n, tempDir, certFile, keyFile)
+		if !errors.Is(err, syscall.EADDRINUSE) || try == 5 {
+			return c, err
+		}
+		c.Stop()
+	}
+}
+
+func startOnce(t testing.TB, n int, tempDir func() string, certFile, keyFile string) (*Cluster, error) {
 	scheme := "http"
 	if certFile != "" {
 		scheme = "https"
@@ -121,20 +137,45 @@ func start(t testing.TB, n int, tempDir func() string, certFile, keyFile string)
 var (
 	sharedOnce sync.Once
 	shared     *Cluster
+	sharedDir  string
+	inMain     bool // Main runs the tests: the shared cluster is cleaned up
 	sharedErr  error
 	prefixes   int
 	prefixMu   sync.Mutex
 )
+
+// Main runs a test binary's tests (call it from TestMain) and then stops
+// the shared cluster, if a test started one, and removes its files.
+func Main(m *testing.M) int {
+	inMain = true
+	code := m.Run()
+	if shared != nil {
+		shared.Stop()
+	}
+	if sharedDir != "" {
+		if err := os.RemoveAll(sharedDir); err != nil {
+			fmt.Fprintln(os.Stderr, "etcdtest:", err)
+			code = 1
+		}
+	}
+	return code
+}
 
 // Shared returns one single-member cluster for the whole test binary,
 // started by the first test that asks, and a prefix no other caller got:
 // each test has a directory of its own without an etcd of its own.
 func Shared(t testing.TB) (c *Cluster, prefix string) {
 	t.Helper()
+	if !inMain {
+		t.Fatal("etcdtest.Shared needs the package's TestMain to call etcdtest.Main, which removes the cluster's files")
+	}
 	sharedOnce.Do(func() {
 		// It outlives the test that started it: its files go to a
-		// directory of its own, removed by no test.
-		shared, sharedErr = start(t, 1, func() string { d, _ := os.MkdirTemp("", "kcloud-etcd-"); return d }, "", "")
+		// directory of its own, which Main removes.
+		sharedDir, sharedErr = os.MkdirTemp("", "kcloud-etcd-")
+		if sharedErr == nil {
+			shared, sharedErr = start(t, 1, func() string { d, _ := os.MkdirTemp(sharedDir, "m"); return d }, "", "")
+		}
 	})
 	if sharedErr != nil {
 		t.Fatalf("etcd: %v", sharedErr)
@@ -173,7 +214,7 @@ func (c *Cluster) Kill(i int) {
 	m := c.members[i]
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.stopped {
+	if !m.stopped && m.etcd != nil { // nil: it never started
 		m.stopped = true
 		m.etcd.Server.HardStop()
 		m.etcd.Close()
@@ -213,10 +254,10 @@ func Ctx(t testing.TB) context.Context {
 }
 
 func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	a, err := testnet.FreeAddr()
 	if err != nil {
 		return "0"
 	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	_, port, _ := net.SplitHostPort(a)
+	return port
 }

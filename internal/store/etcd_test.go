@@ -2,23 +2,16 @@ package store
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,6 +23,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/etcdtest"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/testnet"
 )
 
 // newEtcd returns the etcd backend on a prefix of its own in the test
@@ -230,32 +224,13 @@ func TestEtcdLayout(t *testing.T) {
 // certificate kcloud does not trust is ErrEtcdTLS at once, not a
 // cluster that did not answer.
 func TestEtcdTLS(t *testing.T) {
-	dir := t.TempDir()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certs, err := testnet.NewCerts(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kcloud test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true,
-		KeyUsage:    x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	c := etcdtest.StartTLS(t, 1, certFile, keyFile)
-
-	cert, _ := x509.ParseCertificate(der)
+	c := etcdtest.StartTLS(t, 1, certs.CertFile, certs.KeyFile)
 	pool := x509.NewCertPool()
-	pool.AddCert(cert)
+	pool.AddCert(certs.CA)
 	trusted := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: "/kcloud/",
 		TLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}))
 	if err := trusted.Create(func(tx *Tx) error { return tx.Put(Accounts, "alice", rec{1}) }); err != nil {

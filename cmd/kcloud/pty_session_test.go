@@ -1,0 +1,220 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+const password = "correct horse battery"
+
+// waitLimit only keeps a broken test from hanging; nothing is timed.
+const waitLimit = time.Minute
+
+// session is kcloud running on a real pseudo-terminal as its controlling
+// terminal and its stdin, stdout and stderr, as in a person's shell.
+type session struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	ptmx *os.File // the person's side
+	tty  *os.File // kcloud's side, kept open to read its modes
+	mu   sync.Mutex
+	out  bytes.Buffer
+}
+
+func newHome(t *testing.T) []string {
+	home := t.TempDir()
+	env := append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm"}, coverEnv()...)
+	return env
+}
+
+// run runs kcloud without a terminal, with stdin.
+func run(t *testing.T, env []string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(kcloudBin(t), args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kcloud %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func start(t *testing.T, env []string, args ...string) *session {
+	t.Helper()
+	return startSized(t, env, 80, 24, args...)
+}
+
+// startSized starts kcloud at a terminal of cols x rows: the size is set
+// before kcloud starts, so it never sees another.
+func startSized(t *testing.T, env []string, cols, rows int, args ...string) *session {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(kcloudBin(t), args...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &session{t: t, cmd: cmd, ptmx: ptmx, tty: tty}
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := ptmx.Read(buf)
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		ptmx.Close()
+		tty.Close()
+	})
+	return s
+}
+
+func (s *session) screen() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// expect waits until the terminal has shown want.
+func (s *session) expect(want string) {
+	s.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(s.screen(), want) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the terminal never showed %q; it showed:\n%s", want, s.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expectAll waits until the terminal has shown n matches of re, and
+// returns them: counting before all have arrived would fail by chance.
+func (s *session) expectAll(re *regexp.Regexp, n int) [][]string {
+	s.t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		m := re.FindAllStringSubmatch(s.screen(), -1)
+		if len(m) >= n {
+			if len(m) > n {
+				s.t.Fatalf("the terminal showed %d matches of %s, want %d:\n%s", len(m), re, n, s.screen())
+			}
+			return m
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the terminal showed %d matches of %s, want %d:\n%s", len(m), re, n, s.screen())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// recoveryCode is a recovery code alone on its line.
+var recoveryCode = regexp.MustCompile(`(?m)^([a-km-z2-9]{4}(?:-[a-km-z2-9]{4}){3})\r?$`)
+
+// typeLine types a line and Enter, as a person would.
+func (s *session) typeLine(line string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.ptmx, line+"\r"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait waits for kcloud to exit and returns its exit code.
+func (s *session) wait() int {
+	s.t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- s.cmd.Wait() }()
+	select {
+	case err := <-errc:
+		s.settle()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(waitLimit):
+		s.t.Fatalf("kcloud did not exit; the terminal showed:\n%s", s.screen())
+	}
+	return -1
+}
+
+// settle waits, once kcloud has exited, until the terminal has shown all
+// it wrote: nothing left to read on the person's side and no change for
+// a moment. A check of the screen after the exit, above all one that
+// something is absent, must not pass on half the output.
+func (s *session) settle() {
+	deadline := time.Now().Add(waitLimit)
+	last := -1
+	for time.Now().Before(deadline) {
+		pending, err := unix.IoctlGetInt(int(s.ptmx.Fd()), unix.TIOCINQ)
+		n := len(s.screen())
+		if (err != nil || pending == 0) && n == last {
+			return
+		}
+		last = n
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func (s *session) echo() bool {
+	s.t.Helper()
+	tio, err := unix.IoctlGetTermios(int(s.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tio.Lflag&unix.ECHO != 0
+}
+
+// unread is what is left in the terminal's input queue once kcloud has
+// exited: what the shell would read next. It switches the terminal to
+// non-canonical reads that return at once, so call it last.
+func (s *session) unread() string {
+	s.t.Helper()
+	fd := int(s.tty.Fd())
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tio.Lflag &^= unix.ICANON | unix.ECHO
+	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 0, 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, tio); err != nil {
+		s.t.Fatal(err)
+	}
+	var b [256]byte
+	n, err := unix.Read(fd, b[:])
+	if err != nil && err != unix.EAGAIN {
+		s.t.Fatal(err)
+	}
+	return string(b[:max(n, 0)])
+}
