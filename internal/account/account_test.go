@@ -121,7 +121,7 @@ func TestLockoutSurvivesRestarts(t *testing.T) {
 		if err := login(t, s, "alice", pw); err != nil {
 			t.Fatalf("two failures after a success locked the account: %v", err)
 		}
-		events, _ := s.Activity(acct(t, s, "alice"), pw, 0)
+		events, _ := on(s, acct(t, s, "alice")).Activity(pw, 0)
 		var kinds []string
 		for _, e := range events {
 			kinds = append(kinds, e.Event)
@@ -143,7 +143,7 @@ func TestLockoutEndsSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			s.Show(acct(t, s, "alice"), []byte("guess"))
+			on(s, acct(t, s, "alice")).Show([]byte("guess"))
 		}
 		if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
 			t.Fatalf("session after a lockout: %v", err)
@@ -163,7 +163,7 @@ func TestSessionExpires(t *testing.T) {
 		if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
 			t.Fatalf("an hour-old session with a TTL of an hour: %v", err)
 		}
-		if _, err := s.Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.LoginRequired {
+		if _, err := on(s, acct(t, s, "alice")).Show(pw); fail.KindOf(err) != fail.LoginRequired {
 			t.Fatalf("a page after the session ended: %v", err)
 		}
 	})
@@ -229,13 +229,13 @@ func TestChangePasswordRotatesDataKey(t *testing.T) {
 		login(t, s, "alice", pw)
 		before := readAccount(t, path, "alice")
 		next := []byte("a new pass phrase")
-		if err := s.ChangePassword(acct(t, s, "alice"), []byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
+		if err := on(s, acct(t, s, "alice")).ChangePassword([]byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
 			t.Fatalf("a wrong current password: %v", err)
 		}
-		if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("short")); fail.KindOf(err) != fail.Usage {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, []byte("short")); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a short new password: %v", err)
 		}
-		if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
 			t.Fatal(err)
 		}
 		after := readAccount(t, path, "alice")
@@ -267,30 +267,46 @@ func TestProfileAndPolicy(t *testing.T) {
 		s := newService(path, c)
 		login(t, s, "alice", pw)
 		nick := "ally"
-		if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
+		if _, err := setProfile(on(s, acct(t, s, "alice")), pw, ProfileChange{Nickname: &nick}); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a nickname without the policy: %v", err)
 		}
-		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(true)}); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Nicknames: ptr(true)}); err != nil {
 			t.Fatal(err)
 		}
-		page, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &nick})
+		page, err := setProfile(on(s, acct(t, s, "alice")), pw, ProfileChange{Nickname: &nick})
 		if err != nil || page.Account.Nickname != "ally" {
 			t.Fatalf("SetProfile = %v, %v", page, err)
 		}
 		// Turning the policy off keeps the nickname, and clearing it is allowed.
-		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Nicknames: ptr(false)}); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Nicknames: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
 		if got := readAccount(t, &world{open: func() *store.Store { return s.Store }}, "alice").Nickname; got != "ally" {
 			t.Fatalf("turning the policy off changed the nickname to %q", got)
 		}
 		empty := ""
-		if page, err = s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
+		if page, err = setProfile(on(s, acct(t, s, "alice")), pw, ProfileChange{Nickname: &empty}); err != nil || page.Account.Nickname != "" {
 			t.Fatalf("clearing a nickname: %v", err)
 		}
 		bad := "x\x1b[2J"
-		if _, err := s.SetProfile(acct(t, s, "alice"), pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
+		if _, err := setProfile(on(s, acct(t, s, "alice")), pw, ProfileChange{Name: &bad}); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a name with an escape: %v", err)
+		}
+		// A change checked while the policy allowed it is refused if the
+		// policy changed before the password was typed.
+		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Nicknames: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		page1 := on(s, acct(t, s, "alice"))
+		checked, err := page1.CheckProfile(ProfileChange{Nickname: &nick})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Nicknames: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := page1.SetProfile(pw, checked); !errors.Is(err, ErrNoNicknames) {
+			t.Fatalf("a nickname checked before the policy was turned off: %v, want ErrNoNicknames", err)
 		}
 	})
 }
@@ -301,17 +317,17 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		s := newService(path, c)
 		login(t, s, "alice", pw)
 		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("quiet river at dawn")}
-		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Create(acct(t, s, "alice"), pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
+		if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err == nil || !strings.Contains(err.Error(), "taken") {
 			t.Fatalf("a taken User ID: %v", err)
 		}
 		if err := login(t, s, "bob", []byte("quiet river at dawn")); err != nil {
 			t.Fatal(err)
 		}
 		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("green kite over hills")}
-		if _, err := s.Create(acct(t, s, "bob"), []byte("quiet river at dawn"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
+		if _, err := on(s, acct(t, s, "bob")).Create([]byte("quiet river at dawn"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
 			t.Fatalf("a non-admin created an account: %v", err)
 		}
 	})
@@ -353,6 +369,22 @@ func FuzzCheckUserID(f *testing.F) {
 func acct(t *testing.T, s *Service, id string) *Who {
 	t.Helper()
 	return readAccount(t, &world{open: func() *store.Store { return s.Store }}, id).who()
+}
+
+// on opens a page of who's account on s, as a kcloud process does after
+// reading the session: the account as read then, the organization now.
+func on(s *Service, who *Who) *Visit {
+	org, _ := s.Org() // a page's transaction reads it again, and fails for it
+	return &Visit{s: s, who: who, org: org}
+}
+
+// setProfile checks c as the command line does, then sets it.
+func setProfile(v *Visit, pw []byte, c ProfileChange) (*Page, error) {
+	checked, err := v.CheckProfile(c)
+	if err != nil {
+		return nil, err
+	}
+	return v.SetProfile(pw, checked)
 }
 
 func readAccount(t *testing.T, w *world, id string) *Account {

@@ -35,7 +35,8 @@ func codeMAC(u *Unlocked, t contact.Target, code string) ([]byte, error) {
 // committed, outside any transaction. If delivery fails, the code is
 // withdrawn and the code pending before it, if any, put back: a failed
 // delivery leaves no usable code behind and resets nothing.
-func (s *Service) SendCode(who *Who, pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
+func (v *Visit) SendCode(pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
+	s, who := v.s, v.who
 	var (
 		code string
 		mac  []byte
@@ -104,7 +105,8 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 // CheckCode checks the password, then code against the one sent to t,
 // and saves t as the account's verified contact. The rules are
 // contact.Rules.Check's; here they are counted, logged and saved.
-func (s *Service) CheckCode(who *Who, pw []byte, t contact.Target, code contact.Code) (*Contact, error) {
+func (v *Visit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Contact, error) {
+	s, who := v.s, v.who
 	pre := who.rec
 	var out *Contact
 	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {

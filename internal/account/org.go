@@ -134,7 +134,8 @@ type NewAccount struct {
 }
 
 // Create checks the admin's password and registers another account.
-func (s *Service) Create(who *Who, pw []byte, n NewAccount) (*View, error) {
+func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
+	s, who := v.s, v.who
 	admin := who.rec
 	org, err := s.Org()
 	if err != nil {
@@ -174,8 +175,8 @@ func (s *Service) Create(who *Who, pw []byte, n NewAccount) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := acc.view()
-	return &v, nil
+	view := acc.view()
+	return &view, nil
 }
 
 // OrgChange is what an admin changes of the organization; nil and empty
@@ -201,7 +202,8 @@ func (c OrgChange) Check() error {
 
 // SetOrg checks an admin's password and changes the nickname policy or
 // the security policy.
-func (s *Service) SetOrg(who *Who, pw []byte, c OrgChange) (*Organization, error) {
+func (v *Visit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
+	s, who := v.s, v.who
 	admin := who.rec
 	if err := c.Check(); err != nil {
 		return nil, err

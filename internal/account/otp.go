@@ -41,7 +41,8 @@ func CheckHasOTP(who *Who) error {
 
 // BeginOTP checks the password and stores a new pending registration,
 // sealed with the data key, replacing any earlier one.
-func (s *Service) BeginOTP(who *Who, pw []byte) (*Pending, error) {
+func (v *Visit) BeginOTP(pw []byte) (*Pending, error) {
+	s, who := v.s, v.who
 	pre := who.rec
 	var out *Pending
 	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
@@ -70,7 +71,8 @@ type Registered struct {
 // ConfirmOTP checks the password and the first code from the app against
 // the pending registration, and registers the OTP. A wrong code counts
 // toward the lockout like any wrong OTP code.
-func (s *Service) ConfirmOTP(who *Who, pw []byte, code otp.Code) (*Registered, error) {
+func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
+	s, who := v.s, v.who
 	pre := who.rec
 	if code.IsZero() {
 		return nil, fail.Usagef("%v", otp.ErrFormat)
@@ -130,7 +132,8 @@ func (s *Service) ConfirmOTP(who *Who, pw []byte, code otp.Code) (*Registered, e
 
 // DiscardPendingOTP drops a pending registration, as when the person
 // cancels. It needs no password: it only removes state.
-func (s *Service) DiscardPendingOTP(userID string) error {
+func (v *Visit) DiscardPendingOTP() error {
+	s, userID := v.s, v.who.UserID
 	return s.Store.Update(func(tx *store.Tx) error {
 		a, err := getAccount(tx, userID)
 		if err != nil || a == nil || a.PendingOTP == nil {
@@ -143,7 +146,8 @@ func (s *Service) DiscardPendingOTP(userID string) error {
 
 // DeleteOTP checks the password and a current OTP or recovery code
 // (security rule 7), then removes the OTP and its recovery codes.
-func (s *Service) DeleteOTP(who *Who, pw []byte, sf SecondFactor) error {
+func (v *Visit) DeleteOTP(pw []byte, sf SecondFactor) error {
+	s, who := v.s, v.who
 	pre := who.rec
 	if err := sf.given(); err != nil {
 		return err

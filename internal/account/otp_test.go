@@ -12,11 +12,11 @@ import (
 
 func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	t.Helper()
-	p, err := s.BeginOTP(acct(t, s, "alice"), pw)
+	p, err := on(s, acct(t, s, "alice")).BeginOTP(pw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := s.ConfirmOTP(acct(t, s, "alice"), pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
+	reg, err := on(s, acct(t, s, "alice")).ConfirmOTP(pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +32,12 @@ func TestPendingExpires(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		p, err := s.BeginOTP(acct(t, s, "alice"), pw)
+		p, err := on(s, acct(t, s, "alice")).BeginOTP(pw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.t = c.t.Add(10 * time.Minute)
-		_, err = s.ConfirmOTP(acct(t, s, "alice"), pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
+		_, err = on(s, acct(t, s, "alice")).ConfirmOTP(pw, otpCode(otp.CodeAt(p.Secret, otp.StepAt(c.t))))
 		if err == nil || !strings.Contains(err.Error(), "expired at "+text.Time(time.Date(2026, 11, 27, 9, 10, 0, 0, time.UTC))) {
 			t.Fatalf("confirming an expired registration: %v", err)
 		}
@@ -82,13 +82,13 @@ func TestPasswordChangeKeepsOTP(t *testing.T) {
 		sec, codes := register(t, s, c)
 		c.t = c.t.Add(time.Minute)
 		next := []byte("another good password")
-		if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
 			t.Fatalf("OTP after a password change: %v", err)
 		}
-		if err := s.DeleteOTP(acct(t, s, "alice"), next, recoveryFactor(strings.ToUpper(codes[3]))); err != nil {
+		if err := on(s, acct(t, s, "alice")).DeleteOTP(next, recoveryFactor(strings.ToUpper(codes[3]))); err != nil {
 			t.Fatalf("delete with a recovery code after a password change: %v", err)
 		}
 	})

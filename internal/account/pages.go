@@ -8,6 +8,35 @@ import (
 	"github.com/kcloud/kcloud/internal/store"
 )
 
+// A Visit is one page of an account, opened in two steps as the console
+// opens it: Service.Visit reads the session's account and organization
+// and refuses a locked account, before anyone types; each page's method
+// then takes the password. The account's record stays in the domain.
+type Visit struct {
+	s   *Service
+	who *Who
+	org *Organization
+}
+
+// Visit starts a page of the session's account: LoginRequired without a
+// session, Locked for a locked account.
+func (s *Service) Visit() (*Visit, error) {
+	_, who, org, err := s.Current()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNotLocked(who.rec); err != nil {
+		return nil, err
+	}
+	return &Visit{s: s, who: who, org: org}, nil
+}
+
+// Who is the account the page is of, as the session read it.
+func (v *Visit) Who() *Who { return v.who }
+
+// Org is the organization as the session read it.
+func (v *Visit) Org() *Organization { return v.org }
+
 // Page is everything the account page shows.
 type Page struct {
 	Account View
@@ -15,7 +44,8 @@ type Page struct {
 }
 
 // Show checks the password and returns the account page.
-func (s *Service) Show(who *Who, pw []byte) (*Page, error) {
+func (v *Visit) Show(pw []byte) (*Page, error) {
+	s, who := v.s, v.who
 	pre := who.rec
 	var page Page
 	err := s.withPassword(pre, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
@@ -30,7 +60,8 @@ func (s *Service) Show(who *Who, pw []byte) (*Page, error) {
 
 // Activity checks the password and returns the account's events, newest
 // first; limit 0 means all.
-func (s *Service) Activity(who *Who, pw []byte, limit int) ([]Event, error) {
+func (v *Visit) Activity(pw []byte, limit int) ([]Event, error) {
+	s, who := v.s, v.who
 	pre := who.rec
 	var events []Event
 	err := s.withPassword(pre, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
@@ -56,34 +87,37 @@ func (s *Service) Activity(who *Who, pw []byte, limit int) ([]Event, error) {
 type ProfileChange struct {
 	Name     *string
 	Nickname *string
-	checked  bool // by Check: the service checks only the policy again
 }
 
-// Check validates the change against the organization's policy and
-// returns it normalized and marked as checked.
-func (c ProfileChange) Check(org *Organization) (ProfileChange, error) {
+// A CheckedProfile is a ProfileChange whose form was checked, normalized,
+// by Visit.CheckProfile: SetProfile takes nothing else, so the form is
+// checked once, before the password is asked for.
+type CheckedProfile struct{ c ProfileChange }
+
+// CheckProfile checks the change's form and the organization's nickname
+// policy as the session read it.
+func (v *Visit) CheckProfile(c ProfileChange) (CheckedProfile, error) {
 	if c.Name == nil && c.Nickname == nil {
-		return c, kindErr(fail.Usage, ErrNothingToSet)
+		return CheckedProfile{}, kindErr(fail.Usage, ErrNothingToSet)
 	}
 	if c.Name != nil {
 		n, err := CheckName(*c.Name)
 		if err != nil {
-			return c, fail.Usagef("%v", err)
+			return CheckedProfile{}, fail.Usagef("%v", err)
 		}
 		c.Name = &n
 	}
 	if c.Nickname != nil {
 		n, err := CheckNickname(*c.Nickname)
 		if err != nil {
-			return c, fail.Usagef("%v", err)
+			return CheckedProfile{}, fail.Usagef("%v", err)
 		}
 		c.Nickname = &n
 	}
-	if err := c.allowedBy(org); err != nil {
-		return c, err
+	if err := c.allowedBy(v.org); err != nil {
+		return CheckedProfile{}, err
 	}
-	c.checked = true
-	return c, nil
+	return CheckedProfile{c}, nil
 }
 
 // allowedBy checks the change against org's nickname policy: clearing a
@@ -96,18 +130,14 @@ func (c ProfileChange) allowedBy(org *Organization) error {
 }
 
 // SetProfile checks the password and changes the name or nickname.
-func (s *Service) SetProfile(who *Who, pw []byte, c ProfileChange) (*Page, error) {
+func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
+	c := checked.c
+	s, who := v.s, v.who
 	pre := who.rec
 	var out Page
 	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
 		// The form was checked once; the policy may have changed since.
-		var err error
-		if c.checked {
-			err = c.allowedBy(u.Org)
-		} else {
-			c, err = c.Check(u.Org)
-		}
-		if err != nil {
+		if err := c.allowedBy(u.Org); err != nil {
 			return err
 		}
 		var changed []string
@@ -135,7 +165,8 @@ func (s *Service) SetProfile(who *Who, pw []byte, c ProfileChange) (*Page, error
 // account gets a new data key, which seals again what the old one sealed,
 // so the OTP keeps working and the old password opens nothing written
 // after the change (security rules 2 and 7).
-func (s *Service) ChangePassword(who *Who, current, next []byte) error {
+func (v *Visit) ChangePassword(current, next []byte) error {
+	s, who := v.s, v.who
 	pre := who.rec
 	if bytes.Equal(current, next) {
 		return fail.Usagef("the new password is the same as the current one")

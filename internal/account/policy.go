@@ -169,3 +169,7 @@ func (p Policy) Effective(local Local) (Policy, []string) {
 
 // Effective is the policy in force on this machine for org.
 func (s *Service) Effective(org *Organization) Policy { return s.policy(org) }
+
+// Policy is the policy in force on this page: the organization's, made
+// stricter where this machine's configuration asks.
+func (v *Visit) Policy() Policy { return v.s.policy(v.org) }

@@ -28,21 +28,21 @@ func TestRightPasswordKeepsCodeFailures(t *testing.T) {
 		c.t = c.t.Add(time.Minute)
 		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
 		for i := 0; i < 2; i++ {
-			err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, otpFactor(wrong))
+			err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, otpFactor(wrong))
 			if fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
 			// A page with the right password in between.
-			if _, err := newService(path, c).Show(acct(t, s, "alice"), pw); err != nil {
+			if _, err := on(newService(path, c), acct(t, s, "alice")).Show(pw); err != nil {
 				t.Fatal(err)
 			}
 		}
-		err := newService(path, c).DeleteOTP(acct(t, s, "alice"), pw, otpFactor(wrong))
+		err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, otpFactor(wrong))
 		var fa *FailedAttempt
 		if !errors.As(err, &fa) || fa.LockedTo.IsZero() {
 			t.Fatalf("the third wrong code (threshold 3) did not lock: %v", err)
 		}
-		if _, err := newService(path, c).Show(acct(t, s, "alice"), pw); fail.KindOf(err) != fail.Locked {
+		if _, err := on(newService(path, c), acct(t, s, "alice")).Show(pw); fail.KindOf(err) != fail.Locked {
 			t.Fatalf("a page during the lockout: %v", err)
 		}
 	})
@@ -107,7 +107,7 @@ func TestPolicyStoredStricterLocally(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		if _, err := s.SetOrg(acct(t, s, "alice"), pw, OrgChange{Policy: []string{"security.lockout_threshold=2"}}); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Policy: []string{"security.lockout_threshold=2"}}); err != nil {
 			t.Fatal(err)
 		}
 		var warnings []string
@@ -148,7 +148,7 @@ func TestVoidCodeStaysVoid(t *testing.T) {
 		var code string
 		strict := newService(path, c)
 		strict.LocalPolicy = Local{"verification.max_attempts": 2}
-		if _, err := strict.SendCode(acct(t, s, "alice"), pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+		if _, err := on(strict, acct(t, s, "alice")).SendCode(pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
 			t.Fatal(err)
 		}
 		wrong := "000000"
@@ -156,12 +156,12 @@ func TestVoidCodeStaysVoid(t *testing.T) {
 			wrong = "111111"
 		}
 		for i := 0; i < 2; i++ {
-			if _, err := strict.CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(wrong)); fail.KindOf(err) != fail.Auth {
+			if _, err := on(strict, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(wrong)); fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
 		}
 		// Another machine, with the default limit of 5: still void.
-		_, err := newService(path, c).CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(code))
+		_, err := on(newService(path, c), acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(code))
 		if fail.KindOf(err) != fail.Locked || !errors.Is(err, ErrCodeVoid) {
 			t.Fatalf("the right code after voiding, under a looser limit: %v; want void", err)
 		}
@@ -187,7 +187,7 @@ func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := []byte("an entirely new pass phrase")
-	if err := s.ChangePassword(acct(t, s, "alice"), pw, next); err != nil {
+	if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
 		t.Fatal(err)
 	}
 	backup := filepath.Join(dir, "after.db")
@@ -227,10 +227,10 @@ func TestNoticeToOldAndNewAddress(t *testing.T) {
 			t.Helper()
 			tgt, _ := contact.Parse(contact.Email, addr)
 			var code string
-			if _, err := s.SendCode(acct(t, s, "alice"), pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+			if _, err := on(s, acct(t, s, "alice")).SendCode(pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.CheckCode(acct(t, s, "alice"), pw, tgt, verificationCode(code)); err != nil {
+			if _, err := on(s, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(code)); err != nil {
 				t.Fatal(err)
 			}
 			c.t = c.t.Add(2 * time.Minute)
@@ -244,13 +244,13 @@ func TestNoticeToOldAndNewAddress(t *testing.T) {
 		s.Notify = func(Notice) error { return errors.New("mail server down") }
 		var warned []string
 		s.Warn = func(w string) { warned = append(warned, w) }
-		if err := s.ChangePassword(acct(t, s, "alice"), pw, []byte("an entirely new pass phrase")); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, []byte("an entirely new pass phrase")); err != nil {
 			t.Fatalf("a notice that fails undid the change: %v", err)
 		}
 		if len(warned) != 1 || !strings.Contains(warned[0], "mail server down") {
 			t.Fatalf("warnings = %q", warned)
 		}
-		events, err := s.Activity(acct(t, s, "alice"), []byte("an entirely new pass phrase"), 2)
+		events, err := on(s, acct(t, s, "alice")).Activity([]byte("an entirely new pass phrase"), 2)
 		if err != nil || events[0].Event != EvNoticeFailed || events[1].Event != EvPasswordChanged {
 			t.Fatalf("activity = %+v, %v; want the failed notice after the change", events, err)
 		}

@@ -38,7 +38,7 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 
 func accountShowRun(o *accountShowOptions) error {
 	f := o.f
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func accountShowRun(o *accountShowOptions) error {
 	if err != nil {
 		return err
 	}
-	page, err := svc.Show(acc, pw)
+	page, err := v.Show(pw)
 	if err != nil {
 		return err
 	}
@@ -97,18 +97,19 @@ func accountSetRun(o *setOptions) error {
 	if o.changed("nickname") {
 		c.Nickname = &o.nickname
 	}
-	svc, acc, org, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
-	if c, err = c.Check(org); err != nil {
+	checked, err := v.CheckProfile(c)
+	if err != nil {
 		return err
 	}
 	pw, err := f.password(acc)
 	if err != nil {
 		return err
 	}
-	page, err := svc.SetProfile(acc, pw, c)
+	page, err := v.SetProfile(pw, checked)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ keeps working.`,
 
 func accountPasswordRun(o *passwordOptions) error {
 	f := o.f
-	svc, acc, org, err := f.session()
+	v, acc, org, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.ChangePassword(acc, cur, next); err != nil {
+	if err := v.ChangePassword(cur, next); err != nil {
 		return err
 	}
 	f.say("Password changed.")
@@ -193,7 +194,7 @@ first line and the new account's on its second.`,
 
 func accountCreateRun(o *createOptions) error {
 	f, n := o.f, &o.n
-	svc, acc, org, err := f.session()
+	v, acc, org, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func accountCreateRun(o *createOptions) error {
 	if n.Password, err = f.IO.NewPassword("the new account's password", check); err != nil {
 		return err
 	}
-	created, err := svc.Create(acc, pw, *n)
+	created, err := v.Create(pw, *n)
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,7 @@ func accountActivityRun(o *activityOptions) error {
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -269,7 +270,7 @@ func accountActivityRun(o *activityOptions) error {
 	if err != nil {
 		return err
 	}
-	events, err := svc.Activity(acc, pw, o.limit)
+	events, err := v.Activity(pw, o.limit)
 	if err != nil {
 		return err
 	}

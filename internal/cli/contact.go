@@ -90,7 +90,7 @@ func verifyRun(o *verifyOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func verifyRun(o *verifyOptions) error {
 		sender := newSender(cfg, kind, f.Now)
 		var receipt delivery.Receipt
 		ctx, stop := interruptible()
-		sent, err := svc.SendCode(acc, pw, t, func(code string, ttl time.Duration) error {
+		sent, err := v.SendCode(pw, t, func(code string, ttl time.Duration) error {
 			var err error
 			receipt, err = sender.Send(ctx, message(kind, t.Address, code, ttl))
 			if err != nil && ctx.Err() != nil {
@@ -150,7 +150,7 @@ func verifyRun(o *verifyOptions) error {
 		if err != nil {
 			err = fail.Usagef("%v", err)
 		} else {
-			c, err = svc.CheckCode(acc, pw, t, code)
+			c, err = v.CheckCode(pw, t, code)
 		}
 		if fail.KindOf(err) == fail.Usage || fail.KindOf(err) == fail.Auth {
 			// At a terminal, a mistyped or wrong code is asked again

@@ -25,37 +25,73 @@ type IOStreams struct {
 	NoInput bool
 	// PasswordStdin takes each secret as one line of In.
 	PasswordStdin bool
+	// Term is $TERM and NoColor whether $NO_COLOR is set: what the
+	// terminal can show, read once with the streams.
+	Term    string
+	NoColor bool
 
 	stdinTTY  bool
 	stdoutTTY bool
-	openTTY   func() (*term.TTY, error)
+	openTTY   func() (Terminal, error)
 	// beforeSecret runs before each secret is read (Argon2id's prefault).
 	beforeSecret func()
-	tty          *term.TTY
+	tty          Terminal
 	ttyErr       error
 	lines        *bufio.Reader
+}
+
+// Terminal is where prompts, the QR code and the steps go: the
+// controlling terminal (term.TTY, /dev/tty), apart from stdin and stdout.
+type Terminal interface {
+	ReadLine(prompt string, max int) (string, error)
+	ReadSecret(prompt string, max int) ([]byte, error)
+	Writer() io.Writer
+	Size() (cols, lines int)
+	Close() error
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Term:      os.Getenv("TERM"),
+		NoColor:   os.Getenv("NO_COLOR") != "",
 		stdinTTY:  term.IsTerminal(os.Stdin),
 		stdoutTTY: term.IsTerminal(os.Stdout),
-		openTTY:   term.Open,
+		openTTY:   openTerminal,
 	}
+}
+
+// openTerminal opens /dev/tty; no terminal is a nil Terminal, not a nil
+// *term.TTY inside one.
+func openTerminal() (Terminal, error) {
+	t, err := term.Open()
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // Test returns streams for running kcloud in-process: in is standard
 // input, and what kcloud prints is in the buffers. There is no terminal,
-// as in a script.
+// as in a script, until SetTerminal gives one.
 func Test(in string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return &IOStreams{In: strings.NewReader(in), Out: &out, Err: &errOut}, &out, &errOut
 }
 
+// SetTerminal makes t the terminal, and stdin (and, with stdoutTTY,
+// stdout) a terminal too, as a person's shell has them: for tests.
+func (s *IOStreams) SetTerminal(t Terminal, stdoutTTY bool) {
+	s.tty, s.ttyErr = t, nil
+	s.stdinTTY, s.stdoutTTY = true, stdoutTTY
+}
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
 // TTY returns the controlling terminal, opened once.
-func (s *IOStreams) TTY() (*term.TTY, error) {
+func (s *IOStreams) TTY() (Terminal, error) {
 	if s.tty == nil && s.ttyErr == nil {
 		if s.openTTY == nil {
 			s.ttyErr = errors.New("no terminal")

@@ -89,11 +89,11 @@ func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error 
 type orgShowOptions struct{ f *Factory }
 
 func orgShowRun(o *orgShowOptions) error {
-	svc, _, org, err := o.f.session()
+	v, _, org, err := o.f.session()
 	if err != nil {
 		return err
 	}
-	eff := svc.Effective(org)
+	eff := v.Policy()
 	return printOrg(o.f, org, &eff)
 }
 
@@ -111,7 +111,7 @@ func orgSetRun(o *orgSetOptions) error {
 		c.Nicknames = &o.nicknames
 	}
 	c.Policy = o.policy
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -125,11 +125,15 @@ func orgSetRun(o *orgSetOptions) error {
 	if err != nil {
 		return err
 	}
-	org, err := svc.SetOrg(acc, pw, c)
+	org, err := v.SetOrg(pw, c)
 	if err != nil {
 		return err
 	}
 	f.say("Saved.")
+	svc, err := f.Service()
+	if err != nil {
+		return err
+	}
 	eff := svc.Effective(org)
 	return printOrg(f, org, &eff)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -92,7 +91,7 @@ func registerRun(o *registerOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -107,13 +106,13 @@ func registerRun(o *registerOptions) error {
 		return err
 	}
 	if o.code != "" {
-		reg, err := svc.ConfirmOTP(acc, pw, code)
+		reg, err := v.ConfirmOTP(pw, code)
 		if err != nil {
 			return err
 		}
 		return printRegistered(f, reg)
 	}
-	p, err := svc.BeginOTP(acc, pw)
+	p, err := v.BeginOTP(pw)
 	if err != nil {
 		return err
 	}
@@ -138,7 +137,7 @@ func registerRun(o *registerOptions) error {
 	for try := 1; ; {
 		typed, err := io.Code("the code from the app", "Code: ", "--code")
 		if errors.Is(err, fail.ErrInterrupted) {
-			svc.DiscardPendingOTP(acc.UserID)
+			v.DiscardPendingOTP()
 			o.tty("\nCancelled: no OTP was registered.\n")
 			return err
 		}
@@ -153,7 +152,7 @@ func registerRun(o *registerOptions) error {
 		if ferr != nil {
 			return fail.Usagef("%v", ferr)
 		}
-		reg, err := svc.ConfirmOTP(acc, pw, code)
+		reg, err := v.ConfirmOTP(pw, code)
 		if fail.KindOf(err) == fail.Auth && try < confirmTries && !io.PasswordStdin {
 			o.tty(fmt.Sprintf("That code is not right (%d of %d tries). Check the app's clock and try the next code.\n", try, confirmTries))
 			try++
@@ -172,7 +171,7 @@ func registerRun(o *registerOptions) error {
 // terminal supports it (xterm's CSI 3 J), the scrollback, and says so,
 // since some terminals keep a scrollback no sequence reaches.
 func (o *registerOptions) clearSecret() {
-	if env := os.Getenv("TERM"); env == "dumb" || env == "" {
+	if env := o.f.IO.Term; env == "dumb" || env == "" {
 		o.tty("Registered. Clear your terminal's scrollback: it still holds the setup key.\n")
 		return
 	}
@@ -299,13 +298,13 @@ const sideMin = 30
 // setup key, and --qr-png.
 func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) layout {
 	mode := o.qr
-	env := os.Getenv("TERM")
+	env := o.f.IO.Term
 	switch {
-	case mode == "none" || (mode == "auto" && !o.f.IO.stdoutTTY):
+	case mode == "none" || (mode == "auto" && !o.f.IO.IsStdoutTTY()):
 		return layout{}
 	case env == "dumb" || env == "":
 		return layout{why: "(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)"}
-	case mode == "auto" && os.Getenv("NO_COLOR") != "":
+	case mode == "auto" && o.f.IO.NoColor:
 		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half, or --qr-png FILE, or type the setup key.)"}
 	}
 	styles := map[string][]term.QRStyle{"auto": {term.QRFull, term.QRHalf}, "full": {term.QRFull}, "half": {term.QRHalf}}[mode]
@@ -401,7 +400,7 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 			return err
 		}
 	}
-	svc, acc, _, err := f.session()
+	v, acc, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -417,7 +416,7 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 			return err
 		}
 	}
-	if err := svc.DeleteOTP(acc, pw, sf); err != nil {
+	if err := v.DeleteOTP(pw, sf); err != nil {
 		return err
 	}
 	f.say("The OTP and its recovery codes are deleted.")

@@ -4,22 +4,21 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 )
 
-// session is the start of every page: the session's account and its
-// organization, or a LoginRequired error. A locked account is refused
-// here, before anyone types a password.
-func (f *Factory) session() (*account.Service, *account.Who, *account.Organization, error) {
+// session is the start of every page (account.Service.Visit): the
+// session's account and its organization, or a LoginRequired error; a
+// locked account is refused here, before anyone types a password. Who
+// and the organization come with it, for the checks and prompts a
+// command makes before it asks for the password.
+func (f *Factory) session() (*account.Visit, *account.Who, *account.Organization, error) {
 	svc, err := f.Service()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	_, acc, org, err := svc.Current()
+	v, err := svc.Visit()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := svc.CheckNotLocked(acc); err != nil {
-		return nil, nil, nil, err
-	}
-	return svc, acc, org, nil
+	return v, v.Who(), v.Org(), nil
 }
 
 // password asks for the password of acc: every page asks again.
