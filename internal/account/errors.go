@@ -14,6 +14,10 @@ import (
 var (
 	ErrNoOrganization = errors.New("the store holds no organization")
 	ErrOrgExists      = errors.New("the store already holds an organization")
+	// ErrPartialStore: the store holds accounts or activity but no
+	// organization, as an import cut off before its last transaction
+	// leaves it (PartialStoreError says what).
+	ErrPartialStore   = errors.New("the store holds records but no organization")
 	ErrNotLoggedIn    = errors.New("not logged in")
 	ErrSessionEnded   = errors.New("the session ended")
 	ErrNoAccount      = errors.New("no such account")

@@ -107,6 +107,9 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) 
 			}
 			return err
 		}
+		if err := refuseRecords(tx, s.Store.Name()); err != nil {
+			return err
+		}
 		if err := tx.Put(store.Meta, keyOrg, org); err != nil {
 			return err
 		}
@@ -251,6 +254,63 @@ func RequireAdmin(who *Who) error {
 		return errNotAdmin(who.UserID)
 	}
 	return nil
+}
+
+// PartialStoreError is a store that holds records but no organization:
+// some of its accounts (Accounts, the first few by User ID), and whether
+// there are more, or activity with no account.
+type PartialStoreError struct {
+	Store    string
+	Accounts []string
+	More     bool
+}
+
+func (e *PartialStoreError) Error() string {
+	what := "activity records"
+	if len(e.Accounts) > 0 {
+		what = "the accounts " + strings.Join(e.Accounts, ", ")
+		if e.More {
+			what += " and more"
+		}
+	}
+	return fmt.Sprintf("the store %s holds %s but no organization: an interrupted store import", e.Store, what)
+}
+
+func (e *PartialStoreError) Is(target error) bool { return target == ErrPartialStore }
+
+// refuseRecords fails when tx's store holds any account or activity: a
+// store without an organization must be empty before init makes one, or
+// the accounts an import left would join it with their old passwords.
+func refuseRecords(tx *store.Tx, name string) error {
+	e := &PartialStoreError{Store: name}
+	found := false
+	for _, b := range []store.Bucket{store.Accounts, store.Activity} {
+		err := tx.ScanRaw(b, func(k string, _ []byte) bool {
+			found = true
+			if b != store.Accounts {
+				return false
+			}
+			if len(e.Accounts) == 3 {
+				e.More = true
+				return false
+			}
+			e.Accounts = append(e.Accounts, k)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if found {
+		return e
+	}
+	return nil
+}
+
+// CheckEmpty fails with a PartialStoreError when the store holds
+// records but no organization (init refuses such a store).
+func (s *Service) CheckEmpty() error {
+	return s.Store.View(func(tx *store.Tx) error { return refuseRecords(tx, s.Store.Name()) })
 }
 
 // RefuseOrganization is for copying records into a store: it fails when

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/store"
 )
 
 // jsonOf decodes a command's JSON output.
@@ -277,5 +278,24 @@ func TestTyposStopScripts(t *testing.T) {
 	}
 	if code, out, _ := kc(t, "", "account"); code != 0 || !strings.Contains(out, "Available Commands") {
 		t.Errorf("kcloud account: exit %d; want its help and exit 0", code)
+	}
+}
+
+// TestInitRefusesPartialStore: init on a store that an interrupted import
+// left with accounts and no organization exits 1, before asking anything,
+// names what is there and says how to finish the import.
+func TestInitRefusesPartialStore(t *testing.T) {
+	h := home(t)
+	path := filepath.Join(h, ".local", "share", "kcloud", "kcloud.db")
+	if err := store.Open(path, store.Options{}).Create(func(tx *store.Tx) error {
+		return tx.PutRaw(store.Accounts, "alice", []byte(`{"user_id":"alice"}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := kc(t, testPassword+"\n", "init", "--org-name", "Evil", "--user-id", "mallory", "--name", "Mallory", "--password-stdin")
+	want := "kcloud: the store " + path + " holds the accounts alice but no organization: an interrupted store import\n" +
+		"kcloud: hint: run the same `kcloud store import FILE` again to finish it, or point --store (store.etcd.prefix on etcd) at an empty store\n"
+	if code != ExitFailure || errOut != want {
+		t.Fatalf("init on a partial store: exit %d\n%s\nwant exit 1 and\n%s", code, errOut, want)
 	}
 }

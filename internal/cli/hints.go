@@ -73,6 +73,8 @@ func hint(err error) string {
 		return "use the kcloud that wrote it, or a newer one; the file was not changed"
 	case errors.Is(err, store.ErrExists):
 		return "give --force to replace it"
+	case errors.Is(err, account.ErrPartialStore):
+		return "run the same `kcloud store import FILE` again to finish it, or point --store (store.etcd.prefix on etcd) at an empty store"
 	case errors.Is(err, account.ErrOrgExists):
 		return "use --store (store.etcd.prefix on etcd) for another store"
 	case errors.Is(err, account.ErrNotLoggedIn), errors.Is(err, account.ErrSessionEnded):

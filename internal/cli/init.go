@@ -56,6 +56,10 @@ func initRun(o *initOptions) error {
 		return fail.Mark(fail.Other, account.ErrOrgExists, "the store %s already holds the organization %q", svc.Store.Name(), org.Name)
 	} else if !errors.Is(err, store.ErrNoStore) && !errors.Is(err, account.ErrNoOrganization) {
 		return err // damaged, busy or unsafe: say so before asking anything
+	} else if errors.Is(err, account.ErrNoOrganization) {
+		if err := svc.CheckEmpty(); err != nil {
+			return err // an interrupted import: refused before anything is asked
+		}
 	}
 	// Ask for what is missing, checking each answer before the next
 	// question, so nobody types a password for input that will fail.

@@ -119,6 +119,14 @@ func (l *lists) bestRank(w string) (int, bool) {
 	return best, found
 }
 
+// maxPiece is the longest piece Guesses scores as one: longer than any
+// word of the lists (23) and any keyboard run or sequence. It bounds the
+// work to n x maxPiece pieces for a password of n runes (rule 13): a
+// 1,024-byte password is judged in milliseconds, where every split took
+// 15 seconds. A run of one character, which may be any length, is scored
+// whole besides; and the whole password as a repeated block.
+const maxPiece = 32
+
 // Guesses estimates how many tries a guesser who knows how people choose
 // passwords needs for pw.
 func Guesses(pw string) float64 {
@@ -129,27 +137,56 @@ func Guesses(pw string) float64 {
 	}
 	l := load()
 	// best[i] is the fewest guesses for runes[:i]; pieces counts its
-	// pieces: a guesser must also guess how many there are.
+	// pieces: a guesser must also guess how many there are. run is where
+	// the run of one character that ends at i began.
 	best := make([]float64, n+1)
 	pieces := make([]int, n+1)
 	best[0] = 1
-	for i := 1; i <= n; i++ {
-		best[i] = math.Inf(1)
-	}
+	run := 0
 	for end := 1; end <= n; end++ {
-		for start := 0; start < end; start++ {
-			if math.IsInf(best[start], 1) {
-				continue
-			}
-			g := pieceGuesses(l, runes[start:end])
-			total := best[start] * g
-			if total < best[end] {
+		best[end] = math.Inf(1)
+		if runes[end-1] != runes[run] {
+			run = end - 1
+		}
+		try := func(start int, g float64) {
+			if total := best[start] * g; total < best[end] {
 				best[end], pieces[end] = total, pieces[start]+1
 			}
 		}
+		for start := max(0, end-maxPiece); start < end; start++ {
+			try(start, pieceGuesses(l, runes[start:end]))
+		}
+		if end-run > maxPiece {
+			try(run, bruteForce(runes[run:run+1])*float64(end-run))
+		}
 	}
 	// As zxcvbn: a split into k pieces is one of about k! orders.
-	return best[n] * factorial(pieces[n])
+	g := best[n] * factorial(pieces[n])
+	if p := period(runes); p < n {
+		g = math.Min(g, Guesses(string(runes[:p]))*float64(n/p))
+	}
+	return g
+}
+
+// period is the length of the shortest block that runes repeat whole
+// (abcabcabc: 3), or len(runes): the prefix function of KMP, linear.
+func period(r []rune) int {
+	n := len(r)
+	pi := make([]int, n)
+	for i := 1; i < n; i++ {
+		k := pi[i-1]
+		for k > 0 && r[i] != r[k] {
+			k = pi[k-1]
+		}
+		if r[i] == r[k] {
+			k++
+		}
+		pi[i] = k
+	}
+	if p := n - pi[n-1]; p < n && n%p == 0 {
+		return p
+	}
+	return n
 }
 
 // pieceGuesses is the fewest guesses for one piece of a password.

@@ -80,3 +80,51 @@ func TestAgreesWithZxcvbn(t *testing.T) {
 		}
 	}
 }
+
+// TestLongPasswords: the estimate of a password up to the longest
+// accepted (secret.MaxPassword, 1,024 bytes) still sees a repeat, a
+// repeated block and a long run inside it, and accepts what is long and
+// varied. BenchmarkGuessesLong measures the time (rule 13).
+func TestLongPasswords(t *testing.T) {
+	for _, tc := range []struct {
+		pw     string
+		accept bool
+	}{
+		{strings.Repeat("a", 1024), false},
+		{strings.Repeat("password", 128), false},
+		{strings.Repeat("abc", 341), false},
+		{"Zq" + strings.Repeat("z", 1000), false},
+		{longVaried(1024), true},
+	} {
+		err := Check(tc.pw)
+		if (err == nil) != tc.accept {
+			t.Errorf("Check(%.20q... %d bytes) = %v; want accepted %v", tc.pw, len(tc.pw), err, tc.accept)
+		}
+	}
+	if p := period([]rune("abcabcabc")); p != 3 {
+		t.Errorf("period(abcabcabc) = %d, want 3", p)
+	}
+	if p := period([]rune("abcabcab")); p != 8 {
+		t.Errorf("period(abcabcab) = %d, want 8 (no whole repeat)", p)
+	}
+}
+
+// longVaried is n bytes of words and digits that repeat no block.
+func longVaried(n int) string {
+	words := []string{"maple", "orbit", "quartz", "lantern", "velvet", "harbor", "cinder", "meadow"}
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(words[(i*5+i/8)%len(words)])
+		b.WriteByte(byte('0' + i%10))
+	}
+	return b.String()[:n]
+}
+
+// BenchmarkGuessesLong is the quality check of the longest password
+// accepted: 1,024 bytes of words and digits.
+func BenchmarkGuessesLong(b *testing.B) {
+	pw := longVaried(1024)
+	for b.Loop() {
+		Check(pw, "alice", "Alice Park", "Acme Corp")
+	}
+}
