@@ -196,6 +196,28 @@ func twoMachines(t *testing.T, eps []string, prefix string) {
 	if p := etcdAccount(t, eps, prefix, "alice").Codes[contact.Email]; p == nil || p.Failures != 16 {
 		t.Fatalf("16 wrong verification codes at once counted %+v", p)
 	}
+
+	// A password changed on A ends B's session at once, and keeps A's;
+	// logout --all on A then ends A's too.
+	if r := runWith(kcloudBin(t), b, "", "whoami"); r.code != 0 {
+		t.Fatalf("whoami on B before the change: exit %d: %s", r.code, r.stderr)
+	}
+	newPW := "slow boats on the river\n"
+	run(t, a, pw+newPW, "account", "password", "--password-stdin")
+	if r := runWith(kcloudBin(t), b, "", "whoami"); r.code != 5 || !strings.Contains(r.stderr, "every session of alice was ended") {
+		t.Fatalf("whoami on B after the password changed on A: exit %d, want 5: %s", r.code, r.stderr)
+	}
+	if r := runWith(kcloudBin(t), b, newPW, "account", "show", "--password-stdin"); r.code != 5 {
+		t.Fatalf("a page on B after the change: exit %d, want 5: %s", r.code, r.stderr)
+	}
+	run(t, a, "", "whoami")
+	run(t, b, newPW, append(login, "--recovery-code", done.RecoveryCodes[3])...)
+	run(t, a, "", "logout", "--all")
+	for i, m := range machines {
+		if r := runWith(kcloudBin(t), m, "", "whoami"); r.code != 5 {
+			t.Fatalf("whoami on machine %d after logout --all: exit %d, want 5: %s", i, r.code, r.stderr)
+		}
+	}
 }
 
 // TestEtcdUnreachableExit6: a cluster that does not answer is exit 6

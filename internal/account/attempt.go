@@ -169,6 +169,11 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 		if sess != nil && sess.UserID != acc.UserID {
 			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session now belongs to %s", sess.UserID)
 		}
+		if sess != nil {
+			if err := acc.holds(sess); err != nil {
+				return err
+			}
+		}
 		org, err := getOrg(tx)
 		if err != nil {
 			return err

@@ -77,6 +77,12 @@ type Account struct {
 	Failures       int        `json:"failures"`
 	SecondFailures int        `json:"second_failures,omitempty"`
 	LockedUntil    *time.Time `json:"locked_until,omitempty"`
+
+	// SessionEpoch counts the times every session of the account was
+	// ended (a password change, logout --all): a session made under an
+	// earlier epoch, on any machine, is over. SessionsEndedAt is when.
+	SessionEpoch    int64      `json:"session_epoch,omitempty"`
+	SessionsEndedAt *time.Time `json:"sessions_ended_at,omitempty"`
 }
 
 // Session is the login this machine holds for its store.
@@ -84,6 +90,8 @@ type Session struct {
 	UserID    string    `json:"user_id"`
 	StartedAt time.Time `json:"started_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Epoch is the account's SessionEpoch when the session began.
+	Epoch int64 `json:"epoch,omitempty"`
 }
 
 // Event is one entry of an account's activity log.

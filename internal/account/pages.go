@@ -190,8 +190,9 @@ func (v *Visit) ChangePassword(current, next []byte) error {
 	}
 	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
 		change: func(u *Unlocked) error {
+			u.endSessions(s, true) // every other session, on every machine
 			u.notice(EvPasswordChanged, "your password was changed")
-			return u.Log(EvPasswordChanged, "")
+			return u.Log(EvPasswordChanged, "every other session ended")
 		}})
 }
 

@@ -115,6 +115,9 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 		if acc == nil {
 			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session's account %s no longer exists", sess.UserID)
 		}
+		if err := acc.holds(sess); err != nil {
+			return err
+		}
 		org, err = getOrg(tx)
 		return err
 	})
@@ -133,6 +136,86 @@ func (s *Service) LastUser() (string, error) {
 		return err
 	})
 	return id, err
+}
+
+// holds reports whether sess is still one of a's sessions: every session
+// made before the account's sessions were last ended is over, on every
+// machine (security rule 6).
+func (a *Account) holds(sess *Session) error {
+	if sess.Epoch == a.SessionEpoch {
+		return nil
+	}
+	when := "since"
+	if a.SessionsEndedAt != nil {
+		when = "at " + text.Time(*a.SessionsEndedAt)
+	}
+	return fail.Mark(fail.LoginRequired, ErrSessionEnded, "every session of %s was ended %s, this one too", a.UserID, when)
+}
+
+// endSessions ends every session of the account, on every machine; the
+// one this machine holds for it goes on where keep is set (the session
+// that changed the password).
+func (u *Unlocked) endSessions(s *Service, keep bool) {
+	a := u.Account
+	a.SessionEpoch++
+	at := u.Now
+	a.SessionsEndedAt = &at
+	id, epoch := a.UserID, a.SessionEpoch
+	u.after = append(u.after, func() error {
+		return s.updateLocal(func(tx *store.Tx) error {
+			var sess Session
+			ok, err := tx.Get(store.Sessions, keySession, &sess)
+			if err != nil || !ok || sess.UserID != id {
+				return err
+			}
+			if !keep {
+				return tx.Delete(store.Sessions, keySession)
+			}
+			sess.Epoch = epoch
+			return tx.Put(store.Sessions, keySession, sess)
+		})
+	})
+}
+
+// LogoutAll ends every session of the session's account, on every
+// machine, this one's too, and tells the person.
+func (s *Service) LogoutAll() (*Session, error) {
+	sess, who, _, err := s.Current()
+	if err != nil {
+		return nil, err
+	}
+	var notices []Notice
+	var after []func() error
+	err = s.Store.Update(func(tx *store.Tx) error {
+		acc, err := getAccount(tx, who.UserID)
+		if err != nil {
+			return err
+		}
+		if acc == nil {
+			return noAccount(who.UserID)
+		}
+		if err := acc.holds(sess); err != nil {
+			return err
+		}
+		u := &Unlocked{tx: tx, Account: acc, Now: s.now()}
+		u.endSessions(s, false)
+		u.notice(EvLogout, "every session of your account was ended, on every machine")
+		notices, after = u.notices, u.after
+		if err := u.Log(EvLogout, "every session"); err != nil {
+			return err
+		}
+		return putAccount(tx, acc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range after {
+		if err := f(); err != nil {
+			return nil, err
+		}
+	}
+	s.sendNotices(notices)
+	return sess, nil
 }
 
 // Logout ends the session. It reports whether there was one.
@@ -223,7 +306,7 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 	a.change = func(u *Unlocked) error {
 		at := u.Now
 		u.Account.LastLoginAt = &at
-		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL)}
+		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch}
 		return u.Log(EvLoginOK, "")
 	}
 	if err := s.finish(p, a); err != nil {

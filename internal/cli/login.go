@@ -93,14 +93,19 @@ func loginRun(o *loginOptions) error {
 
 func newLogoutCmd(f *Factory) *cobra.Command {
 	o := &logoutOptions{f: f}
-	return &cobra.Command{
-		Use:     "logout",
-		Short:   "End the session",
-		Long:    "End the session. Ending none is not an error.",
-		Example: `  kcloud logout`,
-		Args:    cobra.NoArgs,
-		RunE:    func(*cobra.Command, []string) error { return runCmd(f, o, logoutRun) },
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "End the session",
+		Long: `End the session. Ending none is not an error. With --all, every session of
+the account ends, on every machine (a lost laptop, a shared one): each needs
+a new login.`,
+		Example: `  kcloud logout
+  kcloud logout --all`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, logoutRun) },
 	}
+	cmd.Flags().BoolVar(&o.all, "all", false, "end every session of the account, on every machine")
+	return cmd
 }
 
 func newWhoamiCmd(f *Factory) *cobra.Command {
@@ -116,7 +121,8 @@ func newWhoamiCmd(f *Factory) *cobra.Command {
 }
 
 type logoutOptions struct {
-	f *Factory
+	f   *Factory
+	all bool
 }
 
 func logoutRun(o *logoutOptions) error {
@@ -124,6 +130,17 @@ func logoutRun(o *logoutOptions) error {
 	svc, err := f.Service()
 	if err != nil {
 		return err
+	}
+	if o.all {
+		sess, err := svc.LogoutAll()
+		if err != nil {
+			return err
+		}
+		f.say("Ended every session of %s, on every machine.", sess.UserID)
+		return f.print(struct {
+			LoggedOut bool `json:"logged_out"`
+			All       bool `json:"all"`
+		}{true, true}, func(*table) {})
 	}
 	had, err := svc.Logout()
 	if err != nil {
@@ -149,17 +166,19 @@ func whoamiRun(o *whoamiOptions) error {
 	if err != nil {
 		return err
 	}
-	sess, _, org, err := svc.Current()
+	sess, who, org, err := svc.Current()
 	if err != nil {
 		return err
 	}
 	return f.print(struct {
 		UserID           string `json:"user_id"`
 		Organization     orgDoc `json:"organization"`
+		Admin            bool   `json:"admin"`
 		SessionExpiresAt Time   `json:"session_expires_at"`
-	}{sess.UserID, newOrgDoc(org), Time(sess.ExpiresAt)}, func(t *table) {
+	}{sess.UserID, newOrgDoc(org), who.Admin, Time(sess.ExpiresAt)}, func(t *table) {
 		t.row("User ID", sess.UserID)
 		t.row("Organization", org.Name+" ("+org.ID+")")
+		t.row("Admin", yesNo(who.Admin))
 		t.row("Session ends", fmtTime(&sess.ExpiresAt))
 	})
 }

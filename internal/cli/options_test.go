@@ -33,6 +33,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 		{"org set --nicknames=true --policy session.ttl=1h --policy security.lockout_threshold=3", &orgSetOptions{nicknames: true, policy: []string{"session.ttl=1h", "security.lockout_threshold=3"}}},
 		{"login --user-id alice --otp 123456", &loginOptions{userID: "alice", otp: "123456"}},
 		{"logout", &logoutOptions{}},
+		{"logout --all", &logoutOptions{all: true}},
 		{"whoami", &whoamiOptions{}},
 		{"init --org-name Acme --user-id alice --name Alice --org-nicknames", &initOptions{orgName: "Acme", orgNicknames: true, profile: account.Profile{UserID: "alice", Name: "Alice"}}},
 		{"store backup b.db --force", &backupOptions{file: "b.db", force: true}},
