@@ -75,6 +75,8 @@ type Unlocked struct {
 	after []func() error
 	// notices are the security alerts the committed change sends.
 	notices []Notice
+	// recoveryLeft, when a recovery code was used, is how many are left.
+	recoveryLeft *int
 }
 
 // Log appends an event to the account's activity.
@@ -242,12 +244,14 @@ func (u *Unlocked) rekey(p *proof) error {
 	}
 	next := secret.NewKey()
 	if a.OTP != nil {
-		sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())
-		if err != nil {
-			return store.Damaged(store.Accounts, a.UserID, err)
+		for _, x := range a.OTP.Authenticators {
+			sec, err := u.DataKey.Open(x.Secret, a.adTOTP())
+			if err != nil {
+				return store.Damaged(store.Accounts, a.UserID, err)
+			}
+			x.Secret = next.Seal(sec, a.adTOTP())
+			clear(sec)
 		}
-		a.OTP.Secret = next.Seal(sec, a.adTOTP())
-		clear(sec)
 	}
 	if a.PendingOTP != nil {
 		sec, err := u.DataKey.Open(a.PendingOTP.Secret, a.adPending())

@@ -13,7 +13,11 @@ import (
 // explain: which command or flag helps is the command line's to say.
 var (
 	ErrNoOrganization = errors.New("the store holds no organization")
-	ErrOrgExists      = errors.New("the store already holds an organization")
+	// ErrWhichAuthenticator: the account has several and none was named.
+	ErrWhichAuthenticator = errors.New("which authenticator")
+	// ErrNoSuchAuthenticator: none has the name given.
+	ErrNoSuchAuthenticator = errors.New("no such authenticator")
+	ErrOrgExists           = errors.New("the store already holds an organization")
 	// ErrPartialStore: the store holds accounts or activity but no
 	// organization, as an import cut off before its last transaction
 	// leaves it (PartialStoreError says what).

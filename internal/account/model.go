@@ -29,21 +29,70 @@ type Contact struct {
 	VerifiedAt time.Time `json:"verified_at"`
 }
 
-// OTP is a registered TOTP authenticator.
+// OTP is the account's second factor: its authenticators (TOTP apps;
+// a code from any of them logs in) and the recovery codes, which stand
+// in for all of them. An account has an OTP while it has an
+// authenticator.
 type OTP struct {
+	Authenticators []*Authenticator `json:"authenticators,omitempty"`
+	// RecoveryCodes are MACs of the unused recovery codes.
+	RecoveryCodes [][]byte `json:"recovery_codes"`
+
+	// Secret, RegisteredAt and LastStep are the one authenticator of a
+	// record written before an account could have several: normalize
+	// makes it the first, named "app".
+	Secret       []byte     `json:"secret,omitempty"`
+	RegisteredAt *time.Time `json:"registered_at,omitempty"`
+	LastStep     int64      `json:"last_step,omitempty"`
+}
+
+// Authenticator is one registered TOTP app.
+type Authenticator struct {
+	Name string `json:"name"`
 	// Secret is the TOTP secret sealed with the account's data key.
 	Secret       []byte    `json:"secret"`
 	RegisteredAt time.Time `json:"registered_at"`
-	// LastStep is the last time step whose code was accepted: a code is
-	// good only for a later step, so no code is accepted twice.
-	LastStep int64 `json:"last_step"`
-	// RecoveryCodes are MACs of the unused recovery codes.
-	RecoveryCodes [][]byte `json:"recovery_codes"`
+	// LastStep is the last time step whose code this authenticator gave
+	// and kcloud accepted: a code is good only for a later step, so no
+	// code is accepted twice (security rule 3, per authenticator).
+	LastStep   int64      `json:"last_step"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+func (a *Account) language() string {
+	if a.Language == "" {
+		return "en"
+	}
+	return a.Language
+}
+
+// MaxAuthenticators is how many authenticators an account may have.
+const MaxAuthenticators = 5
+
+// normalize brings a record read from the store to this binary's form:
+// an OTP of the first layout becomes one authenticator named "app".
+func (a *Account) normalize() {
+	o := a.OTP
+	if o == nil {
+		return
+	}
+	if len(o.Secret) > 0 && len(o.Authenticators) == 0 {
+		first := &Authenticator{Name: "app", Secret: o.Secret, LastStep: o.LastStep}
+		if o.RegisteredAt != nil {
+			first.RegisteredAt = *o.RegisteredAt
+		}
+		o.Authenticators = []*Authenticator{first}
+	}
+	o.Secret, o.RegisteredAt, o.LastStep = nil, nil, 0
+	if len(o.Authenticators) == 0 {
+		a.OTP = nil
+	}
 }
 
 // PendingOTP is a TOTP registration waiting for its first code.
 type PendingOTP struct {
-	Secret    []byte    `json:"secret"` // sealed with the data key
+	Name      string    `json:"name,omitempty"` // "" is "app", as before names
+	Secret    []byte    `json:"secret"`         // sealed with the data key
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -66,7 +115,10 @@ type Account struct {
 	MACKey []byte   `json:"mac_key,omitempty"`
 	Email  *Contact `json:"email,omitempty"`
 	Phone  *Contact `json:"phone,omitempty"`
-	OTP    *OTP     `json:"otp,omitempty"`
+	// Language is of the codes and notices sent to the person: "en" or
+	// "ko"; "" is "en" (records from before it).
+	Language string `json:"language,omitempty"`
+	OTP      *OTP   `json:"otp,omitempty"`
 	// PendingOTP is a registration waiting for its first code.
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
 	// Codes are the verification codes sent and not yet used, by kind.
@@ -92,6 +144,9 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	// Epoch is the account's SessionEpoch when the session began.
 	Epoch int64 `json:"epoch,omitempty"`
+	// RecoveryCodesLeft, after a login with a recovery code, is how many
+	// the account has left; nil otherwise. It is not stored.
+	RecoveryCodesLeft *int `json:"-"`
 }
 
 // Event is one entry of an account's activity log.
@@ -116,6 +171,7 @@ const (
 	EvOTPDeleted      = "otp_deleted"
 	EvOTPFailed       = "otp_failed"
 	EvRecoveryUsed    = "recovery_code_used"
+	EvRecoveryRenewed = "recovery_codes_renewed"
 	EvCodeSent        = "verification_code_sent"
 	EvCodeFailed      = "verification_failed"
 	EvContactVerified = "contact_verified"

@@ -2,7 +2,9 @@ package account
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
@@ -13,6 +15,7 @@ import (
 
 // Pending is a registration waiting for the first code from the app.
 type Pending struct {
+	Name   string // the authenticator's
 	Secret []byte
 	URI    string
 	// ExpiresAt is when the registration is void.
@@ -20,14 +23,54 @@ type Pending struct {
 }
 
 // CheckCanRegister tells, before anyone types a password, whether who
-// can start a registration.
-func CheckCanRegister(who *Who) error { return checkCanRegister(who.rec) }
+// can register an authenticator named name ("" for the next free "app",
+// "app-2", ...), and returns the name it will have.
+func CheckCanRegister(who *Who, name string) (string, error) { return checkCanRegister(who.rec, name) }
 
-func checkCanRegister(a *Account) error {
+func checkCanRegister(a *Account, name string) (string, error) {
+	var have []*Authenticator
 	if a.OTP != nil {
-		return fail.Mark(fail.Other, ErrHasOTP, "an OTP is already registered for %s", a.UserID)
+		have = a.OTP.Authenticators
 	}
-	return nil
+	if len(have) >= MaxAuthenticators {
+		return "", fail.Mark(fail.Other, ErrHasOTP, "%s has %d authenticators, the most an account may have", a.UserID, MaxAuthenticators)
+	}
+	taken := func(n string) bool {
+		for _, x := range have {
+			if x.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	if name == "" {
+		name = "app"
+		for i := 2; taken(name); i++ {
+			name = fmt.Sprintf("app-%d", i)
+		}
+		return name, nil
+	}
+	n, err := CheckAuthenticatorName(name)
+	if err != nil {
+		return "", err
+	}
+	if taken(n) {
+		return "", fail.Usagef("%s already has an authenticator named %q", a.UserID, n)
+	}
+	return n, nil
+}
+
+// CheckAuthenticatorName validates an authenticator's name: 1 to 32
+// characters, checked as names are.
+func CheckAuthenticatorName(s string) (string, error) {
+	n, err := text.CheckName("the authenticator's name", s)
+	if err == nil && utf8.RuneCountInString(n) > 32 {
+		err = fmt.Errorf("the authenticator's name is %d characters long; at most 32 are allowed", utf8.RuneCountInString(n))
+	}
+	if err != nil {
+		return "", fail.Usagef("%v", err)
+	}
+	return n, nil
 }
 
 // CheckHasOTP tells, before anyone types a password, whether who has an OTP.
@@ -39,14 +82,16 @@ func CheckHasOTP(who *Who) error {
 	return nil
 }
 
-// BeginOTP checks the password and stores a new pending registration,
+// BeginOTP checks the password and stores a new pending registration of
+// an authenticator named name ("" for the next free "app", "app-2", ...),
 // sealed with the data key, replacing any earlier one.
-func (v *Visit) BeginOTP(pw []byte) (*Pending, error) {
+func (v *Visit) BeginOTP(pw []byte, name string) (*Pending, error) {
 	s, who := v.s, v.who
 	pre := who.rec
 	var out *Pending
 	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
-		if err := checkCanRegister(u.Account); err != nil {
+		name, err := checkCanRegister(u.Account, name)
+		if err != nil {
 			return err
 		}
 		sec := otp.NewSecret()
@@ -55,15 +100,17 @@ func (v *Visit) BeginOTP(pw []byte) (*Pending, error) {
 			return fail.Usagef("%v", err)
 		}
 		expires := u.Now.Add(otp.PendingTTL)
-		u.Account.PendingOTP = &PendingOTP{Secret: u.DataKey.Seal(sec, u.Account.adPending()), ExpiresAt: expires}
-		out = &Pending{Secret: sec, URI: uri, ExpiresAt: expires}
+		u.Account.PendingOTP = &PendingOTP{Name: name, Secret: u.DataKey.Seal(sec, u.Account.adPending()), ExpiresAt: expires}
+		out = &Pending{Name: name, Secret: sec, URI: uri, ExpiresAt: expires}
 		return nil
 	}})
 	return out, err
 }
 
-// Registered is what a confirmed registration gives, once.
+// Registered is what a confirmed registration gives, once: the recovery
+// codes, with the account's first authenticator (later ones keep them).
 type Registered struct {
+	Name          string
 	RegisteredAt  time.Time
 	RecoveryCodes []string
 }
@@ -84,10 +131,16 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 		what: "otp register",
 		second: func(u *Unlocked) error {
 			a := u.Account
-			if err := checkCanRegister(a); err != nil {
-				return err
-			}
 			p := a.PendingOTP
+			if p != nil {
+				name := p.Name
+				if name == "" {
+					name = "app"
+				}
+				if _, err := checkCanRegister(a, name); err != nil {
+					return err
+				}
+			}
 			switch {
 			case p == nil:
 				return fail.Mark(fail.Other, ErrNoPendingOTP, "there is no pending OTP registration for %s", a.UserID)
@@ -106,24 +159,26 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 		},
 		change: func(u *Unlocked) error {
 			a := u.Account
-			mk, err := u.MACKey()
-			if err != nil {
-				return store.Damaged(store.Accounts, a.UserID, err)
+			name := a.PendingOTP.Name
+			if name == "" {
+				name = "app"
 			}
-			codes := otp.NewRecoveryCodes()
-			macs := make([][]byte, len(codes))
-			for i, c := range codes {
-				n, err := otp.ParseRecovery(c)
-				if err != nil {
-					return err // otp.NewRecoveryCodes makes only codes it parses
-				}
-				macs[i] = mk.MAC("recovery", a.UUID, n.Normal())
-			}
-			a.OTP = &OTP{Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step, RecoveryCodes: macs}
+			out = &Registered{Name: name, RegisteredAt: u.Now}
+			auth := &Authenticator{Name: name, Secret: u.DataKey.Seal(sec, a.adTOTP()), RegisteredAt: u.Now, LastStep: step}
 			a.PendingOTP = nil
-			out = &Registered{RegisteredAt: u.Now, RecoveryCodes: codes}
+			if a.OTP != nil {
+				a.OTP.Authenticators = append(a.OTP.Authenticators, auth)
+				u.notice(EvOTPRegistered, fmt.Sprintf("an authenticator app (%s) was registered for two-factor login", name))
+				return u.Log(EvOTPRegistered, fmt.Sprintf("%s; %d authenticators", name, len(a.OTP.Authenticators)))
+			}
+			a.OTP = &OTP{Authenticators: []*Authenticator{auth}}
+			codes, err := u.newRecoveryCodes()
+			if err != nil {
+				return err
+			}
+			out.RecoveryCodes = codes
 			u.notice(EvOTPRegistered, "an authenticator app was registered for two-factor login")
-			return u.Log(EvOTPRegistered, fmt.Sprintf("%d recovery codes issued", len(codes)))
+			return u.Log(EvOTPRegistered, fmt.Sprintf("%s; %d recovery codes issued", name, len(codes)))
 		},
 	})
 	clear(sec)
@@ -145,23 +200,115 @@ func (v *Visit) DiscardPendingOTP() error {
 }
 
 // DeleteOTP checks the password and a current OTP or recovery code
-// (security rule 7), then removes the OTP and its recovery codes.
-func (v *Visit) DeleteOTP(pw []byte, sf SecondFactor) error {
+// (security rule 7), then removes the authenticator named name ("" when
+// the account has one); with the last one, the recovery codes go too. It
+// returns the authenticators left.
+func (v *Visit) DeleteOTP(pw []byte, name string, sf SecondFactor) (*OTPView, error) {
 	s, who := v.s, v.who
 	pre := who.rec
 	if err := sf.given(); err != nil {
-		return err
+		return nil, err
 	}
-	return s.withPassword(pre, pw, attempt{
+	if _, err := pre.authenticator(name); err != nil {
+		return nil, err
+	}
+	var left *OTPView
+	err := s.withPassword(pre, pw, attempt{
 		what:   "otp delete",
 		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
 		change: func(u *Unlocked) error {
-			u.Account.OTP, u.Account.PendingOTP = nil, nil
+			a := u.Account
+			i, err := a.authenticator(name)
+			if err != nil {
+				return err // deleted or renamed since
+			}
+			gone := a.OTP.Authenticators[i].Name
+			a.OTP.Authenticators = append(a.OTP.Authenticators[:i], a.OTP.Authenticators[i+1:]...)
 			u.tx.Forget() // the sealed secret goes from the file too
-			u.notice(EvOTPDeleted, "the authenticator app was removed: logging in needs only the password now")
-			return u.Log(EvOTPDeleted, "")
+			if len(a.OTP.Authenticators) == 0 {
+				a.OTP, a.PendingOTP = nil, nil
+				u.notice(EvOTPDeleted, "the authenticator app was removed: logging in needs only the password now")
+				return u.Log(EvOTPDeleted, gone+"; the last one, with the recovery codes")
+			}
+			left = a.view().OTP
+			u.notice(EvOTPDeleted, fmt.Sprintf("the authenticator app %s was removed; %d are left", gone, len(a.OTP.Authenticators)))
+			return u.Log(EvOTPDeleted, fmt.Sprintf("%s; %d left", gone, len(a.OTP.Authenticators)))
 		},
 	})
+	return left, err
+}
+
+// authenticator finds the authenticator named name; "" names the only
+// one, and is a usage error when there are several.
+func (a *Account) authenticator(name string) (int, error) {
+	if a.OTP == nil {
+		return 0, fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
+	}
+	if name == "" {
+		if len(a.OTP.Authenticators) > 1 {
+			names := make([]string, len(a.OTP.Authenticators))
+			for i, x := range a.OTP.Authenticators {
+				names[i] = x.Name
+			}
+			return 0, fail.Mark(fail.Usage, ErrWhichAuthenticator, "%s has %d authenticators (%s): name one", a.UserID, len(names), strings.Join(names, ", "))
+		}
+		return 0, nil
+	}
+	for i, x := range a.OTP.Authenticators {
+		if x.Name == name {
+			return i, nil
+		}
+	}
+	return 0, fail.Mark(fail.Usage, ErrNoSuchAuthenticator, "%s has no authenticator named %q", a.UserID, name)
+}
+
+// RenewRecoveryCodes checks the password and a current OTP or recovery
+// code, and replaces the recovery codes with 10 new ones, shown once: the
+// old ones are void.
+func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error) {
+	s, who := v.s, v.who
+	pre := who.rec
+	if err := sf.given(); err != nil {
+		return nil, err
+	}
+	if pre.OTP == nil {
+		return nil, fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", pre.UserID)
+	}
+	var codes []string
+	err := s.withPassword(pre, pw, attempt{
+		what:   "otp recovery-codes",
+		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
+		change: func(u *Unlocked) error {
+			var err error
+			if codes, err = u.newRecoveryCodes(); err != nil {
+				return err
+			}
+			u.notice(EvRecoveryRenewed, "new recovery codes were made; the old ones no longer work")
+			return u.Log(EvRecoveryRenewed, fmt.Sprintf("%d recovery codes issued; the old ones are void", len(codes)))
+		},
+	})
+	return codes, err
+}
+
+// newRecoveryCodes gives the account 10 new recovery codes, stored as
+// MACs, and returns them to be shown once.
+func (u *Unlocked) newRecoveryCodes() ([]string, error) {
+	a := u.Account
+	mk, err := u.MACKey()
+	if err != nil {
+		return nil, store.Damaged(store.Accounts, a.UserID, err)
+	}
+	codes := otp.NewRecoveryCodes()
+	macs := make([][]byte, len(codes))
+	for i, c := range codes {
+		n, err := otp.ParseRecovery(c)
+		if err != nil {
+			return nil, err // otp.NewRecoveryCodes makes only codes it parses
+		}
+		macs[i] = mk.MAC("recovery", a.UUID, n.Normal())
+	}
+	a.OTP.RecoveryCodes = macs
+	return codes, nil
 }
 
 // SecondFactor is what a person gives after the password when an OTP is
@@ -231,21 +378,29 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 			return fail.Authf("wrong recovery code")
 		}
 		a.OTP.RecoveryCodes = append(a.OTP.RecoveryCodes[:found], a.OTP.RecoveryCodes[found+1:]...)
+		left := len(a.OTP.RecoveryCodes)
+		u.recoveryLeft = &left
 		u.notice(EvRecoveryUsed, fmt.Sprintf("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))
 		return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
 	}
-	sec, err := u.DataKey.Open(a.OTP.Secret, a.adTOTP())
-	if err != nil {
-		return store.Damaged(store.Accounts, a.UserID, err)
+	// A code from any authenticator, each once (rule 3 per authenticator).
+	usedBy := false
+	for _, x := range a.OTP.Authenticators {
+		sec, err := u.DataKey.Open(x.Secret, a.adTOTP())
+		if err != nil {
+			return store.Damaged(store.Accounts, a.UserID, err)
+		}
+		step, ok, used := otp.Verify(sec, sf.OTP, u.Now, x.LastStep)
+		clear(sec)
+		if ok {
+			at := u.Now
+			x.LastStep, x.LastUsedAt = step, &at
+			return nil
+		}
+		usedBy = usedBy || used
 	}
-	defer clear(sec)
-	step, ok, used := otp.Verify(sec, sf.OTP, u.Now, a.OTP.LastStep)
-	switch {
-	case used:
+	if usedBy {
 		return kindErr(fail.Auth, &UsedCodeError{Next: otp.NextStepIn(u.Now)})
-	case !ok:
-		return fail.Authf("wrong OTP code")
 	}
-	a.OTP.LastStep = step
-	return nil
+	return fail.Authf("wrong OTP code")
 }

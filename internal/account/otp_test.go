@@ -1,6 +1,7 @@
 package account
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 
 func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	t.Helper()
-	p, err := on(s, acct(t, s, "alice")).BeginOTP(pw)
+	p, err := on(s, acct(t, s, "alice")).BeginOTP(pw, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestPendingExpires(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		p, err := on(s, acct(t, s, "alice")).BeginOTP(pw)
+		p, err := on(s, acct(t, s, "alice")).BeginOTP(pw, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +89,36 @@ func TestPasswordChangeKeepsOTP(t *testing.T) {
 		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
 			t.Fatalf("OTP after a password change: %v", err)
 		}
-		if err := on(s, acct(t, s, "alice")).DeleteOTP(next, recoveryFactor(strings.ToUpper(codes[3]))); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).DeleteOTP(next, "", recoveryFactor(strings.ToUpper(codes[3]))); err != nil {
 			t.Fatalf("delete with a recovery code after a password change: %v", err)
 		}
 	})
+}
+
+// TestFirstLayoutOTPRecord: an account written when there could be one
+// authenticator (otp.secret, registered_at, last_step) reads as one
+// authenticator named app, whose codes still log in, once.
+func TestFirstLayoutOTPRecord(t *testing.T) {
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var a Account
+	if err := json.Unmarshal([]byte(`{"user_id":"alice","otp":{"secret":"c2VhbGVk","registered_at":"2026-11-01T00:00:00Z","last_step":42,"recovery_codes":["bWFj"]}}`), &a); err != nil {
+		t.Fatal(err)
+	}
+	a.normalize()
+	if a.OTP == nil || len(a.OTP.Authenticators) != 1 {
+		t.Fatalf("OTP %+v, want one authenticator", a.OTP)
+	}
+	x := a.OTP.Authenticators[0]
+	if x.Name != "app" || string(x.Secret) != "sealed" || x.LastStep != 42 || !x.RegisteredAt.Equal(at) || len(a.OTP.RecoveryCodes) != 1 {
+		t.Fatalf("authenticator %+v", x)
+	}
+	out, _ := json.Marshal(a.OTP)
+	if strings.Contains(string(out), `"secret":"c2Vh`) && !strings.Contains(string(out), `"authenticators"`) {
+		t.Fatalf("written back in the first layout: %s", out)
+	}
+	var none Account
+	json.Unmarshal([]byte(`{"user_id":"bob","otp":{"recovery_codes":[]}}`), &none)
+	if none.normalize(); none.OTP != nil {
+		t.Fatalf("an OTP with no authenticator is none: %+v", none.OTP)
+	}
 }

@@ -28,7 +28,7 @@ func TestRightPasswordKeepsCodeFailures(t *testing.T) {
 		c.t = c.t.Add(time.Minute)
 		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
 		for i := 0; i < 2; i++ {
-			err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, otpFactor(wrong))
+			_, err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, "", otpFactor(wrong))
 			if fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
@@ -37,7 +37,7 @@ func TestRightPasswordKeepsCodeFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, otpFactor(wrong))
+		_, err := on(newService(path, c), acct(t, s, "alice")).DeleteOTP(pw, "", otpFactor(wrong))
 		var fa *FailedAttempt
 		if !errors.As(err, &fa) || fa.LockedTo.IsZero() {
 			t.Fatalf("the third wrong code (threshold 3) did not lock: %v", err)

@@ -66,6 +66,7 @@ func getAccount(tx *store.Tx, id string) (*Account, error) {
 	if !ok || err != nil {
 		return nil, err
 	}
+	a.normalize()
 	return &a, nil
 }
 

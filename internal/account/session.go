@@ -306,7 +306,8 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 	a.change = func(u *Unlocked) error {
 		at := u.Now
 		u.Account.LastLoginAt = &at
-		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch}
+		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
+			RecoveryCodesLeft: u.recoveryLeft}
 		return u.Log(EvLoginOK, "")
 	}
 	if err := s.finish(p, a); err != nil {

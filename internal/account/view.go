@@ -29,19 +29,33 @@ type View struct {
 	LastLoginAt                  *time.Time
 	Email, Phone                 *Contact
 	OTP                          *OTPView // nil when none is registered
+	Language                     string   // of the codes and notices sent to the person
 }
 
-// OTPView is what the page shows of a registered OTP.
+// OTPView is what the page shows of a registered OTP: its
+// authenticators, the first first, and the recovery codes left.
 type OTPView struct {
-	RegisteredAt      time.Time
+	RegisteredAt      time.Time // the first authenticator's
+	Authenticators    []AuthenticatorView
 	RecoveryCodesLeft int
+}
+
+// AuthenticatorView is one authenticator as the page shows it.
+type AuthenticatorView struct {
+	Name         string
+	RegisteredAt time.Time
+	LastUsedAt   *time.Time
 }
 
 func (a *Account) view() View {
 	v := View{UserID: a.UserID, UUID: a.UUID, Name: a.Name, Nickname: a.Nickname, Admin: a.Admin,
-		RegisteredAt: a.RegisteredAt, LastLoginAt: a.LastLoginAt, Email: a.Email, Phone: a.Phone}
+		RegisteredAt: a.RegisteredAt, LastLoginAt: a.LastLoginAt, Email: a.Email, Phone: a.Phone, Language: a.language()}
 	if a.OTP != nil {
-		v.OTP = &OTPView{RegisteredAt: a.OTP.RegisteredAt, RecoveryCodesLeft: len(a.OTP.RecoveryCodes)}
+		o := &OTPView{RegisteredAt: a.OTP.Authenticators[0].RegisteredAt, RecoveryCodesLeft: len(a.OTP.RecoveryCodes)}
+		for _, x := range a.OTP.Authenticators {
+			o.Authenticators = append(o.Authenticators, AuthenticatorView{x.Name, x.RegisteredAt, x.LastUsedAt})
+		}
+		v.OTP = o
 	}
 	return v
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/kcloud/kcloud/internal/account"
 )
 
@@ -27,8 +29,28 @@ type phoneDoc struct {
 }
 
 type otpDoc struct {
-	Registered   bool  `json:"registered"`
-	RegisteredAt *Time `json:"registered_at"`
+	Registered        bool               `json:"registered"`
+	RegisteredAt      *Time              `json:"registered_at"`
+	Authenticators    []authenticatorDoc `json:"authenticators"`
+	RecoveryCodesLeft int                `json:"recovery_codes_left"`
+}
+
+type authenticatorDoc struct {
+	Name         string `json:"name"`
+	RegisteredAt Time   `json:"registered_at"`
+	LastUsedAt   *Time  `json:"last_used_at"`
+}
+
+func newOTPDoc(o *account.OTPView) otpDoc {
+	d := otpDoc{Authenticators: []authenticatorDoc{}}
+	if o == nil {
+		return d
+	}
+	d.Registered, d.RegisteredAt, d.RecoveryCodesLeft = true, timeOrNil(&o.RegisteredAt), o.RecoveryCodesLeft
+	for _, a := range o.Authenticators {
+		d.Authenticators = append(d.Authenticators, authenticatorDoc{a.Name, Time(a.RegisteredAt), timeOrNil(a.LastUsedAt)})
+	}
+	return d
 }
 
 // pageDoc is `account show -o json`, exactly.
@@ -43,6 +65,8 @@ type pageDoc struct {
 	Phone        *phoneDoc `json:"phone"`
 	OTP          otpDoc    `json:"otp"`
 	Organization orgDoc    `json:"organization"`
+	Admin        bool      `json:"admin"`
+	Language     string    `json:"language"`
 }
 
 func newPageDoc(a *account.View, o *account.Organization) pageDoc {
@@ -53,16 +77,16 @@ func newPageDoc(a *account.View, o *account.Organization) pageDoc {
 		Nickname:     stringOrNil(a.Nickname),
 		RegisteredAt: Time(a.RegisteredAt),
 		LastLoginAt:  timeOrNil(a.LastLoginAt),
+		OTP:          newOTPDoc(a.OTP),
 		Organization: newOrgDoc(o),
+		Admin:        a.Admin,
+		Language:     a.Language,
 	}
 	if a.Email != nil {
 		d.Email = &emailDoc{a.Email.Address, Time(a.Email.VerifiedAt)}
 	}
 	if a.Phone != nil {
 		d.Phone = &phoneDoc{a.Phone.Address, Time(a.Phone.VerifiedAt)}
-	}
-	if a.OTP != nil {
-		d.OTP = otpDoc{true, timeOrNil(&a.OTP.RegisteredAt)}
 	}
 	return d
 }
@@ -83,6 +107,9 @@ func writePage(t *table, a *account.View, o *account.Organization) {
 	otp := "not registered"
 	if a.OTP != nil {
 		otp = "registered " + fmtTime(&a.OTP.RegisteredAt)
+		if n := len(a.OTP.Authenticators); n > 1 {
+			otp += fmt.Sprintf(" (%d authenticators)", n)
+		}
 	}
 	t.row("OTP", otp)
 	t.blank()

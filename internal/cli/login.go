@@ -85,6 +85,7 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	f.say("Logged in as %s until %s.", sess.UserID, fmtTime(&sess.ExpiresAt))
+	recoveryLeft(f, sess.RecoveryCodesLeft)
 	return f.print(struct {
 		UserID           string `json:"user_id"`
 		SessionExpiresAt Time   `json:"session_expires_at"`
@@ -181,4 +182,16 @@ func whoamiRun(o *whoamiOptions) error {
 		t.row("Admin", yesNo(who.Admin))
 		t.row("Session ends", fmtTime(&sess.ExpiresAt))
 	})
+}
+
+// recoveryLeft says, after a recovery code was used, how many are left,
+// whatever the output format: the person must know when to make more.
+func recoveryLeft(f *Factory, left *int) {
+	if left == nil {
+		return
+	}
+	f.sayAlways("A recovery code was used: %s left.", plural(*left, "recovery code"))
+	if *left <= 3 {
+		f.sayAlways("Make new ones with: kcloud otp recovery-codes")
+	}
 }

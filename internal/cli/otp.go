@@ -18,14 +18,15 @@ import (
 func newOTPCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "otp",
-		Short: "Register or delete the TOTP authenticator for two-factor login",
+		Short: "Register, list or delete TOTP authenticators for two-factor login",
 	}
-	cmd.AddCommand(newOTPRegisterCmd(f), newOTPDeleteCmd(f))
+	cmd.AddCommand(newOTPRegisterCmd(f), newOTPListCmd(f), newOTPDeleteCmd(f), newOTPRecoveryCodesCmd(f))
 	return cmd
 }
 
 type registerOptions struct {
 	f       *Factory
+	name    string
 	qr      string
 	invert  bool
 	png     string
@@ -43,8 +44,12 @@ func newOTPRegisterCmd(f *Factory) *cobra.Command {
 		Use:   "register",
 		Short: "Register an authenticator app: QR code or setup key, then a code from the app",
 		Long: `Register a TOTP authenticator app in three steps: install an app, scan the QR
-code (or type the setup key), and enter the 6-digit code it shows. Once saved,
-kcloud shows 10 recovery codes, once.
+code (or type the setup key), and enter the 6-digit code it shows. Once the
+first is saved, kcloud shows 10 recovery codes, once.
+
+An account may have up to 5 authenticators (a phone and a spare, a new phone
+before the old one is deleted), each with a --name (default app, then app-2,
+...); login takes a code from any of them.
 
 The QR code goes to the terminal, never stdout. --qr auto draws it only when
 stdout is a terminal: in full blocks if they fit, else in half blocks, else not
@@ -54,12 +59,14 @@ For scripts: --begin stores a pending registration (void after 10 minutes) and
 prints the secret and otpauth URI; --code CODE confirms it.`,
 		Example: `  kcloud otp register
   kcloud otp register --qr-png qr.png
+  kcloud otp register --name new-phone
   kcloud otp register --begin -o json --password-stdin < password.txt
   kcloud otp register --code 123456 --password-stdin < password.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, registerRun) },
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&o.name, "name", "", "the authenticator's `name`, 1 to 32 characters (default app, app-2, ...)")
 	fl.StringVar(&o.qr, "qr", "auto", "how to draw the QR code: auto, full, half or none")
 	fl.BoolVar(&o.invert, "qr-invert", false, "swap the QR code's colours")
 	fl.StringVar(&o.png, "qr-png", "", "also write the QR code as a PNG `file` (mode 0600)")
@@ -95,8 +102,10 @@ func registerRun(o *registerOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := account.CheckCanRegister(acc); err != nil {
-		return err
+	if o.code == "" { // a confirmation takes the pending registration's name
+		if _, err := account.CheckCanRegister(acc, o.name); err != nil {
+			return err
+		}
 	}
 	if o.code == "" && !o.begin && !io.PasswordStdin && !io.CanPrompt() {
 		return io.missing("the code from the app", "register in two steps: --begin, then --code CODE")
@@ -112,7 +121,7 @@ func registerRun(o *registerOptions) error {
 		}
 		return printRegistered(f, reg)
 	}
-	p, err := v.BeginOTP(pw)
+	p, err := v.BeginOTP(pw, o.name)
 	if err != nil {
 		return err
 	}
@@ -330,8 +339,13 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) l
 }
 
 func printRegistered(f *Factory, reg *account.Registered) error {
-	f.say("OTP registered. Keep these recovery codes somewhere safe: each logs you in once")
-	f.say("without the app, and they will not be shown again.")
+	if reg.RecoveryCodes == nil {
+		f.say("Registered the authenticator %s. Your recovery codes are unchanged.", reg.Name)
+		reg.RecoveryCodes = []string{}
+	} else {
+		f.say("OTP registered. Keep these recovery codes somewhere safe: each logs you in once")
+		f.say("without the app, and they will not be shown again.")
+	}
 	return f.print(struct {
 		RegisteredAt  Time     `json:"registered_at"`
 		RecoveryCodes []string `json:"recovery_codes"`
@@ -346,17 +360,19 @@ func newOTPDeleteCmd(f *Factory) *cobra.Command {
 	o := &otpDeleteOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "delete",
-		Short: "Remove the OTP and its recovery codes (needs the password and a current code)",
-		Long: `Remove the registered OTP and its recovery codes. kcloud asks for the password,
-then a current code from the app or a recovery code, unless --otp or
---recovery-code gives it.`,
+		Short: "Remove an authenticator (needs the password and a current code)",
+		Long: `Remove an authenticator; with the last one, the recovery codes go too. kcloud
+asks for the password, then a current code from any authenticator or a
+recovery code, unless --otp or --recovery-code gives it. --name names the
+authenticator where the account has several (kcloud otp list).`,
 		Example: `  kcloud otp delete
+  kcloud otp delete --name old-phone
   kcloud otp delete --recovery-code abcd-efgh-ijkm-npqr`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, otpDeleteRun) },
 	}
-	cmd.Flags().StringVar(&o.otp, "otp", "", "a current 6-digit `code` from the app")
-	cmd.Flags().StringVar(&o.recovery, "recovery-code", "", "a recovery `code`")
+	cmd.Flags().StringVar(&o.name, "name", "", "the authenticator's `name`, where there are several")
+	o.sf.add(cmd, &o.sf)
 	return cmd
 }
 
@@ -385,20 +401,42 @@ func askSecondFactor(io *IOStreams) (account.SecondFactor, error) {
 }
 
 type otpDeleteOptions struct {
-	f        *Factory
-	otp      string
-	recovery string
+	f    *Factory
+	name string
+	sf   secondFactorFlags
+}
+
+// secondFactorFlags is --otp and --recovery-code, read before anything is
+// asked: a malformed code is a usage error, not a failed attempt.
+type secondFactorFlags struct{ otp, recovery string }
+
+func (g secondFactorFlags) add(cmd *cobra.Command, f *secondFactorFlags) {
+	cmd.Flags().StringVar(&f.otp, "otp", "", "a current 6-digit `code` from an authenticator")
+	cmd.Flags().StringVar(&f.recovery, "recovery-code", "", "a recovery `code`")
+}
+
+// given returns the second factor the flags give, or nil.
+func (g secondFactorFlags) given() (*account.SecondFactor, error) {
+	if g.otp == "" && g.recovery == "" {
+		return nil, nil
+	}
+	sf, err := account.NewSecondFactor(g.otp, g.recovery)
+	return &sf, err
+}
+
+// orAsk is the second factor given, or else asked for.
+func orAsk(io *IOStreams, given *account.SecondFactor) (account.SecondFactor, error) {
+	if given != nil {
+		return *given, nil
+	}
+	return askSecondFactor(io)
 }
 
 func otpDeleteRun(o *otpDeleteOptions) error {
 	f := o.f
-	var sf account.SecondFactor
-	given := o.otp != "" || o.recovery != ""
-	if given {
-		var err error
-		if sf, err = account.NewSecondFactor(o.otp, o.recovery); err != nil {
-			return err
-		}
+	given, err := o.sf.given()
+	if err != nil {
+		return err
 	}
 	v, acc, _, err := f.session()
 	if err != nil {
@@ -411,16 +449,124 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 	if err != nil {
 		return err
 	}
-	if !given {
-		if sf, err = askSecondFactor(f.IO); err != nil {
-			return err
-		}
-	}
-	if err := v.DeleteOTP(pw, sf); err != nil {
+	sf, err := orAsk(f.IO, given)
+	if err != nil {
 		return err
 	}
-	f.say("The OTP and its recovery codes are deleted.")
+	left, err := v.DeleteOTP(pw, o.name, sf)
+	if err != nil {
+		return err
+	}
+	if left == nil {
+		f.say("The OTP and its recovery codes are deleted.")
+	} else {
+		f.say("Deleted. %s left; %s.", plural(len(left.Authenticators), "authenticator"), plural(left.RecoveryCodesLeft, "recovery code"))
+	}
 	return f.print(struct {
 		Deleted bool `json:"otp_deleted"`
 	}{true}, func(*table) {})
+}
+
+func newOTPListCmd(f *Factory) *cobra.Command {
+	o := &otpListOptions{f: f}
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the authenticators and how many recovery codes are left",
+		Example: `  kcloud otp list
+  kcloud otp list -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, otpListRun) },
+	}
+}
+
+type otpListOptions struct{ f *Factory }
+
+func otpListRun(o *otpListOptions) error {
+	f := o.f
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	page, err := v.Show(pw)
+	if err != nil {
+		return err
+	}
+	d := newOTPDoc(page.Account.OTP)
+	return f.print(struct {
+		Authenticators    []authenticatorDoc `json:"authenticators"`
+		RecoveryCodesLeft int                `json:"recovery_codes_left"`
+	}{d.Authenticators, d.RecoveryCodesLeft}, func(t *table) {
+		if len(d.Authenticators) == 0 {
+			fmtLine(f.IO.Out, "No authenticator is registered: kcloud otp register adds one.")
+			return
+		}
+		t.cols("NAME", "REGISTERED", "LAST USED")
+		for _, a := range page.Account.OTP.Authenticators {
+			t.cols(a.Name, fmtTime(&a.RegisteredAt), fmtTime(a.LastUsedAt))
+		}
+		t.blank()
+		fmtLine(f.IO.Out, "%s left.", plural(d.RecoveryCodesLeft, "recovery code"))
+	})
+}
+
+func newOTPRecoveryCodesCmd(f *Factory) *cobra.Command {
+	o := &recoveryCodesOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "recovery-codes",
+		Short: "Make 10 new recovery codes (the old ones stop working)",
+		Long: `Make 10 new recovery codes, shown once; the old ones, used or not, stop working.
+kcloud asks for the password, then a current code from an authenticator or a
+recovery code, unless --otp or --recovery-code gives it.`,
+		Example: `  kcloud otp recovery-codes
+  kcloud otp recovery-codes --otp 123456 -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, recoveryCodesRun) },
+	}
+	o.sf.add(cmd, &o.sf)
+	return cmd
+}
+
+type recoveryCodesOptions struct {
+	f  *Factory
+	sf secondFactorFlags
+}
+
+func recoveryCodesRun(o *recoveryCodesOptions) error {
+	f := o.f
+	given, err := o.sf.given()
+	if err != nil {
+		return err
+	}
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.CheckHasOTP(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	sf, err := orAsk(f.IO, given)
+	if err != nil {
+		return err
+	}
+	codes, err := v.RenewRecoveryCodes(pw, sf)
+	if err != nil {
+		return err
+	}
+	f.say("New recovery codes; the old ones no longer work. Keep these somewhere safe: each")
+	f.say("logs you in once without an authenticator, and they will not be shown again.")
+	return f.print(struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}{codes}, func(*table) {
+		for _, c := range codes {
+			fmtLine(f.IO.Out, "%s", c)
+		}
+	})
 }

@@ -72,6 +72,15 @@ func TestYAMLIsTheJSONDocument(t *testing.T) {
 	if err := yaml.Unmarshal(ys.Bytes(), &fromYAML); err != nil {
 		t.Fatalf("%v\n%s", err, ys.String())
 	}
+	// YAML reads 0 as an int, JSON as a float64: compare as JSON reads.
+	again, err := json.Marshal(fromYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromYAML = nil
+	if err := json.Unmarshal(again, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(fromJSON, fromYAML) {
 		t.Fatalf("JSON and YAML differ:\n%s\n%s", js.String(), ys.String())
 	}

@@ -236,6 +236,12 @@ func (e *Etcd) checkSchema(t *etcdTx, create bool) error {
 		return fail.Mark(fail.Other, ErrNotKcloud, "%s: bad schema version %q", e.Name(), raw)
 	case v > Version:
 		return fail.Mark(fail.Other, ErrNewer, "%s: schema %d; this kcloud knows up to %d", e.Name(), v, Version)
+	case v < Version && !t.readOnly:
+		// The migrations are record by record, as the domain writes
+		// them (schema.go): the first write says so for older kcloud.
+		if err := t.Put(Meta, schemaKey, []byte(strconv.Itoa(Version))); err != nil {
+			return err
+		}
 	}
 	e.setReady()
 	return nil

@@ -395,3 +395,28 @@ func TestEtcdLeaseExpired(t *testing.T) {
 		t.Fatal("the write kept the revoked lease")
 	}
 }
+
+// TestEtcdSchemaUpgraded: a directory of an older schema is read as it
+// is and marked with this binary's schema by its first write, so that an
+// older kcloud refuses it from then on rather than misread its records.
+func TestEtcdSchemaUpgraded(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	if _, err := c.Client("", "").Put(etcdtest.Ctx(t), prefix+"meta/schema", "1"); err != nil {
+		t.Fatal(err)
+	}
+	s := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+	if err := s.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "a", &rec{}); return err }); err != nil {
+		t.Fatalf("reading schema 1: %v", err)
+	}
+	if resp, _ := c.Client("", "").Get(etcdtest.Ctx(t), prefix+"meta/schema"); string(resp.Kvs[0].Value) != "1" {
+		t.Fatalf("a read changed the schema to %s", resp.Kvs[0].Value)
+	}
+	s = New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+	if err := s.Update(func(tx *Tx) error { return tx.Put(Accounts, "a", rec{1}) }); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Client("", "").Get(etcdtest.Ctx(t), prefix+"meta/schema")
+	if err != nil || string(resp.Kvs[0].Value) != fmt.Sprint(Version) {
+		t.Fatalf("schema after a write: %v %v, want %d", resp, err, Version)
+	}
+}

@@ -26,6 +26,11 @@ var migrations = []func(*bolt.Tx) error{
 		}
 		return nil
 	},
+	// 1 -> 2: an account's OTP holds several authenticators
+	// (account.Account.normalize reads the first layout's one). The
+	// records change as they are written; the version makes an older
+	// kcloud refuse the store rather than misread them.
+	func(*bolt.Tx) error { return nil },
 }
 
 // version reads the schema version: 0 for an empty bbolt file.

@@ -347,11 +347,11 @@ func TestPermissions(t *testing.T) {
 // to date in one transaction: if a migration fails, nothing of the
 // earlier ones (nor the caller's change) is kept.
 func TestMigrationIsOneTransaction(t *testing.T) {
-	_, path := newBolt(t) // schema 1
+	_, path := newBolt(t) // this binary's schema
 	saved := migrations
 	defer func() { migrations, Version = saved, len(saved) }()
 
-	// Schema 2 adds a bucket; schema 3 fails.
+	// One more schema adds a bucket; the one after fails.
 	migrations = append(append([]func(*bolt.Tx) error{}, saved...),
 		func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("v2")); return err },
 		func(tx *bolt.Tx) error { return fmt.Errorf("disk on fire") },
@@ -364,7 +364,7 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 	}
 	db, _ := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	db.View(func(tx *bolt.Tx) error {
-		if v, _ := version(tx); v != 1 || tx.Bucket([]byte("v2")) != nil || tx.Bucket([]byte(Accounts)).Get([]byte("x")) != nil {
+		if v, _ := version(tx); v != len(saved) || tx.Bucket([]byte("v2")) != nil || tx.Bucket([]byte(Accounts)).Get([]byte("x")) != nil {
 			t.Fatalf("after a failed migration: schema %d, v2 bucket %v", v, tx.Bucket([]byte("v2")) != nil)
 		}
 		return nil
@@ -382,7 +382,7 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 	db, _ = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	defer db.Close()
 	db.View(func(tx *bolt.Tx) error {
-		if v, _ := version(tx); v != 2 || tx.Bucket([]byte("v2")) == nil {
+		if v, _ := version(tx); v != len(saved)+1 || tx.Bucket([]byte("v2")) == nil {
 			t.Fatalf("after the migration: schema %d", v)
 		}
 		return nil
