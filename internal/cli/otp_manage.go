@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/account"
+)
+
+// The authenticators and recovery codes an account has: otp list,
+// otp delete, otp recovery-codes, and the second factor they take.
+
+func newOTPDeleteCmd(f *Factory) *cobra.Command {
+	o := &otpDeleteOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "delete",
+		Short: "Remove an authenticator (needs the password and a current code)",
+		Long: `Remove an authenticator; with the last one, the recovery codes go too. kcloud
+asks for the password, then a current code from any authenticator or a
+recovery code, unless --otp or --recovery-code gives it. --name names the
+authenticator where the account has several (kcloud otp list).`,
+		Example: `  kcloud otp delete
+  kcloud otp delete --name old-phone
+  kcloud otp delete --recovery-code abcd-efgh-ijkm-npqr`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, otpDeleteRun) },
+	}
+	cmd.Flags().StringVar(&o.name, "name", "", "the authenticator's `name`, where there are several")
+	o.sf.add(cmd)
+	return cmd
+}
+
+type otpDeleteOptions struct {
+	f    *Factory
+	name string
+	sf   secondFactorFlags
+}
+
+// secondFactorFlags is --otp and --recovery-code, read before anything is
+// asked: a malformed code is a usage error, not a failed attempt.
+type secondFactorFlags struct{ otp, recovery string }
+
+func (g *secondFactorFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&g.otp, "otp", "", "a current 6-digit `code` from an authenticator")
+	cmd.Flags().StringVar(&g.recovery, "recovery-code", "", "a recovery `code`")
+}
+
+// given returns the second factor the flags give, or nil.
+func (g secondFactorFlags) given() (*account.SecondFactor, error) {
+	if g.otp == "" && g.recovery == "" {
+		return nil, nil
+	}
+	sf, err := account.NewSecondFactor(g.otp, g.recovery)
+	return &sf, err
+}
+
+// orAsk is the second factor given, or else asked for.
+func orAsk(io *IOStreams, given *account.SecondFactor) (account.SecondFactor, error) {
+	if given != nil {
+		return *given, nil
+	}
+	return askSecondFactor(io)
+}
+
+func otpDeleteRun(o *otpDeleteOptions) error {
+	f := o.f
+	given, err := o.sf.given()
+	if err != nil {
+		return err
+	}
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.CheckHasOTP(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	sf, err := orAsk(f.IO, given)
+	if err != nil {
+		return err
+	}
+	left, err := v.DeleteOTP(pw, o.name, sf)
+	if err != nil {
+		return err
+	}
+	if left == nil {
+		f.say("The OTP and its recovery codes are deleted.")
+	} else {
+		f.say("Deleted. %s left; %s.", plural(len(left.Authenticators), "authenticator"), plural(left.RecoveryCodesLeft, "recovery code"))
+	}
+	return f.print(struct {
+		Deleted bool `json:"otp_deleted"`
+	}{true}, func(*table) {})
+}
+
+func newOTPListCmd(f *Factory) *cobra.Command {
+	o := &otpListOptions{f: f}
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the authenticators and how many recovery codes are left",
+		Example: `  kcloud otp list
+  kcloud otp list -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, otpListRun) },
+	}
+}
+
+type otpListOptions struct{ f *Factory }
+
+func otpListRun(o *otpListOptions) error {
+	f := o.f
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	page, err := v.Show(pw)
+	if err != nil {
+		return err
+	}
+	d := newOTPDoc(page.Account.OTP)
+	return f.print(struct {
+		Authenticators    []authenticatorDoc `json:"authenticators"`
+		RecoveryCodesLeft int                `json:"recovery_codes_left"`
+	}{d.Authenticators, d.RecoveryCodesLeft}, func(t *table) {
+		if len(d.Authenticators) == 0 {
+			fmtLine(f.IO.Out, "No authenticator is registered: kcloud otp register adds one.")
+			return
+		}
+		t.cols("NAME", "REGISTERED", "LAST USED")
+		for _, a := range page.Account.OTP.Authenticators {
+			t.cols(a.Name, fmtTime(&a.RegisteredAt), fmtTime(a.LastUsedAt))
+		}
+		t.blank()
+		fmtLine(f.IO.Out, "%s left.", plural(d.RecoveryCodesLeft, "recovery code"))
+	})
+}
+
+func newOTPRecoveryCodesCmd(f *Factory) *cobra.Command {
+	o := &recoveryCodesOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "recovery-codes",
+		Short: "Make 10 new recovery codes (the old ones stop working)",
+		Long: `Make 10 new recovery codes, shown once; the old ones, used or not, stop working.
+kcloud asks for the password, then a current code from an authenticator or a
+recovery code, unless --otp or --recovery-code gives it.`,
+		Example: `  kcloud otp recovery-codes
+  kcloud otp recovery-codes --otp 123456 -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, recoveryCodesRun) },
+	}
+	o.sf.add(cmd)
+	return cmd
+}
+
+type recoveryCodesOptions struct {
+	f  *Factory
+	sf secondFactorFlags
+}
+
+func recoveryCodesRun(o *recoveryCodesOptions) error {
+	f := o.f
+	given, err := o.sf.given()
+	if err != nil {
+		return err
+	}
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.CheckHasOTP(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	sf, err := orAsk(f.IO, given)
+	if err != nil {
+		return err
+	}
+	codes, err := v.RenewRecoveryCodes(pw, sf)
+	if err != nil {
+		return err
+	}
+	f.say("New recovery codes; the old ones no longer work. Keep these somewhere safe: each")
+	f.say("logs you in once without an authenticator, and they will not be shown again.")
+	return f.print(struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}{codes}, func(*table) {
+		for _, c := range codes {
+			fmtLine(f.IO.Out, "%s", c)
+		}
+	})
+}
