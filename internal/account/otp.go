@@ -238,6 +238,13 @@ func (v *Visit) DeleteOTP(pw []byte, name string, sf SecondFactor) (*OTPView, er
 	return left, err
 }
 
+// CheckAuthenticator tells, before anyone types a password, whether who
+// has the authenticator name names ("" when there is only one).
+func CheckAuthenticator(who *Who, name string) error {
+	_, err := who.rec.authenticator(name)
+	return err
+}
+
 // authenticator finds the authenticator named name; "" names the only
 // one, and is a usage error when there are several.
 func (a *Account) authenticator(name string) (int, error) {

@@ -53,32 +53,40 @@ func (g secondFactorFlags) given() (*account.SecondFactor, error) {
 	return &sf, err
 }
 
-// orAsk is the second factor given, or else asked for.
-func orAsk(io *IOStreams, given *account.SecondFactor) (account.SecondFactor, error) {
-	if given != nil {
-		return *given, nil
+// page opens a page that needs the password and a second factor: the
+// flags' form checked first, then the session and that it has an OTP,
+// and what check says of it, then the password, then the second factor,
+// given or asked for.
+func (g secondFactorFlags) page(f *Factory, check func(*account.Who) error) (*account.Visit, []byte, account.SecondFactor, error) {
+	var sf account.SecondFactor
+	given, err := g.given()
+	if err != nil {
+		return nil, nil, sf, err
 	}
-	return askSecondFactor(io)
+	v, acc, _, err := f.session()
+	if err != nil {
+		return nil, nil, sf, err
+	}
+	if err := account.CheckHasOTP(acc); err != nil {
+		return nil, nil, sf, err
+	}
+	if err := check(acc); err != nil {
+		return nil, nil, sf, err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return nil, nil, sf, err
+	}
+	if given != nil {
+		return v, pw, *given, nil
+	}
+	sf, err = askSecondFactor(f.IO)
+	return v, pw, sf, err
 }
 
 func otpDeleteRun(o *otpDeleteOptions) error {
 	f := o.f
-	given, err := o.sf.given()
-	if err != nil {
-		return err
-	}
-	v, acc, _, err := f.session()
-	if err != nil {
-		return err
-	}
-	if err := account.CheckHasOTP(acc); err != nil {
-		return err
-	}
-	pw, err := f.password(acc)
-	if err != nil {
-		return err
-	}
-	sf, err := orAsk(f.IO, given)
+	v, pw, sf, err := o.sf.page(f, func(acc *account.Who) error { return account.CheckAuthenticator(acc, o.name) })
 	if err != nil {
 		return err
 	}
@@ -166,22 +174,7 @@ type recoveryCodesOptions struct {
 
 func recoveryCodesRun(o *recoveryCodesOptions) error {
 	f := o.f
-	given, err := o.sf.given()
-	if err != nil {
-		return err
-	}
-	v, acc, _, err := f.session()
-	if err != nil {
-		return err
-	}
-	if err := account.CheckHasOTP(acc); err != nil {
-		return err
-	}
-	pw, err := f.password(acc)
-	if err != nil {
-		return err
-	}
-	sf, err := orAsk(f.IO, given)
+	v, pw, sf, err := o.sf.page(f, func(*account.Who) error { return nil })
 	if err != nil {
 		return err
 	}
