@@ -80,7 +80,7 @@ func newService(w *world, c *clock) *Service {
 func setup(t *testing.T, w *world) (*world, *clock) {
 	t.Helper()
 	c := &clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	_, _, err := newService(w, c).Init("Acme", false, Profile{UserID: "Alice", Name: "Alice"}, pw)
+	_, _, err := newService(w, c).Init("Acme", false, Profile{UserID: "Alice", Name: "Alice"}, checked(t, pw, "alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,13 +229,16 @@ func TestChangePasswordRotatesDataKey(t *testing.T) {
 		login(t, s, "alice", pw)
 		before := readAccount(t, path, "alice")
 		next := []byte("a new pass phrase")
-		if err := on(s, acct(t, s, "alice")).ChangePassword([]byte("wrong one"), next); fail.KindOf(err) != fail.Auth {
+		if err := on(s, acct(t, s, "alice")).ChangePassword([]byte("wrong one"), checked(t, next, "alice")); fail.KindOf(err) != fail.Auth {
 			t.Fatalf("a wrong current password: %v", err)
 		}
-		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, []byte("short")); fail.KindOf(err) != fail.Usage {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "bob")); fail.KindOf(err) != fail.Usage {
+			t.Fatalf("a password checked for another account: %v", err)
+		}
+		if _, err := CheckNewPassword([]byte("short"), "alice", "Alice", "Acme"); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a short new password: %v", err)
 		}
-		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "alice")); err != nil {
 			t.Fatal(err)
 		}
 		after := readAccount(t, path, "alice")
@@ -316,7 +319,7 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: []byte("quiet river at dawn")}
+		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: checked(t, []byte("quiet river at dawn"), "bob")}
 		if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +329,7 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		if err := login(t, s, "bob", []byte("quiet river at dawn")); err != nil {
 			t.Fatal(err)
 		}
-		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: []byte("green kite over hills")}
+		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: checked(t, []byte("green kite over hills"), "carol")}
 		if _, err := on(s, acct(t, s, "bob")).Create([]byte("quiet river at dawn"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
 			t.Fatalf("a non-admin created an account: %v", err)
 		}
@@ -385,6 +388,16 @@ func setProfile(v *Visit, pw []byte, c ProfileChange) (*Page, error) {
 		return nil, err
 	}
 	return v.SetProfile(pw, checked)
+}
+
+// checked is pw as the rules accept it for the account id.
+func checked(t *testing.T, pw []byte, id string) NewPassword {
+	t.Helper()
+	n, err := CheckNewPassword(pw, id, "", "")
+	if err != nil {
+		t.Fatalf("the test's password %q: %v", pw, err)
+	}
+	return n
 }
 
 func readAccount(t *testing.T, w *world, id string) *Account {

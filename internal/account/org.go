@@ -11,23 +11,41 @@ import (
 	"github.com/kcloud/kcloud/internal/store"
 )
 
+// A NewPassword is a password that met security rule 1 for the account
+// it was checked for (CheckNewPassword). Init, Create and ChangePassword
+// take nothing else, so the rules run once, where the person can still be
+// asked again.
+type NewPassword struct {
+	pw     []byte
+	userID string
+}
+
 // CheckNewPassword applies security rule 1 to a password about to be
 // set for userID (named name, in the organization orgName): its length,
 // and that it is neither common, guessable, nor made of who it is for.
-func CheckNewPassword(pw []byte, userID, name, orgName string) error {
+func CheckNewPassword(pw []byte, userID, name, orgName string) (NewPassword, error) {
 	if err := secret.CheckPassword(pw); err != nil {
-		return fail.Usagef("%v", err)
+		return NewPassword{}, fail.Usagef("%v", err)
 	}
 	if err := password.Check(string(pw), userID, name, orgName); err != nil {
-		return &fail.Error{Kind: fail.Usage, Err: err}
+		return NewPassword{}, &fail.Error{Kind: fail.Usage, Err: err}
 	}
-	return nil
+	return NewPassword{pw: pw, userID: userID}, nil
+}
+
+// forAccount returns the password if it was checked for the account id.
+func (n NewPassword) forAccount(id string) ([]byte, error) {
+	if n.pw == nil || n.userID != id {
+		return nil, fail.Usagef("the new password was not checked for %s", id)
+	}
+	return n.pw, nil
 }
 
 // newAccount makes an account with a hashed password and a fresh data key.
 // It runs Argon2id, so it is called outside any transaction.
-func (s *Service) newAccount(id, name, nick, orgName string, admin bool, pw []byte, now time.Time) (*Account, error) {
-	if err := CheckNewPassword(pw, id, name, orgName); err != nil {
+func (s *Service) newAccount(id, name, nick string, admin bool, np NewPassword, now time.Time) (*Account, error) {
+	pw, err := np.forAccount(id)
+	if err != nil {
 		return nil, err
 	}
 	h, kek, err := secret.NewHash(pw, s.Params)
@@ -81,7 +99,7 @@ func errNotAdmin(id string) error {
 }
 
 // Init creates the store's organization and its first account, an admin.
-func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) (*Organization, *Account, error) {
+func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw NewPassword) (*Organization, *Account, error) {
 	orgName, err := CheckOrgName(orgName)
 	if err != nil {
 		return nil, nil, fail.Usagef("%v", err)
@@ -94,7 +112,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) 
 		return nil, nil, errNoNicknames()
 	}
 	now := s.now()
-	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, orgName, true, pw, now)
+	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, true, pw, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -133,7 +151,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw []byte) 
 type NewAccount struct {
 	Profile
 	Admin    bool
-	Password []byte
+	Password NewPassword
 }
 
 // Create checks the admin's password and registers another account.
@@ -149,7 +167,7 @@ func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
 			return nil, err
 		}
 	}
-	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, org.Name, n.Admin, n.Password, s.now())
+	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, n.Admin, n.Password, s.now())
 	if err != nil {
 		return nil, err
 	}

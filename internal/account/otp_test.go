@@ -83,7 +83,7 @@ func TestPasswordChangeKeepsOTP(t *testing.T) {
 		sec, codes := register(t, s, c)
 		c.t = c.t.Add(time.Minute)
 		next := []byte("another good password")
-		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "alice")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {

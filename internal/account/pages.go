@@ -165,18 +165,15 @@ func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
 // account gets a new data key, which seals again what the old one sealed,
 // so the OTP keeps working and the old password opens nothing written
 // after the change (security rules 2 and 7).
-func (v *Visit) ChangePassword(current, next []byte) error {
+func (v *Visit) ChangePassword(current []byte, checked NewPassword) error {
 	s, who := v.s, v.who
 	pre := who.rec
-	if bytes.Equal(current, next) {
-		return fail.Usagef("the new password is the same as the current one")
-	}
-	org, err := s.Org()
+	next, err := checked.forAccount(pre.UserID)
 	if err != nil {
 		return err
 	}
-	if err := CheckNewPassword(next, pre.UserID, pre.Name, org.Name); err != nil {
-		return err
+	if bytes.Equal(current, next) {
+		return fail.Usagef("the new password is the same as the current one")
 	}
 	p, err := s.checkPassword(pre, current)
 	if err != nil {

@@ -187,7 +187,7 @@ func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := []byte("an entirely new pass phrase")
-	if err := on(s, acct(t, s, "alice")).ChangePassword(pw, next); err != nil {
+	if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "alice")); err != nil {
 		t.Fatal(err)
 	}
 	backup := filepath.Join(dir, "after.db")
@@ -244,7 +244,7 @@ func TestNoticeToOldAndNewAddress(t *testing.T) {
 		s.Notify = func(Notice) error { return errors.New("mail server down") }
 		var warned []string
 		s.Warn = func(w string) { warned = append(warned, w) }
-		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, []byte("an entirely new pass phrase")); err != nil {
+		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, []byte("an entirely new pass phrase"), "alice")); err != nil {
 			t.Fatalf("a notice that fails undid the change: %v", err)
 		}
 		if len(warned) != 1 || !strings.Contains(warned[0], "mail server down") {

@@ -147,7 +147,7 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	next, err := f.IO.NewPassword("the new password", func(pw []byte) error {
+	next, err := NewPassword(f.IO, "the new password", func(pw []byte) (account.NewPassword, error) {
 		return account.CheckNewPassword(pw, acc.UserID, acc.Name, org.Name)
 	})
 	if err != nil {
@@ -218,8 +218,10 @@ func accountCreateRun(o *createOptions) error {
 	if err != nil {
 		return err
 	}
-	check := func(p []byte) error { return account.CheckNewPassword(p, n.UserID, n.Name, org.Name) }
-	if n.Password, err = f.IO.NewPassword("the new account's password", check); err != nil {
+	check := func(p []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(p, n.UserID, n.Name, org.Name)
+	}
+	if n.Password, err = NewPassword(f.IO, "the new account's password", check); err != nil {
 		return err
 	}
 	created, err := v.Create(pw, *n)

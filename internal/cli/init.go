@@ -104,7 +104,7 @@ func initRun(o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := io.NewPassword("the new password", func(pw []byte) error {
+	pw, err := NewPassword(io, "the new password", func(pw []byte) (account.NewPassword, error) {
 		return account.CheckNewPassword(pw, profile.UserID, profile.Name, o.orgName)
 	})
 	if err != nil {

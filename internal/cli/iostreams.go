@@ -194,23 +194,22 @@ const newPasswordTries = 3
 const passwordRule = "A password has at least 8 characters, is not a common one, and holds no part of\nyour User ID, name or organization. A few unrelated words make a good one."
 
 // NewPassword asks for a new password; at a terminal, twice. check is
-// the rule it must meet (nil: none here; the domain checks again). At a
-// terminal the rule is said first, and a refused password or a repeat
-// that differs is asked again, up to three times, with the reason; from
-// standard input a refused password is the error.
-func (s *IOStreams) NewPassword(what string, check func([]byte) error) ([]byte, error) {
-	if check == nil {
-		check = func([]byte) error { return nil }
-	}
+// the rule it must meet, and makes the checked value the domain takes
+// (account.NewPassword): the rule runs once, here. At a terminal the rule
+// is said first, and a refused password or a repeat that differs is
+// asked again, up to three times, with the reason; from standard input a
+// refused password is the error.
+func NewPassword[T any](s *IOStreams, what string, check func([]byte) (T, error)) (T, error) {
+	var none T
 	if s.PasswordStdin {
 		pw, err := s.Secret(what, "")
-		if err == nil {
-			err = check(pw)
+		if err != nil {
+			return none, err
 		}
-		return pw, err
+		return check(pw)
 	}
 	if !s.CanPrompt() {
-		return nil, s.missing(what, "pass it on standard input with --password-stdin")
+		return none, s.missing(what, "pass it on standard input with --password-stdin")
 	}
 	t, _ := s.TTY()
 	fmt.Fprintln(t.Writer(), passwordRule)
@@ -218,25 +217,26 @@ func (s *IOStreams) NewPassword(what string, check func([]byte) error) ([]byte, 
 	for try := 1; try <= newPasswordTries; try++ {
 		var pw, again []byte
 		if pw, err = s.Secret(what, "New password: "); err != nil {
-			return nil, err
+			return none, err
 		}
-		if err = check(pw); err == nil {
+		var checked T
+		if checked, err = check(pw); err == nil {
 			if again, err = s.Secret(what, "Repeat the new password: "); err != nil {
-				return nil, err
+				return none, err
 			}
 			if string(again) == string(pw) {
-				return pw, nil
+				return checked, nil
 			}
 			err = fail.Usagef("the two passwords differ")
 		}
 		if fail.KindOf(err) != fail.Usage {
-			return nil, err
+			return none, err
 		}
 		if try < newPasswordTries {
 			fmt.Fprintf(t.Writer(), "%s. Try again (%d of %d).\n", upperFirst(err.Error()), try+1, newPasswordTries)
 		}
 	}
-	return nil, err
+	return none, err
 }
 
 func upperFirst(s string) string {
