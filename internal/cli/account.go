@@ -38,11 +38,7 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 
 func accountShowRun(o *accountShowOptions) error {
 	f := o.f
-	v, acc, _, err := f.session()
-	if err != nil {
-		return err
-	}
-	pw, err := f.password(acc)
+	v, pw, err := f.openPage()
 	if err != nil {
 		return err
 	}
@@ -264,11 +260,7 @@ func accountActivityRun(o *activityOptions) error {
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}
-	v, acc, _, err := f.session()
-	if err != nil {
-		return err
-	}
-	pw, err := f.password(acc)
+	v, pw, err := f.openPage()
 	if err != nil {
 		return err
 	}

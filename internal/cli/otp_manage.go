@@ -120,11 +120,7 @@ type otpListOptions struct{ f *Factory }
 
 func otpListRun(o *otpListOptions) error {
 	f := o.f
-	v, acc, _, err := f.session()
-	if err != nil {
-		return err
-	}
-	pw, err := f.password(acc)
+	v, pw, err := f.openPage()
 	if err != nil {
 		return err
 	}

@@ -25,3 +25,14 @@ func (f *Factory) session() (*account.Visit, *account.Who, *account.Organization
 func (f *Factory) password(acc *account.Who) ([]byte, error) {
 	return f.IO.Secret("the password for "+acc.UserID, "Password for "+acc.UserID+": ")
 }
+
+// openPage is a page that asks only for the password: the session (see
+// session), then the password.
+func (f *Factory) openPage() (*account.Visit, []byte, error) {
+	v, acc, _, err := f.session()
+	if err != nil {
+		return nil, nil, err
+	}
+	pw, err := f.password(acc)
+	return v, pw, err
+}
