@@ -104,6 +104,10 @@ type attempt struct {
 	second func(u *Unlocked) error
 	// change does the page's work once the attempt has succeeded.
 	change func(u *Unlocked) error
+	// prepare runs once the password is known right, outside any
+	// transaction, before the attempt is recorded: slow work (Argon2id)
+	// that the change will need.
+	prepare func(pre *Account) error
 	// readOnly says change only reads: when the right password leaves
 	// nothing to record (no failures to reset, no rehash), the page runs
 	// in a read transaction and the store is not written.
@@ -261,6 +265,9 @@ func (u *Unlocked) rekey(p *proof) error {
 		a.PendingOTP.Secret = next.Seal(sec, a.adPending())
 		clear(sec)
 	}
+	if err := a.resealBox(next); err != nil {
+		return err
+	}
 	a.MACKey = next.Wrap(mac, a.adMAC())
 	a.DataKey = p.rehashKEK.Wrap(next, a.adData())
 	u.DataKey = next
@@ -319,6 +326,11 @@ func (s *Service) withPassword(pre *Account, pw []byte, a attempt) error {
 	a.session = true
 	if a.failEvent == "" {
 		a.failEvent = EvPasswordFailed
+	}
+	if p.kek != nil && a.prepare != nil {
+		if err := a.prepare(pre); err != nil {
+			return err
+		}
 	}
 	return s.finish(p, a)
 }

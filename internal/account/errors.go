@@ -37,6 +37,7 @@ var (
 	ErrCodeUsed       = errors.New("the OTP code was already used")
 	ErrNothingToSet   = errors.New("nothing to change")
 	ErrPasswordRaced  = errors.New("the password changed while kcloud checked it")
+	ErrAccountRaced   = errors.New("the account changed while kcloud prepared the change; run the command again")
 )
 
 // LockedError says until when an account is locked.

@@ -37,6 +37,9 @@ type OTP struct {
 	Authenticators []*Authenticator `json:"authenticators,omitempty"`
 	// RecoveryCodes are MACs of the unused recovery codes.
 	RecoveryCodes [][]byte `json:"recovery_codes"`
+	// Recovery is the way in the recovery codes open without the
+	// password; nil for codes made before account recover.
+	Recovery *RecoverySlots `json:"recovery,omitempty"`
 
 	// Secret, RegisteredAt and LastStep are the one authenticator of a
 	// record written before an account could have several: normalize
@@ -121,6 +124,8 @@ type Account struct {
 	OTP      *OTP   `json:"otp,omitempty"`
 	// PendingOTP is a registration waiting for its first code.
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
+	// RecoverCode is the code sent for account recover, not yet used.
+	RecoverCode *RecoverCode `json:"recover_code,omitempty"`
 	// Codes are the verification codes sent and not yet used, by kind.
 	Codes map[contact.Kind]*contact.Pending `json:"codes,omitempty"`
 

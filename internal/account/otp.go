@@ -127,8 +127,15 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 	var sec []byte
 	var step int64
 	var out *Registered
+	var set *recoverySet
 	err := s.withPassword(pre, pw, attempt{
 		what: "otp register",
+		prepare: func(pre *Account) (err error) {
+			if pre.OTP == nil { // the first authenticator brings the recovery codes
+				set, err = newRecoverySet(pre, s.Params)
+			}
+			return err
+		},
 		second: func(u *Unlocked) error {
 			a := u.Account
 			p := a.PendingOTP
@@ -172,7 +179,7 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 				return u.Log(EvOTPRegistered, fmt.Sprintf("%s; %d authenticators", name, len(a.OTP.Authenticators)))
 			}
 			a.OTP = &OTP{Authenticators: []*Authenticator{auth}}
-			codes, err := u.newRecoveryCodes()
+			codes, err := u.setRecoveryCodes(set)
 			if err != nil {
 				return err
 			}
@@ -282,12 +289,17 @@ func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error)
 		return nil, fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", pre.UserID)
 	}
 	var codes []string
+	var set *recoverySet
 	err := s.withPassword(pre, pw, attempt{
-		what:   "otp recovery-codes",
+		what: "otp recovery-codes",
+		prepare: func(pre *Account) (err error) {
+			set, err = newRecoverySet(pre, s.Params)
+			return err
+		},
 		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
 		change: func(u *Unlocked) error {
 			var err error
-			if codes, err = u.newRecoveryCodes(); err != nil {
+			if codes, err = u.setRecoveryCodes(set); err != nil {
 				return err
 			}
 			u.notice(EvRecoveryRenewed, "new recovery codes were made; the old ones no longer work")
@@ -295,27 +307,6 @@ func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error)
 		},
 	})
 	return codes, err
-}
-
-// newRecoveryCodes gives the account 10 new recovery codes, stored as
-// MACs, and returns them to be shown once.
-func (u *Unlocked) newRecoveryCodes() ([]string, error) {
-	a := u.Account
-	mk, err := u.MACKey()
-	if err != nil {
-		return nil, store.Damaged(store.Accounts, a.UserID, err)
-	}
-	codes := otp.NewRecoveryCodes()
-	macs := make([][]byte, len(codes))
-	for i, c := range codes {
-		n, err := otp.ParseRecovery(c)
-		if err != nil {
-			return nil, err // otp.NewRecoveryCodes makes only codes it parses
-		}
-		macs[i] = mk.MAC("recovery", a.UUID, n.Normal())
-	}
-	a.OTP.RecoveryCodes = macs
-	return codes, nil
 }
 
 // SecondFactor is what a person gives after the password when an OTP is
@@ -384,7 +375,7 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 		if found < 0 {
 			return fail.Authf("wrong recovery code")
 		}
-		a.OTP.RecoveryCodes = append(a.OTP.RecoveryCodes[:found], a.OTP.RecoveryCodes[found+1:]...)
+		a.OTP.useRecoveryCode(found)
 		left := len(a.OTP.RecoveryCodes)
 		u.recoveryLeft = &left
 		u.notice(EvRecoveryUsed, fmt.Sprintf("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))

@@ -18,6 +18,7 @@ func newAccountCmd(f *Factory) *cobra.Command {
 		newAccountPasswordCmd(f),
 		newAccountCreateCmd(f),
 		newAccountActivityCmd(f),
+		newAccountRecoverCmd(f),
 	)
 	return cmd
 }

@@ -95,7 +95,7 @@ type Hash struct {
 // derive runs Argon2id once and splits its output.
 func derive(pw, salt []byte, p Params) (verifier []byte, kek *Key) {
 	prefaulting.Wait()
-	master := argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, keyLen)
+	master := argon2IDKey(pw, salt, p)
 	defer clear(master)
 	verifier = mustHKDF(master, "kcloud password verifier")
 	kek = new(Key)
@@ -103,6 +103,10 @@ func derive(pw, salt []byte, p Params) (verifier []byte, kek *Key) {
 	copy(kek[:], k)
 	clear(k)
 	return verifier, kek
+}
+
+func argon2IDKey(pw, salt []byte, p Params) []byte {
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, keyLen)
 }
 
 func mustHKDF(secret []byte, info string) []byte {
