@@ -218,6 +218,65 @@ func twoMachines(t *testing.T, eps []string, prefix string) {
 			t.Fatalf("whoami on machine %d after logout --all: exit %d, want 5: %s", i, r.code, r.stderr)
 		}
 	}
+
+	// account recover: 16 processes, on both machines, race to use one
+	// code and one recovery code; one wins. B's session ends; the OTP
+	// registered before, and the new password, log in on either.
+	run(t, a, newPW, append(login, "--recovery-code", done.RecoveryCodes[4])...)
+	// The code sent before the 16 wrong entries is still good.
+	run(t, a, newPW, "contact", "verify", "email", "alice@example.com", "--code", outboxCode(t, a), "--password-stdin")
+	run(t, b, newPW, append(login, "--recovery-code", done.RecoveryCodes[5])...)
+	run(t, a, "", "account", "recover", "--user-id", "alice", "--send-only")
+	sent := outboxCode(t, a)
+	recovered := "a third phrase, after the recovery\n"
+	codes = race(t, machines, done.RecoveryCodes[6]+"\n"+recovered, "account", "recover", "--user-id", "alice", "--code", sent, "--password-stdin")
+	if codes[0] != 1 || codes[3] != 15 {
+		t.Fatalf("one recovery, 16 processes: exit codes %v, want one 0 and fifteen 3", codes)
+	}
+	if r := runWith(kcloudBin(t), b, "", "whoami"); r.code != 5 {
+		t.Fatalf("whoami on B after the recovery on A or B: exit %d, want 5: %s", r.code, r.stderr)
+	}
+	if r := runWith(kcloudBin(t), b, newPW, append(login, "--recovery-code", done.RecoveryCodes[7])...); r.code != 3 {
+		t.Fatalf("the password before the recovery: exit %d, want 3: %s", r.code, r.stderr)
+	}
+	// Two steps on, with B's clock moved as far: past every step used so
+	// far, whatever the wall clock did meanwhile.
+	after, _ := totpCode(begin.Secret, 2)
+	run(t, append(b[:len(b):len(b)], "KCLOUD_TEST_CLOCK=60s"), recovered, append(login, "--otp", after)...)
+	if a := etcdAccount(t, eps, prefix, "alice"); a.RecoverCode != nil || len(a.OTP.RecoveryCodes) != 3 || len(a.OTP.Recovery.Slots) != 3 {
+		t.Fatalf("after the recovery: pending %v, %d recovery codes, %d slots; want none, 3, 3",
+			a.RecoverCode, len(a.OTP.RecoveryCodes), len(a.OTP.Recovery.Slots))
+	}
+}
+
+// outboxCode is the six-digit code in the newest message of the outbox
+// of the machine env, as its person would read it.
+func outboxCode(t *testing.T, env []string) string {
+	t.Helper()
+	dir := filepath.Join(strings.TrimPrefix(env[0], "HOME="), ".local/state/kcloud/outbox")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest os.FileInfo
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err == nil && filepath.Ext(e.Name()) != ".meta" && (newest == nil || fi.ModTime().After(newest.ModTime())) {
+			newest = fi
+		}
+	}
+	if newest == nil {
+		t.Fatalf("no message in %s", dir)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, newest.Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sixDigits.FindAllSubmatch(data, -1)
+	if len(m) != 1 {
+		t.Fatalf("%s holds %d six-digit numbers, want 1", newest.Name(), len(m))
+	}
+	return string(m[0][2])
 }
 
 // TestEtcdUnreachableExit6: a cluster that does not answer is exit 6

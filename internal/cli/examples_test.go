@@ -13,7 +13,8 @@ func exampleLines(root *cobra.Command) map[string][]string {
 	out := map[string][]string{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		for _, line := range strings.Split(c.Example, "\n") {
+		// A line that ends in a backslash goes on on the next, as in a shell.
+		for _, line := range strings.Split(strings.ReplaceAll(c.Example, "\\\n", " "), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
 				out[c.CommandPath()] = append(out[c.CommandPath()], line)
 			}

@@ -73,6 +73,10 @@ func hint(err error) string {
 		return "use the kcloud that wrote it, or a newer one; the file was not changed"
 	case errors.Is(err, store.ErrExists):
 		return "give --force to replace it"
+	case errors.Is(err, account.ErrNoVerifiedContact):
+		return "an admin can give you a reset code (kcloud member reset-password), to use with kcloud account recover --reset-code"
+	case errors.Is(err, account.ErrNoRecoverySlots):
+		return "while you can log in, make new ones with kcloud otp recovery-codes; otherwise an admin can give you a reset code (kcloud member reset-password)"
 	case errors.Is(err, account.ErrPartialStore):
 		return "run the same `kcloud store import FILE` again to finish it, or point --store (store.etcd.prefix on etcd) at an empty store"
 	case errors.Is(err, account.ErrOrgExists):

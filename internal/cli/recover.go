@@ -43,13 +43,14 @@ can give it a reset code (kcloud member reset-password), used here with
 --reset-code.
 
 --send-only sends the code and exits; --code CODE uses a code sent earlier and
-sends nothing. With --password-stdin, standard input holds, one per line,
-what no flag gives: the code, the recovery code, then the new password.`,
+sends nothing. With --password-stdin (which needs --code), standard input
+holds the recovery code, unless --recovery-code gives it, then the new
+password, one per line.`,
 		Example: `  kcloud account recover --user-id alice
   kcloud account recover --user-id alice --via phone
   kcloud account recover --user-id alice --send-only
-  printf '%s\n' "$NEW" | kcloud account recover --user-id alice --code 123456 \
-      --recovery-code abcd-efgh-ijkm-npqr --password-stdin`,
+  printf '%s\n' "$RECOVERY_CODE" "$NEW" | kcloud account recover --user-id alice \
+      --code 123456 --password-stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, recoverRun) },
 	}
@@ -121,7 +122,10 @@ func recoverRun(o *recoverOptions) error {
 		return err
 	}
 	interactive := !io.PasswordStdin
-	if o.code == "" && !o.sendOnly && interactive && !io.CanPrompt() {
+	if o.code == "" && !o.sendOnly && (!interactive || !io.CanPrompt()) {
+		if !interactive { // standard input cannot hold a code not yet sent
+			return fail.Usagef("--password-stdin needs --code: send the code first with --send-only")
+		}
 		return io.missing("the code", "send with --send-only, then give it with --code CODE")
 	}
 	if o.code == "" {
