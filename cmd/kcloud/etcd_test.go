@@ -343,6 +343,8 @@ func TestEtcdPersonalCredentials(t *testing.T) {
 	for _, id := range []string{"alice", "bob"} {
 		run(t, admin, pw+passwords[id], "account", "create", "--user-id", id, "--name", id, "--password-stdin")
 	}
+	// Alice is a kcloud admin; her etcd user is still a person's.
+	run(t, admin, pw, "member", "admin", "alice", "--grant", "--password-stdin")
 
 	cli := c.Client("", "")
 	ctx := etcdtest.Ctx(t)
@@ -383,6 +385,14 @@ func TestEtcdPersonalCredentials(t *testing.T) {
 	r := runWith(kcloudBin(t), alice, passwords["bob"], "login", "--user-id", "bob", "--password-stdin")
 	if r.code != 1 || !strings.Contains(r.stderr, `the etcd user "alice" may not do this`) {
 		t.Fatalf("bob's login with alice's etcd user: exit %d: %s", r.code, r.stderr)
+	}
+	// An admin's work on bob needs an admin's etcd user: with a person's,
+	// kcloud refuses before alice types anything, and names why.
+	for _, act := range [][]string{{"unlock", "bob"}, {"reset-otp", "bob"}, {"reset-password", "bob"}, {"disable", "bob"}, {"list"}} {
+		r := runWith(kcloudBin(t), alice, apw, append(append([]string{"member"}, act...), "--password-stdin")...)
+		if r.code != 1 || !strings.Contains(r.stderr, `the etcd user "alice" may not do this`) {
+			t.Fatalf("member %s with alice's etcd user: exit %d, want 1: %s", act[0], r.code, r.stderr)
+		}
 	}
 	// And through etcd itself, as alice.
 	as := c.Client("alice", "alice-etcd-pw")

@@ -107,6 +107,7 @@ func TestScripts(t *testing.T) {
 			"smtpserver":  cmdSMTPServer,
 			"httpserver":  cmdHTTPServer,
 			"code":        cmdCode,
+			"capture":     cmdCapture,
 			"tamper":      cmdTamper,
 		},
 	})

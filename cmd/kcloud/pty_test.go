@@ -120,7 +120,7 @@ func TestPTYInit(t *testing.T) {
 func TestPTYMismatch(t *testing.T) {
 	env := newHome(t)
 	s := start(t, env, "init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "alice", "--name", "Alice")
-	s.expect("A password has at least 8 characters")
+	s.expect("A password has at least 15 characters")
 	// A refused password and a repeat that differs are asked again, with
 	// the reason; the third failure ends init, and nothing is created.
 	s.expect("New password: ")
@@ -148,7 +148,7 @@ func TestPTYInitAsksAgain(t *testing.T) {
 	env := newHome(t)
 	s := start(t, env, "init", "--org-name", "Acme", "--org-nicknames=false", "--user-id", "alice", "--name", "Alice")
 	s.expect("New password: ")
-	s.typeLine("alice2026!")
+	s.typeLine("alice-winter-2026-harbour")
 	s.expect("contains \"alice\"")
 	s.typeLine(password)
 	s.expect("Repeat the new password: ")

@@ -51,9 +51,15 @@ func storePath(env []string) string {
 
 func readAccount(t *testing.T, path, id string) (*account.Account, []account.Event) {
 	t.Helper()
+	return readAccountIn(t, store.Open(path, store.Options{LockTimeout: 10 * time.Second}), id)
+}
+
+// readAccountIn reads an account and its activity, newest first.
+func readAccountIn(t *testing.T, s *store.Store, id string) (*account.Account, []account.Event) {
+	t.Helper()
 	var a account.Account
 	var events []account.Event
-	err := store.Open(path, store.Options{LockTimeout: 10 * time.Second}).View(func(tx *store.Tx) error {
+	err := s.View(func(tx *store.Tx) error {
 		if ok, err := tx.Get(store.Accounts, id, &a); err != nil || !ok {
 			return fmt.Errorf("account %s: found %v, %v", id, ok, err)
 		}

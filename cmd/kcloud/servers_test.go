@@ -167,14 +167,27 @@ func cmdHTTPServer(ts *testscript.TestScript, neg bool, args []string) {
 
 var sixDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{6})([^0-9]|$)`)
 
-// code VAR DIR: the newest file in DIR holds exactly one six-digit
-// number; set VAR to it, as a person reading the message would. The
-// message is copied to $WORK/message for grep.
-func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: code VAR DIR")
+// capture VAR REGEXP DIR: set VAR to the first group of REGEXP's one
+// match in the newest message in DIR (a reset code in a mail), which is
+// copied to $WORK/message for grep.
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: capture VAR REGEXP DIR")
 	}
-	entries, err := os.ReadDir(ts.MkAbs(args[1]))
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	data := newestMessage(ts, args[2])
+	m := re.FindAllSubmatch(data, -1)
+	if len(m) != 1 || len(m[0]) < 2 {
+		ts.Fatalf("the newest message in %s matches %q %d times, want once with a group:\n%s", args[2], args[1], len(m), data)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs("message"), data, 0o644))
+	ts.Setenv(args[0], string(m[0][1]))
+}
+
+// newestMessage is the newest file in DIR but the outbox's .meta files.
+func newestMessage(ts *testscript.TestScript, dir string) []byte {
+	entries, err := os.ReadDir(ts.MkAbs(dir))
 	ts.Check(err)
 	var newest os.FileInfo
 	for _, e := range entries {
@@ -185,13 +198,24 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	if newest == nil {
-		ts.Fatalf("no message in %s", args[1])
+		ts.Fatalf("no message in %s", dir)
 	}
-	data, err := os.ReadFile(filepath.Join(ts.MkAbs(args[1]), newest.Name()))
+	data, err := os.ReadFile(filepath.Join(ts.MkAbs(dir), newest.Name()))
 	ts.Check(err)
+	return data
+}
+
+// code VAR DIR: the newest file in DIR holds exactly one six-digit
+// number; set VAR to it, as a person reading the message would. The
+// message is copied to $WORK/message for grep.
+func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: code VAR DIR")
+	}
+	data := newestMessage(ts, args[1])
 	m := sixDigits.FindAllSubmatch(data, -1)
 	if len(m) != 1 {
-		ts.Fatalf("%s holds %d six-digit numbers, want 1:\n%s", newest.Name(), len(m), data)
+		ts.Fatalf("the newest message in %s holds %d six-digit numbers, want 1:\n%s", args[1], len(m), data)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs("message"), data, 0o644))
 	ts.Setenv(args[0], string(m[0][2]))

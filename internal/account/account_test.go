@@ -235,7 +235,7 @@ func TestChangePasswordRotatesDataKey(t *testing.T) {
 		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "bob")); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a password checked for another account: %v", err)
 		}
-		if _, err := CheckNewPassword([]byte("short"), "alice", "Alice", "Acme"); fail.KindOf(err) != fail.Usage {
+		if _, err := CheckNewPassword([]byte("short"), 8, "alice", "Alice", "Acme"); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("a short new password: %v", err)
 		}
 		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "alice")); err != nil {
@@ -393,7 +393,7 @@ func setProfile(v *Visit, pw []byte, c ProfileChange) (*Page, error) {
 // checked is pw as the rules accept it for the account id.
 func checked(t *testing.T, pw []byte, id string) NewPassword {
 	t.Helper()
-	n, err := CheckNewPassword(pw, id, "", "")
+	n, err := CheckNewPassword(pw, 8, id, "", "")
 	if err != nil {
 		t.Fatalf("the test's password %q: %v", pw, err)
 	}

@@ -36,8 +36,8 @@ type proof struct {
 // Nothing is recorded yet: finish checks, in its transaction, that pre is
 // still the account's password and state.
 func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
-	if pre.locked(s.now()) {
-		return nil, lockedErr(pre)
+	if err := pre.barred(s.now()); err != nil {
+		return nil, err
 	}
 	kek, err := pre.Password.Verify(pw)
 	if err != nil {
@@ -166,8 +166,8 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 			return noAccount(p.pre.UserID)
 		}
 		now := s.now()
-		if acc.locked(now) {
-			return lockedErr(acc)
+		if err := acc.barred(now); err != nil {
+			return err
 		}
 		if !bytes.Equal(acc.Password.Salt, p.pre.Password.Salt) {
 			return kindErr(fail.Other, ErrPasswordRaced)

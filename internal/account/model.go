@@ -126,6 +126,11 @@ type Account struct {
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
 	// RecoverCode is the code sent for account recover, not yet used.
 	RecoverCode *RecoverCode `json:"recover_code,omitempty"`
+	// ResetCode is an admin's password reset whose code is not yet used:
+	// until it is, the account cannot log in.
+	ResetCode *ResetCode `json:"reset_code,omitempty"`
+	// Disabled: an admin disabled the account; it cannot log in.
+	Disabled bool `json:"disabled,omitempty"`
 	// Codes are the verification codes sent and not yet used, by kind.
 	Codes map[contact.Kind]*contact.Pending `json:"codes,omitempty"`
 
@@ -152,6 +157,12 @@ type Session struct {
 	// RecoveryCodesLeft, after a login with a recovery code, is how many
 	// the account has left; nil otherwise. It is not stored.
 	RecoveryCodesLeft *int `json:"-"`
+	// PasswordMinLength, when the password that logged in is shorter
+	// than the policy asks of a new one, is that length; 0 otherwise.
+	PasswordMinLength int `json:"-"`
+	// OTPRequired: the organization requires an OTP that the account has
+	// not registered; the session opens only otp register.
+	OTPRequired bool `json:"-"`
 }
 
 // Event is one entry of an account's activity log.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/password"
@@ -21,11 +22,15 @@ type NewPassword struct {
 }
 
 // CheckNewPassword applies security rule 1 to a password about to be
-// set for userID (named name, in the organization orgName): its length,
+// set for userID (named name, in the organization orgName): its length
+// (at least minLen characters, the policy's security.password_min_length),
 // and that it is neither common, guessable, nor made of who it is for.
-func CheckNewPassword(pw []byte, userID, name, orgName string) (NewPassword, error) {
+func CheckNewPassword(pw []byte, minLen int, userID, name, orgName string) (NewPassword, error) {
 	if err := secret.CheckPassword(pw); err != nil {
 		return NewPassword{}, fail.Usagef("%v", err)
+	}
+	if n := utf8.RuneCount(pw); n < minLen {
+		return NewPassword{}, fail.Usagef("the password has %d characters; the organization asks for at least %d", n, minLen)
 	}
 	if err := password.Check(string(pw), userID, name, orgName); err != nil {
 		return NewPassword{}, &fail.Error{Kind: fail.Usage, Err: err}
@@ -221,12 +226,29 @@ func (c OrgChange) Check() error {
 	return nil
 }
 
+// apply sets the change's policy rules in org's policy and checks that
+// the rules agree.
+func (c OrgChange) apply(org *Organization) error {
+	for _, kv := range c.Policy {
+		if err := org.Policy.Set(kv); err != nil {
+			return fail.Usagef("--policy: %v", err)
+		}
+	}
+	if err := org.Policy.Check(); err != nil {
+		return fail.Usagef("--policy: %v", err)
+	}
+	return nil
+}
+
 // SetOrg checks an admin's password and changes the nickname policy or
 // the security policy.
 func (v *Visit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
 	s, who := v.s, v.who
 	admin := who.rec
 	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	if err := c.apply(&Organization{Policy: v.org.Policy}); err != nil {
 		return nil, err
 	}
 	var out Organization
@@ -241,10 +263,8 @@ func (v *Visit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
 			changed = append(changed, fmt.Sprintf("uses nicknames: %v", out.UsesNicknames))
 		}
 		before := out.Policy.WithDefaults().Entries()
-		for _, kv := range c.Policy {
-			if err := out.Policy.Set(kv); err != nil {
-				return fail.Usagef("%v", err)
-			}
+		if err := c.apply(&out); err != nil {
+			return err // the policy changed since it was read
 		}
 		for i, e := range out.Policy.WithDefaults().Entries() {
 			if e[1] != before[i][1] {

@@ -19,8 +19,24 @@ type Visit struct {
 }
 
 // Visit starts a page of the session's account: LoginRequired without a
-// session, Locked for a locked account.
+// session, or while the organization requires an OTP the account has not
+// registered (security.require_otp); Locked for a locked or disabled
+// account.
 func (s *Service) Visit() (*Visit, error) {
+	v, err := s.VisitToRegister()
+	if err == nil && s.policy(v.org).RequireOTP && v.who.rec.OTP == nil {
+		err = fail.Mark(fail.LoginRequired, ErrOTPRequired,
+			"the organization requires an OTP: %s can only register an authenticator until one is registered", v.who.UserID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// VisitToRegister starts the one page a session without a required OTP
+// opens: registering an authenticator.
+func (s *Service) VisitToRegister() (*Visit, error) {
 	_, who, org, err := s.Current()
 	if err != nil {
 		return nil, err

@@ -21,25 +21,40 @@ type Policy struct {
 	MaxAttempts      int           `json:"max_attempts,omitempty"`
 	LockoutThreshold int           `json:"lockout_threshold,omitempty"`
 	LockoutDuration  time.Duration `json:"lockout_duration,omitempty"`
+	// RequireOTP: a member without an authenticator gets a session that
+	// allows only otp register, whoami and logout.
+	RequireOTP bool `json:"require_otp,omitempty"`
+	// PasswordMinLength is the fewest characters a new password has.
+	PasswordMinLength int `json:"password_min_length,omitempty"`
 }
 
 // DefaultPolicy is the contract's defaults.
 var DefaultPolicy = Policy{
-	SessionTTL:       12 * time.Hour,
-	CodeTTL:          10 * time.Minute,
-	ResendAfter:      60 * time.Second,
-	MaxAttempts:      5,
-	LockoutThreshold: 5,
-	LockoutDuration:  15 * time.Minute,
+	SessionTTL:        12 * time.Hour,
+	CodeTTL:           10 * time.Minute,
+	ResendAfter:       60 * time.Second,
+	MaxAttempts:       5,
+	LockoutThreshold:  5,
+	LockoutDuration:   15 * time.Minute,
+	PasswordMinLength: 15,
 }
 
+// Password lengths (NIST SP 800-63B-4 3.1.1.2): at least 15 characters
+// where the password is the only factor; at least 8 where an OTP is
+// required as well.
+const (
+	MinPasswordAlone   = 15
+	MinPasswordWithOTP = 8
+)
+
 // rule describes one key of the policy: its name in the configuration,
-// its field, and which way is stricter.
+// its field (a duration, a count or a switch), and which way is stricter.
 type rule struct {
 	key      string
 	dur      func(*Policy) *time.Duration
 	num      func(*Policy) *int
-	stricter string // "lower" or "higher"
+	flag     func(*Policy) *bool
+	stricter string // "lower" or "higher"; a switch is stricter on
 	min, max int64  // bounds of a stored value (nanoseconds for durations)
 }
 
@@ -50,6 +65,8 @@ var rules = []rule{
 	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100},
 	{key: "security.lockout_threshold", num: func(p *Policy) *int { return &p.LockoutThreshold }, stricter: "lower", min: 1, max: 100},
 	{key: "security.lockout_duration", dur: func(p *Policy) *time.Duration { return &p.LockoutDuration }, stricter: "higher", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
+	{key: "security.require_otp", flag: func(p *Policy) *bool { return &p.RequireOTP }, stricter: "higher", min: 0, max: 1},
+	{key: "security.password_min_length", num: func(p *Policy) *int { return &p.PasswordMinLength }, stricter: "higher", min: MinPasswordWithOTP, max: 64},
 }
 
 // PolicyKeys lists the policy's keys.
@@ -62,28 +79,41 @@ func PolicyKeys() []string {
 }
 
 func (r rule) get(p *Policy) int64 {
-	if r.dur != nil {
+	switch {
+	case r.dur != nil:
 		return int64(*r.dur(p))
+	case r.flag != nil:
+		if *r.flag(p) {
+			return 1
+		}
+		return 0
 	}
 	return int64(*r.num(p))
 }
 
 func (r rule) set(p *Policy, v int64) {
-	if r.dur != nil {
+	switch {
+	case r.dur != nil:
 		*r.dur(p) = time.Duration(v)
-	} else {
+	case r.flag != nil:
+		*r.flag(p) = v != 0
+	default:
 		*r.num(p) = int(v)
 	}
 }
 
 func (r rule) show(v int64) string {
-	if r.dur != nil {
+	switch {
+	case r.dur != nil:
 		return text.Duration(time.Duration(v)) // "15 minutes"; JSON keeps Go's "15m0s"
+	case r.flag != nil:
+		return strconv.FormatBool(v != 0)
 	}
 	return strconv.FormatInt(v, 10)
 }
 
-// WithDefaults fills p's zero fields with the defaults.
+// WithDefaults fills p's zero fields with the defaults (a switch's
+// default is off, its zero).
 func (p Policy) WithDefaults() Policy {
 	for _, r := range rules {
 		if r.get(&p) == 0 {
@@ -91,6 +121,17 @@ func (p Policy) WithDefaults() Policy {
 		}
 	}
 	return p
+}
+
+// Check reports a policy whose rules disagree: a password shorter than
+// MinPasswordAlone only while an OTP is required.
+func (p Policy) Check() error {
+	p = p.WithDefaults()
+	if p.PasswordMinLength < MinPasswordAlone && !p.RequireOTP {
+		return fmt.Errorf("security.password_min_length=%d needs security.require_otp=true: a password that is the only factor has at least %d characters",
+			p.PasswordMinLength, MinPasswordAlone)
+	}
+	return nil
 }
 
 // Entries returns the policy as key and value, in the contract's order.
@@ -114,13 +155,22 @@ func (p *Policy) Set(kv string) error {
 			continue
 		}
 		var v int64
-		if r.dur != nil {
+		switch {
+		case r.dur != nil:
 			d, err := time.ParseDuration(strings.TrimSpace(val))
 			if err != nil {
 				return fmt.Errorf("%s: %q is not a duration such as 15m", key, val)
 			}
 			v = int64(d)
-		} else {
+		case r.flag != nil:
+			b, err := strconv.ParseBool(strings.TrimSpace(val))
+			if err != nil {
+				return fmt.Errorf("%s: %q is not true or false", key, val)
+			}
+			if b {
+				v = 1
+			}
+		default:
 			n, err := strconv.Atoi(strings.TrimSpace(val))
 			if err != nil {
 				return fmt.Errorf("%s: %q is not a whole number", key, val)

@@ -64,6 +64,9 @@ func (r *Recovery) Who() *Who { return r.rec.who() }
 // Org is the organization, as read when the recovery began.
 func (r *Recovery) Org() *Organization { return r.org }
 
+// Policy is the policy in force for the new password.
+func (r *Recovery) Policy() Policy { return r.s.policy(r.org) }
+
 // BeginRecovery reads the account userID names and decides where the
 // code goes: the verified contact of kind via, or, when via is "", the
 // verified email, else the phone. A locked account, or one with no
@@ -81,7 +84,7 @@ func (s *Service) BeginRecovery(userID string, via contact.Kind) (*Recovery, err
 		if r.org, err = getOrg(tx); err != nil {
 			return err
 		}
-		return s.checkNotLocked(r.rec)
+		return r.rec.barredFromRecovery(s.now())
 	})
 	if err != nil {
 		return nil, err
@@ -203,8 +206,8 @@ func (s *Service) recoverUnlocked(tx *store.Tx, userID string) (*Unlocked, error
 		return nil, noAccount(userID)
 	}
 	now := s.now()
-	if a.locked(now) {
-		return nil, lockedErr(a)
+	if err := a.barredFromRecovery(now); err != nil {
+		return nil, err
 	}
 	org, err := getOrg(tx)
 	if err != nil {
@@ -247,8 +250,8 @@ func (r *Recovery) prove(code contact.Code, rc otp.RecoveryCode) (*recoverProof,
 	if err != nil {
 		return nil, err
 	}
-	if a.locked(s.now()) {
-		return nil, lockedErr(a)
+	if err := a.barredFromRecovery(s.now()); err != nil {
+		return nil, err
 	}
 	p := &recoverProof{slot: -1}
 	if pc := a.RecoverCode; pc != nil {
@@ -383,7 +386,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		if pw == nil {
 			return nil // checked; nothing used
 		}
-		a.RecoverCode = nil
+		a.RecoverCode, a.ResetCode = nil, nil
 		a.Failures, a.SecondFailures = 0, 0
 		out = &Recovered{UserID: a.UserID}
 		if dk != nil {

@@ -19,12 +19,18 @@ import (
 // verifyEmail gives alice a verified email, as contact verify does.
 func verifyEmail(t *testing.T, s *Service, c *clock, addr string) {
 	t.Helper()
+	verifyEmailOf(t, s, c, "alice", pw, addr)
+}
+
+// verifyEmailOf gives the account id, whose password is p, a verified email.
+func verifyEmailOf(t *testing.T, s *Service, c *clock, id string, p []byte, addr string) {
+	t.Helper()
 	tgt, _ := contact.Parse(contact.Email, addr)
 	var code string
-	if _, err := on(s, acct(t, s, "alice")).SendCode(pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+	if _, err := on(s, acct(t, s, id)).SendCode(p, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := on(s, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(code)); err != nil {
+	if _, err := on(s, acct(t, s, id)).CheckCode(p, tgt, verificationCode(code)); err != nil {
 		t.Fatal(err)
 	}
 	c.t = c.t.Add(2 * time.Minute)

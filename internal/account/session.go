@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
@@ -242,12 +243,7 @@ func (s *Service) Logout() (bool, error) {
 // when it was read.
 func (s *Service) CheckNotLocked(who *Who) error { return s.checkNotLocked(who.rec) }
 
-func (s *Service) checkNotLocked(a *Account) error {
-	if a.locked(s.now()) {
-		return lockedErr(a)
-	}
-	return nil
-}
+func (s *Service) checkNotLocked(a *Account) error { return a.barred(s.now()) }
 
 // CheckLogin reads, before anyone types a password, the account userID
 // names, and reports whether it can log in now: it exists and is not
@@ -307,7 +303,10 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 		at := u.Now
 		u.Account.LastLoginAt = &at
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
-			RecoveryCodesLeft: u.recoveryLeft}
+			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil}
+		if utf8.RuneCount(pw) < u.Policy.PasswordMinLength {
+			sess.PasswordMinLength = u.Policy.PasswordMinLength
+		}
 		return u.Log(EvLoginOK, "")
 	}
 	if err := s.finish(p, a); err != nil {

@@ -144,8 +144,8 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	next, err := NewPassword(f.IO, "the new password", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, acc.UserID, acc.Name, org.Name)
+	next, err := NewPassword(f.IO, "the new password", "", func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, v.Policy().PasswordMinLength, acc.UserID, acc.Name, org.Name)
 	})
 	if err != nil {
 		return err
@@ -161,8 +161,9 @@ func accountPasswordRun(o *passwordOptions) error {
 }
 
 type createOptions struct {
-	f *Factory
-	n account.NewAccount
+	f       *Factory
+	n       account.NewAccount
+	changed func(flag string) bool
 }
 
 func newAccountCreateCmd(f *Factory) *cobra.Command {
@@ -179,7 +180,10 @@ first line and the new account's on its second.`,
 		Example: `  kcloud account create --user-id bob --name "Bob Lee"
   kcloud account create --user-id carol --name "Carol Park" --admin`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountCreateRun) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.changed = cmd.Flags().Changed
+			return runCmd(f, o, accountCreateRun)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&n.UserID, "user-id", "", "the new account's User `ID`")
@@ -208,6 +212,11 @@ func accountCreateRun(o *createOptions) error {
 			return err
 		}
 	}
+	if org.UsesNicknames && !o.changed("nickname") && f.IO.CanPrompt() {
+		if n.Nickname, err = f.IO.Ask("the new account's nickname", "Nickname (Enter for none): ", "--nickname"); err != nil {
+			return err
+		}
+	}
 	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
 		return err
 	}
@@ -216,9 +225,9 @@ func accountCreateRun(o *createOptions) error {
 		return err
 	}
 	check := func(p []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(p, n.UserID, n.Name, org.Name)
+		return account.CheckNewPassword(p, v.Policy().PasswordMinLength, n.UserID, n.Name, org.Name)
 	}
-	if n.Password, err = NewPassword(f.IO, "the new account's password", check); err != nil {
+	if n.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, check); err != nil {
 		return err
 	}
 	created, err := v.Create(pw, *n)

@@ -42,7 +42,7 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
   kcloud contact verify phone 010-1234-5678
   kcloud contact verify email alice@example.com --send-only
   kcloud contact verify email alice@example.com --code 123456`,
-		Args: cobra.ExactArgs(2),
+		Args: exactArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return []string{"email\tan email address", "phone\ta mobile phone number"}, cobra.ShellCompDirectiveNoFileComp

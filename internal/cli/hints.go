@@ -45,7 +45,7 @@ func hint(err error) string {
 		}
 		return fmt.Sprintf("%d more wrong entries void the code", wrong.Left)
 	case errors.As(err, &locked):
-		return "try again after that time"
+		return "try again after that time, or ask an admin to unlock the account (kcloud member unlock)"
 	case errors.As(err, &key) && key.Nearest != "":
 		return "did you mean " + key.Nearest + "?"
 	case errors.As(err, &p):
@@ -73,6 +73,16 @@ func hint(err error) string {
 		return "use the kcloud that wrote it, or a newer one; the file was not changed"
 	case errors.Is(err, store.ErrExists):
 		return "give --force to replace it"
+	case errors.Is(err, account.ErrOTPRequired):
+		return "register one with kcloud otp register; kcloud whoami and kcloud logout work meanwhile"
+	case errors.Is(err, account.ErrDisabled):
+		return "an admin can enable it again: kcloud member enable"
+	case errors.Is(err, account.ErrResetPending):
+		return "set a new password with kcloud account recover --reset-code CODE, the code the admin gave you"
+	case errors.Is(err, account.ErrLastAdmin):
+		return "make another member an admin first: kcloud member admin USER --grant"
+	case errors.Is(err, account.ErrNoEmailToSend):
+		return "without --send the code is printed, to hand to the member yourself"
 	case errors.Is(err, account.ErrNoVerifiedContact):
 		return "an admin can give you a reset code (kcloud member reset-password), to use with kcloud account recover --reset-code"
 	case errors.Is(err, account.ErrNoRecoverySlots):

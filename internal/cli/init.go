@@ -104,8 +104,8 @@ func initRun(o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := NewPassword(io, "the new password", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, profile.UserID, profile.Name, o.orgName)
+	pw, err := NewPassword(io, "the new password", "", func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, account.DefaultPolicy.PasswordMinLength, profile.UserID, profile.Name, o.orgName)
 	})
 	if err != nil {
 		return err

@@ -191,7 +191,7 @@ func (s *IOStreams) Secret(what, label string) ([]byte, error) {
 const newPasswordTries = 3
 
 // passwordRule is said before the first new-password prompt.
-const passwordRule = "A password has at least 8 characters, is not a common one, and holds no part of\nyour User ID, name or organization. A few unrelated words make a good one."
+const passwordRule = "A password has at least 15 characters (8 where an OTP is required), is not a\ncommon one, and holds no part of your User ID, name or organization. A few\nunrelated words make a good one."
 
 // NewPassword asks for a new password; at a terminal, twice. check is
 // the rule it must meet, and makes the checked value the domain takes
@@ -199,7 +199,14 @@ const passwordRule = "A password has at least 8 characters, is not a common one,
 // is said first, and a refused password or a repeat that differs is
 // asked again, up to three times, with the reason; from standard input a
 // refused password is the error.
-func NewPassword[T any](s *IOStreams, what string, check func([]byte) (T, error)) (T, error) {
+//
+// whose, when it is not the person's own account, names it in the
+// prompts: "New password for bob: ".
+func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T, error)) (T, error) {
+	prompt, repeat := "New password: ", "Repeat the new password: "
+	if whose != "" {
+		prompt, repeat = "New password for "+whose+": ", "Repeat the new password for "+whose+": "
+	}
 	var none T
 	if s.PasswordStdin {
 		pw, err := s.Secret(what, "")
@@ -216,12 +223,12 @@ func NewPassword[T any](s *IOStreams, what string, check func([]byte) (T, error)
 	var err error
 	for try := 1; try <= newPasswordTries; try++ {
 		var pw, again []byte
-		if pw, err = s.Secret(what, "New password: "); err != nil {
+		if pw, err = s.Secret(what, prompt); err != nil {
 			return none, err
 		}
 		var checked T
 		if checked, err = check(pw); err == nil {
-			if again, err = s.Secret(what, "Repeat the new password: "); err != nil {
+			if again, err = s.Secret(what, repeat); err != nil {
 				return none, err
 			}
 			if string(again) == string(pw) {

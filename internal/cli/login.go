@@ -86,6 +86,12 @@ func loginRun(o *loginOptions) error {
 	}
 	f.say("Logged in as %s until %s.", sess.UserID, fmtTime(&sess.ExpiresAt))
 	recoveryLeft(f, sess.RecoveryCodesLeft)
+	if sess.PasswordMinLength > 0 {
+		f.sayAlways("Your password is shorter than the %d characters the organization now asks for: change it with kcloud account password.", sess.PasswordMinLength)
+	}
+	if sess.OTPRequired {
+		f.sayAlways("The organization requires an OTP: register one with kcloud otp register. Until then, only otp register, whoami and logout work.")
+	}
 	return f.print(struct {
 		UserID           string `json:"user_id"`
 		SessionExpiresAt Time   `json:"session_expires_at"`

@@ -31,11 +31,18 @@ machine's configuration is stricter, the value in force here is shown too.`,
 (admins only; the password is asked). --policy takes KEY=VALUE and may be
 given more than once. The keys: session.ttl, verification.code_ttl,
 verification.resend_after, verification.max_attempts,
-security.lockout_threshold, security.lockout_duration.
+security.lockout_threshold, security.lockout_duration, security.require_otp
+and security.password_min_length.
+
+security.require_otp=true gives a member without an authenticator a session
+that opens only otp register, whoami and logout. security.password_min_length
+(default 15) applies to every new password; it may be below 15, never below 8,
+only while an OTP is required.
 
 A machine's configuration can make a rule stricter there, never looser.`,
 		Example: `  kcloud org set --nicknames=true
-  kcloud org set --policy security.lockout_threshold=3 --policy security.lockout_duration=1h`,
+  kcloud org set --policy security.lockout_threshold=3 --policy security.lockout_duration=1h
+  kcloud org set --policy security.require_otp=true --policy security.password_min_length=12`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = cmd.Flags().Changed
@@ -44,6 +51,13 @@ A machine's configuration can make a rule stricter there, never looser.`,
 	}
 	set.Flags().BoolVar(&o.nicknames, "nicknames", false, "whether the organization uses nicknames")
 	set.Flags().StringArrayVar(&o.policy, "policy", nil, "a security policy rule as `KEY=VALUE` (repeatable)")
+	set.RegisterFlagCompletionFunc("policy", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var keys []string
+		for _, k := range account.PolicyKeys() {
+			keys = append(keys, k+"=")
+		}
+		return keys, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
 	cmd.AddCommand(set)
 	return cmd
 }
@@ -57,11 +71,13 @@ type policyDoc struct {
 	MaxAttempts      int    `json:"verification_max_attempts"`
 	LockoutThreshold int    `json:"security_lockout_threshold"`
 	LockoutDuration  string `json:"security_lockout_duration"`
+	RequireOTP       bool   `json:"security_require_otp"`
+	PasswordMin      int    `json:"security_password_min_length"`
 }
 
 func newPolicyDoc(p account.Policy) policyDoc {
 	return policyDoc{p.SessionTTL.String(), p.CodeTTL.String(), p.ResendAfter.String(),
-		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String()}
+		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String(), p.RequireOTP, p.PasswordMinLength}
 }
 
 func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error {

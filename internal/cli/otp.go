@@ -98,7 +98,7 @@ func registerRun(o *registerOptions) error {
 	if err != nil {
 		return err
 	}
-	v, acc, _, err := f.session()
+	v, acc, _, err := f.visit((*account.Service).VisitToRegister)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,8 @@ is gone; every session of the account ends, on every machine.
 
 An account with no verified contact cannot be recovered this way: an admin
 can give it a reset code (kcloud member reset-password), used here with
---reset-code.
+--reset-code; then only the new password is asked for (on standard input with
+--password-stdin).
 
 --send-only sends the code and exits; --code CODE uses a code sent earlier and
 sends nothing. With --password-stdin (which needs --code), standard input
@@ -49,6 +50,7 @@ password, one per line.`,
 		Example: `  kcloud account recover --user-id alice
   kcloud account recover --user-id alice --via phone
   kcloud account recover --user-id alice --send-only
+  kcloud account recover --user-id bob --reset-code abcd-efgh-ijkm-npqr
   printf '%s\n' "$RECOVERY_CODE" "$NEW" | kcloud account recover --user-id alice \
       --code 123456 --password-stdin`,
 		Args: cobra.NoArgs,
@@ -60,6 +62,7 @@ password, one per line.`,
 	fl.BoolVar(&o.sendOnly, "send-only", false, "send a code and exit")
 	fl.StringVar(&o.code, "code", "", "the `code` sent earlier; send nothing")
 	fl.StringVar(&o.recoveryCode, "recovery-code", "", "one of the account's recovery `codes`")
+	fl.StringVar(&o.resetCode, "reset-code", "", "the reset `code` an admin gave (kcloud member reset-password)")
 	cmd.RegisterFlagCompletionFunc("via", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"email", "phone"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -95,6 +98,17 @@ func recoverRun(o *recoverOptions) error {
 		}
 		rc = c
 	}
+	var reset otp.RecoveryCode
+	if o.resetCode != "" {
+		if o.code != "" || o.sendOnly || o.recoveryCode != "" || o.via != "" {
+			return fail.Usagef("--reset-code goes alone: no --code, --send-only, --recovery-code or --via")
+		}
+		c, err := otp.ParseRecovery(o.resetCode)
+		if err != nil {
+			return fail.Usagef("--reset-code: a reset code is 16 letters and digits, as xxxx-xxxx-xxxx-xxxx")
+		}
+		reset = c
+	}
 	cfg, err := f.Config()
 	if err != nil {
 		return err
@@ -116,6 +130,9 @@ func recoverRun(o *recoverOptions) error {
 	}
 	if id, err = account.CheckUserID(id); err != nil {
 		return fail.Usagef("%v", err)
+	}
+	if !reset.IsZero() {
+		return resetRun(f, svc, id, reset)
 	}
 	r, err := svc.BeginRecovery(id, via)
 	if err != nil {
@@ -217,8 +234,8 @@ func recoverRun(o *recoverOptions) error {
 		}
 	}
 	who, org := r.Who(), r.Org()
-	np, err := NewPassword(io, "the new password", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, who.UserID, who.Name, org.Name)
+	np, err := NewPassword(io, "the new password", "", func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, r.Policy().PasswordMinLength, who.UserID, who.Name, org.Name)
 	})
 	if err != nil {
 		return err
@@ -229,6 +246,10 @@ func recoverRun(o *recoverOptions) error {
 	}
 	f.say("Password reset for %s. Every session of the account ended; log in with: kcloud login --user-id %s", done.UserID, done.UserID)
 	recoveryLeft(f, done.RecoveryCodesLeft)
+	return printRecovered(f, done)
+}
+
+func printRecovered(f *Factory, done *account.Recovered) error {
 	return f.print(struct {
 		UserID            string `json:"user_id"`
 		Recovered         bool   `json:"recovered"`
@@ -253,6 +274,27 @@ func retryable(err error) bool {
 
 // recoverMessage is the text of the code for account recover: the code
 // is the only six-digit number in it.
+// resetRun sets a new password with an admin's reset code.
+func resetRun(f *Factory, svc *account.Service, id string, code otp.RecoveryCode) error {
+	r, err := svc.BeginReset(id)
+	if err != nil {
+		return err
+	}
+	who, org := r.Who(), r.Org()
+	np, err := NewPassword(f.IO, "the new password", "", func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, r.Policy().PasswordMinLength, who.UserID, who.Name, org.Name)
+	})
+	if err != nil {
+		return err
+	}
+	done, err := r.FinishReset(code, np)
+	if err != nil {
+		return err
+	}
+	f.say("Password set for %s. Log in with: kcloud login --user-id %s", done.UserID, done.UserID)
+	return printRecovered(f, done)
+}
+
 func recoverMessage(kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
 	if kind == contact.Phone {
 		return delivery.Message{To: to, Body: "[kcloud] Your code to reset your password is " + code + ". It expires in " + words(ttl) + "."}

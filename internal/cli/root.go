@@ -237,6 +237,7 @@ var topLevel = []struct {
 	{"contact", newContactCmd},
 	{"otp", newOTPCmd},
 	{"org", newOrgCmd},
+	{"member", newMemberCmd},
 	{"store", newStoreCmd},
 	{"version", newVersionCmd},
 }
@@ -406,6 +407,19 @@ func runCmd[O any](f *Factory, o *O, run func(*O) error) error {
 		return f.runHook(o)
 	}
 	return run(o)
+}
+
+// exactArgs is cobra.ExactArgs with the command's own usage in the
+// error, where cobra says only "accepts 1 arg(s), received 0".
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+		return fail.Usagef("%s takes %s, not %d", path, plural(n, "argument"), len(args)).
+			WithHint("usage: %s (see `%s --help`)", cmd.UseLine(), cmd.CommandPath())
+	}
 }
 
 // flagValueError words a flag value that does not parse for the person

@@ -10,11 +10,17 @@ import (
 // and the organization come with it, for the checks and prompts a
 // command makes before it asks for the password.
 func (f *Factory) session() (*account.Visit, *account.Who, *account.Organization, error) {
+	return f.visit((*account.Service).Visit)
+}
+
+// visit is session with the page's own opening: otp register opens where
+// the organization requires an OTP not yet registered, the rest do not.
+func (f *Factory) visit(open func(*account.Service) (*account.Visit, error)) (*account.Visit, *account.Who, *account.Organization, error) {
 	svc, err := f.Service()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	v, err := svc.Visit()
+	v, err := open(svc)
 	if err != nil {
 		return nil, nil, nil, err
 	}

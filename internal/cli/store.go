@@ -25,7 +25,7 @@ processes write; it holds no session, so it logs nobody in. It is written
 record by record into a new file, so it keeps nothing the store had freed.
 FILE is replaced only once the copy is complete, and only with --force.`,
 		Example: `  kcloud store backup ~/kcloud-$(date +%F).db`,
-		Args:    cobra.ExactArgs(1),
+		Args:    exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			bo.file = args[0]
 			return runCmd(f, bo, storeBackupRun)
@@ -56,7 +56,7 @@ until the copy is whole the directory holds no organization, and an
 interrupted import can be run again (docs/etcd.md).`,
 		Example: `  kcloud --store new.db store import backup.db
   KCLOUD_STORE_BACKEND=etcd kcloud store import backup.db`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			im.file = args[0]
 			return runCmd(f, im, storeImportRun)

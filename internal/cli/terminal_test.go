@@ -316,11 +316,11 @@ func TestTerminalVerifyEmail(t *testing.T) {
 func TestTerminalAccountCreate(t *testing.T) {
 	initStore(t)
 	term := &script{answer: answers(map[string][]string{
-		"User ID:":           {"bob"},
-		"Name:":              {"Bob"},
-		"Password for alice": {testPassword},
-		"New password:":      {"green kite over hills"},
-		"Repeat the new":     {"green kite over hills"},
+		"User ID:":              {"bob"},
+		"Name:":                 {"Bob"},
+		"Password for alice":    {testPassword},
+		"New password for bob:": {"green kite over hills"},
+		"Repeat the new":        {"green kite over hills"},
 	})}
 	code, _, errOut := atTerminal(t, term, false, "account", "create")
 	if code != 0 || !strings.Contains(errOut, "Created the account bob.") {

@@ -149,12 +149,18 @@ var recoveryEncoding = base32.NewEncoding("abcdefghijkmnpqrstuvwxyz23456789").Wi
 func NewRecoveryCodes() []string {
 	codes := make([]string, RecoveryCount)
 	for i := range codes {
-		b := make([]byte, recoveryBytes)
-		rand.Read(b)
-		s := recoveryEncoding.EncodeToString(b)
-		codes[i] = s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+		codes[i] = NewRecoveryCode()
 	}
 	return codes
+}
+
+// NewRecoveryCode is one code of a recovery code's form and entropy (an
+// admin's reset code is one), as xxxx-xxxx-xxxx-xxxx.
+func NewRecoveryCode() string {
+	b := make([]byte, recoveryBytes)
+	rand.Read(b)
+	s := recoveryEncoding.EncodeToString(b)
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 
 // ErrRecoveryFormat reports text that cannot be a recovery code.

@@ -47,11 +47,11 @@ func Check(pw string, personal ...string) error {
 	for _, p := range personal {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if utf8.RuneCountInString(p) >= 3 && strings.Contains(lower, p) {
-			return &Weak{fmt.Sprintf("the password contains %q, which is yours for all to see", p)}
+			return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", p)}
 		}
 		for _, part := range strings.FieldsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if utf8.RuneCountInString(part) >= 4 && strings.Contains(lower, part) {
-				return &Weak{fmt.Sprintf("the password contains %q, which is yours for all to see", part)}
+				return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", part)}
 			}
 		}
 	}

@@ -301,6 +301,26 @@ func (t *Tx) trimTo(b Bucket, prefix string, last uint64, keep int) error {
 	return nil
 }
 
+// DeleteLog deletes the oldest records appended under prefix, at most
+// trimBatch of them, and reports whether more are left.
+func (t *Tx) DeleteLog(b Bucket, prefix string) (more bool, err error) {
+	var keys []string
+	err = t.raw.Scan(b, logPrefix(prefix), false, func(k string, _ []byte) bool {
+		if len(keys) == trimBatch {
+			more = true
+			return false
+		}
+		keys = append(keys, k)
+		return true
+	})
+	for _, k := range keys {
+		if err == nil {
+			err = t.raw.Delete(b, k)
+		}
+	}
+	return more, err
+}
+
 // trimBatch is the most records one Trim deletes.
 const trimBatch = 64
 

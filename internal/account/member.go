@@ -1,0 +1,592 @@
+package account
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// An admin's work on the organization's members: see them, and act on
+// one (unlock, reset, disable, delete, make or unmake an admin). Each
+// action needs the admin's password and, where the admin has one, a
+// second factor (step-up); it is logged in both accounts' activity and
+// the member is told (security rule 10).
+
+// Errors of the member pages.
+var (
+	ErrDisabled      = errors.New("the account is disabled")
+	ErrResetPending  = errors.New("the password was reset by an admin")
+	ErrNoMember      = errors.New("no such member")
+	ErrSelf          = errors.New("the admin's own account")
+	ErrLastAdmin     = errors.New("the last admin")
+	ErrOTPRequired   = errors.New("the organization requires an OTP")
+	ErrNoResetCode   = errors.New("no admin reset is pending")
+	ErrNoEmailToSend = errors.New("no verified email to send to")
+)
+
+// ResetTTL is how long an admin's reset code is good for.
+const ResetTTL = 24 * time.Hour
+
+// ResetCode is an admin's password reset waiting for its code, as
+// stored: an Argon2id hash of the code (no password keys a MAC here).
+type ResetCode struct {
+	Hash      secret.Hash `json:"hash"`
+	By        string      `json:"by"`
+	ExpiresAt time.Time   `json:"expires_at"`
+}
+
+// resetInput binds a reset code to the account of UUID uuid.
+func resetInput(uuid string, code otp.RecoveryCode) []byte {
+	return []byte("kcloud reset\x00" + uuid + "\x00" + code.Normal())
+}
+
+// The member events.
+const (
+	EvMemberUnlocked  = "member_unlocked"
+	EvMemberOTPReset  = "member_otp_reset"
+	EvMemberPWReset   = "member_password_reset"
+	EvMemberDisabled  = "member_disabled"
+	EvMemberEnabled   = "member_enabled"
+	EvMemberDeleted   = "member_deleted"
+	EvMemberAdmin     = "member_admin_granted"
+	EvMemberNotAdmin  = "member_admin_revoked"
+	EvShortPassword   = "password_below_policy"
+	evMemberNoticeFmt = "%s (by the admin %s)"
+)
+
+// barred says why a cannot log in or open a page now: locked, disabled
+// by an admin, or waiting for the new password after an admin's reset.
+func (a *Account) barred(now time.Time) error {
+	switch {
+	case a.locked(now):
+		return lockedErr(a)
+	case a.Disabled:
+		return fail.Mark(fail.Locked, ErrDisabled, "the account %s is disabled by an admin", a.UserID)
+	case a.ResetCode != nil:
+		return fail.Mark(fail.Locked, ErrResetPending, "the password of %s was reset by an admin", a.UserID)
+	}
+	return nil
+}
+
+// Member is one account as the admin's list shows it.
+type Member struct {
+	UserID, Name string
+	Admin        bool
+	OTP          bool
+	LockedUntil  *time.Time // nil unless locked now
+	Disabled     bool
+	LastLoginAt  *time.Time
+}
+
+func (a *Account) member(now time.Time) Member {
+	m := Member{UserID: a.UserID, Name: a.Name, Admin: a.Admin, OTP: a.OTP != nil, Disabled: a.Disabled, LastLoginAt: a.LastLoginAt}
+	if a.locked(now) {
+		m.LockedUntil = a.LockedUntil
+	}
+	return m
+}
+
+// adminPage checks, before anyone types, that the session's account is
+// an admin.
+func (v *Visit) adminPage() error { return RequireAdmin(v.who) }
+
+// Members checks the admin's password and lists the organization's
+// accounts, by User ID.
+func (v *Visit) Members(pw []byte) ([]Member, error) {
+	if err := v.adminPage(); err != nil {
+		return nil, err
+	}
+	var out []Member
+	err := v.s.withPassword(v.who.rec, pw, attempt{what: "member list", readOnly: true, change: func(u *Unlocked) error {
+		if !u.Account.Admin {
+			return errNotAdmin(u.Account.UserID)
+		}
+		out = []Member{}
+		return eachAccount(u.tx, func(a *Account) { out = append(out, a.member(u.Now)) })
+	}})
+	return out, err
+}
+
+// eachAccount calls fn for every account in tx, by User ID.
+func eachAccount(tx *store.Tx, fn func(*Account)) error {
+	var derr error
+	err := tx.ScanRaw(store.Accounts, func(k string, data []byte) bool {
+		var a Account
+		if err := json.Unmarshal(data, &a); err != nil {
+			derr = store.Damaged(store.Accounts, k, err)
+			return false
+		}
+		a.normalize()
+		fn(&a)
+		return true
+	})
+	if err == nil {
+		err = derr
+	}
+	return err
+}
+
+// Member checks the admin's password and returns a member's page.
+func (v *Visit) Member(pw []byte, userID string) (*Page, error) {
+	if err := v.adminPage(); err != nil {
+		return nil, err
+	}
+	var page *Page
+	err := v.s.withPassword(v.who.rec, pw, attempt{what: "member show", readOnly: true, change: func(u *Unlocked) error {
+		m, err := u.member(userID)
+		if err != nil {
+			return err
+		}
+		page = &Page{Account: m.view(), Org: *u.Org}
+		return nil
+	}})
+	return page, err
+}
+
+// member reads the member userID names, as the admin acts on it.
+func (u *Unlocked) member(userID string) (*Account, error) {
+	if !u.Account.Admin {
+		return nil, errNotAdmin(u.Account.UserID)
+	}
+	m, err := getAccount(u.tx, userID)
+	if err == nil && m == nil {
+		err = fail.Mark(fail.Other, ErrNoMember, "the organization has no member %q", userID)
+	}
+	return m, err
+}
+
+// MemberAction is what an admin does to a member.
+type MemberAction string
+
+// The member actions, by the commands' names.
+const (
+	Unlock        MemberAction = "unlock"
+	ResetOTP      MemberAction = "reset-otp"
+	ResetPassword MemberAction = "reset-password"
+	Disable       MemberAction = "disable"
+	Enable        MemberAction = "enable"
+	Delete        MemberAction = "delete"
+	GrantAdmin    MemberAction = "admin --grant"
+	RevokeAdmin   MemberAction = "admin --revoke"
+)
+
+// MemberCheck is an admin's action on a member, checked before the
+// admin types a password: what the admin and the member are now.
+type MemberCheck struct {
+	Action MemberAction
+	UserID string
+	// NeedsSecondFactor: the admin has an authenticator, and the action
+	// takes a code from it (or a recovery code) after the password.
+	NeedsSecondFactor bool
+	// Email is the member's verified email, if any (reset-password --send).
+	Email *Contact
+	uuid  string // the member's, to bind a reset code to
+}
+
+// CheckMember checks, before anyone types, that the session's account is
+// an admin, that userID names a member, and that the action would not
+// lock the organization out: an admin does not disable or delete their
+// own account, and the last admin stays one.
+func (v *Visit) CheckMember(userID string, act MemberAction) (*MemberCheck, error) {
+	if err := v.adminPage(); err != nil {
+		return nil, err
+	}
+	id, err := CheckUserID(userID)
+	if err != nil {
+		return nil, fail.Usagef("%v", err)
+	}
+	var c *MemberCheck
+	err = v.s.Store.View(func(tx *store.Tx) error {
+		m, err := getAccount(tx, id)
+		if err == nil && m == nil {
+			err = fail.Mark(fail.Other, ErrNoMember, "the organization has no member %q", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := refuseLockout(tx, v.who.UserID, m, act); err != nil {
+			return err
+		}
+		c = &MemberCheck{Action: act, UserID: id, NeedsSecondFactor: v.who.HasOTP, Email: m.Email, uuid: m.UUID}
+		return nil
+	})
+	return c, err
+}
+
+// refuseLockout refuses an action that would leave the organization
+// without an admin who can log in: disabling or deleting oneself, and
+// disabling, deleting or revoking the last enabled admin.
+func refuseLockout(tx *store.Tx, adminID string, m *Account, act MemberAction) error {
+	if m.UserID == adminID && (act == Disable || act == Delete) {
+		return fail.Mark(fail.Usage, ErrSelf, "an admin cannot %s their own account", act)
+	}
+	if !m.Admin || m.Disabled || (act != Disable && act != Delete && act != RevokeAdmin) {
+		return nil
+	}
+	others := 0
+	err := eachAccount(tx, func(a *Account) {
+		if a.Admin && !a.Disabled && a.UserID != m.UserID {
+			others++
+		}
+	})
+	if err == nil && others == 0 {
+		err = fail.Mark(fail.Usage, ErrLastAdmin, "%s is the organization's last admin", m.UserID)
+	}
+	return err
+}
+
+// Acted is what an action did.
+type Acted struct {
+	Member  Member
+	Changed bool // false when the member already was as asked
+	// ResetCode, from reset-password, is shown once (or sent: Sent).
+	ResetCode      string
+	ResetExpiresAt time.Time
+	Sent           *contact.Target
+}
+
+// ActOptions are an action's inputs beyond the member.
+type ActOptions struct {
+	// SecondFactor is the admin's, where CheckMember said it is needed.
+	SecondFactor SecondFactor
+	// Send, for reset-password, delivers the reset code to the member's
+	// verified email instead of returning it.
+	Send func(to contact.Target, code string, ttl time.Duration) error
+}
+
+// Act checks the admin's password and second factor and does c's action.
+func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) {
+	s := v.s
+	var code otp.RecoveryCode
+	var hash secret.Hash
+	var sendTo *contact.Target
+	if c.Action == ResetPassword {
+		// A code of a recovery code's form and entropy, hashed here: the
+		// hash takes Argon2id's time outside any transaction.
+		var err error
+		if code, err = otp.ParseRecovery(otp.NewRecoveryCode()); err != nil {
+			return nil, err
+		}
+		var kek *secret.Key
+		if hash, kek, err = secret.NewHash(resetInput(c.uuid, code), s.Params); err != nil {
+			return nil, err
+		}
+		clear(kek[:])
+		if opts.Send != nil {
+			if c.Email == nil {
+				return nil, fail.Mark(fail.Other, ErrNoEmailToSend, "%s has no verified email to send the reset code to", c.UserID)
+			}
+			t, err := contact.Parse(contact.Email, c.Email.Address)
+			if err != nil {
+				return nil, err
+			}
+			sendTo = &t
+		}
+	}
+	a := attempt{what: "member " + string(c.Action)}
+	if c.NeedsSecondFactor {
+		if err := opts.SecondFactor.given(); err != nil {
+			return nil, err
+		}
+		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, opts.SecondFactor) }
+	}
+	var out *Acted
+	var memberNotices []Notice
+	a.change = func(u *Unlocked) error {
+		out = nil
+		m, err := u.member(c.UserID)
+		if err != nil {
+			return err
+		}
+		if err := refuseLockout(u.tx, u.Account.UserID, m, c.Action); err != nil {
+			return err
+		}
+		out = &Acted{Changed: true}
+		var what, event string
+		switch c.Action {
+		case Unlock:
+			out.Changed = m.LockedUntil != nil || m.Failures > 0 || m.SecondFailures > 0
+			m.LockedUntil, m.Failures, m.SecondFailures = nil, 0, 0
+			event, what = EvMemberUnlocked, "your account's lockout and failed attempts were cleared"
+		case ResetOTP:
+			out.Changed = m.OTP != nil || m.PendingOTP != nil
+			m.OTP, m.PendingOTP = nil, nil
+			u.tx.Forget()
+			event, what = EvMemberOTPReset, "your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register"
+		case ResetPassword:
+			if m.UUID != c.uuid {
+				return kindErr(fail.Other, ErrAccountRaced)
+			}
+			m.ResetCode = &ResetCode{Hash: hash, By: u.Account.UserID, ExpiresAt: u.Now.Add(ResetTTL)}
+			m.OTP, m.PendingOTP, m.RecoverCode = nil, nil, nil
+			m.LockedUntil, m.Failures, m.SecondFailures = nil, 0, 0
+			endAccountSessions(m, u.Now)
+			u.tx.Forget()
+			out.ResetCode, out.ResetExpiresAt, out.Sent = formatReset(code), m.ResetCode.ExpiresAt, sendTo
+			event, what = EvMemberPWReset, "your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin"
+		case Disable:
+			out.Changed = !m.Disabled
+			m.Disabled = true
+			endAccountSessions(m, u.Now)
+			event, what = EvMemberDisabled, "your account was disabled; every session ended"
+		case Enable:
+			out.Changed = m.Disabled
+			m.Disabled = false
+			event, what = EvMemberEnabled, "your account was enabled again"
+		case GrantAdmin:
+			out.Changed = !m.Admin
+			m.Admin = true
+			event, what = EvMemberAdmin, "your account was made an admin of the organization"
+		case RevokeAdmin:
+			out.Changed = m.Admin
+			m.Admin = false
+			event, what = EvMemberNotAdmin, "your account is no longer an admin of the organization"
+		case Delete:
+			event, what = EvMemberDeleted, "your account was deleted"
+		default:
+			return fail.Usagef("unknown member action %q", c.Action)
+		}
+		out.Member = m.member(u.Now)
+		if !out.Changed {
+			return nil
+		}
+		detail := fmt.Sprintf(evMemberNoticeFmt, what, u.Account.UserID)
+		memberNotices = noticesFor(m, event, detail, u.Now)
+		if err := u.Log(event, m.UserID); err != nil {
+			return err
+		}
+		if c.Action == Delete {
+			u.tx.Forget()
+			if err := u.tx.Delete(store.Accounts, m.UserID); err != nil {
+				return err
+			}
+			_, err := u.tx.DeleteLog(store.Activity, m.UserID)
+			return err
+		}
+		if err := logEvent(u.tx, m.UserID, Event{Time: u.Now, Event: event, Detail: "by " + u.Account.UserID}); err != nil {
+			return err
+		}
+		// An admin who acts on their own account holds it in u too.
+		if m.UserID == u.Account.UserID {
+			*u.Account = *m
+		}
+		return putAccount(u.tx, m)
+	}
+	if err := s.withPassword(v.who.rec, pw, a); err != nil {
+		return nil, err
+	}
+	if out.Changed && c.Action == Delete {
+		if err := s.deleteActivity(c.UserID); err != nil {
+			return nil, err
+		}
+	}
+	if sendTo != nil {
+		if err := opts.Send(*sendTo, out.ResetCode, ResetTTL); err != nil {
+			if werr := s.voidReset(c.UserID, out.ResetCode); werr != nil {
+				return nil, fail.Wrap(fail.Other, err, "the reset code was not delivered, and voiding it also failed (%v)", werr)
+			}
+			return nil, fail.Wrap(fail.KindOf(err), err, "the reset code was not delivered and is void")
+		}
+		out.ResetCode = ""
+	}
+	s.sendNotices(memberNotices)
+	return out, nil
+}
+
+// formatReset shows a reset code as recovery codes are shown.
+func formatReset(c otp.RecoveryCode) string {
+	s := c.Normal()
+	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
+}
+
+// voidReset withdraws an undelivered reset code: the member's password
+// stays reset, and the admin can run the reset again.
+func (s *Service) voidReset(userID, code string) error {
+	c, err := otp.ParseRecovery(code)
+	if err != nil {
+		return err
+	}
+	return s.Store.Update(func(tx *store.Tx) error {
+		m, err := getAccount(tx, userID)
+		if err != nil || m == nil || m.ResetCode == nil {
+			return err
+		}
+		if kek, err := m.ResetCode.Hash.Verify(resetInput(m.UUID, c)); err != nil || kek == nil {
+			return err // another reset since
+		}
+		m.ResetCode.ExpiresAt = s.now()
+		return putAccount(tx, m)
+	})
+}
+
+// deleteActivity removes what is left of a deleted member's activity, a
+// batch a transaction: an etcd transaction takes a bounded number of
+// operations.
+func (s *Service) deleteActivity(userID string) error {
+	for {
+		more := false
+		err := s.Store.Update(func(tx *store.Tx) error {
+			var err error
+			more, err = tx.DeleteLog(store.Activity, userID)
+			return err
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// endAccountSessions ends every session of a, on every machine.
+func endAccountSessions(a *Account, now time.Time) {
+	a.SessionEpoch++
+	a.SessionsEndedAt = &now
+}
+
+// noticesFor are the security alerts to a's verified email.
+func noticesFor(a *Account, event, what string, now time.Time) []Notice {
+	if a.Email == nil {
+		return nil
+	}
+	return []Notice{{To: a.Email.Address, UserID: a.UserID, Event: event, What: what, Time: now}}
+}
+
+// BeginReset starts account recover with an admin's reset code: the
+// account must exist, not be locked or disabled, and have a reset
+// pending.
+func (s *Service) BeginReset(userID string) (*Recovery, error) {
+	r := &Recovery{s: s}
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if r.rec, err = getAccount(tx, userID); err != nil {
+			return err
+		}
+		if r.rec == nil {
+			return noAccount(userID)
+		}
+		if r.org, err = getOrg(tx); err != nil {
+			return err
+		}
+		return r.rec.barredFromRecovery(s.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.rec.ResetCode == nil {
+		return nil, fail.Mark(fail.Auth, ErrNoResetCode, "no admin reset is pending for %s", userID)
+	}
+	return r, nil
+}
+
+// barredFromRecovery: a locked or disabled account cannot be recovered;
+// one waiting after an admin's reset can.
+func (a *Account) barredFromRecovery(now time.Time) error {
+	if a.locked(now) || a.Disabled {
+		return a.barred(now)
+	}
+	return nil
+}
+
+// FinishReset checks an admin's reset code and sets the new password:
+// the account gets a new data key (the reset removed what the old one
+// sealed), every session ends, and the person is told. A wrong code
+// counts toward the lockout; the code is used once.
+func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovered, error) {
+	s := r.s
+	pw, err := np.forAccount(r.rec.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var a *Account
+	if err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if a, err = getAccount(tx, r.rec.UserID); err == nil && a == nil {
+			err = noAccount(r.rec.UserID)
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var matched []byte // the salt of the reset the code opened
+	if rc := a.ResetCode; rc != nil {
+		kek, err := rc.Hash.Verify(resetInput(a.UUID, code))
+		if err != nil {
+			return nil, store.Damaged(store.Accounts, a.UserID, err)
+		}
+		if kek != nil {
+			clear(kek[:])
+			matched = rc.Hash.Salt
+		}
+	}
+	h, kek, err := secret.NewHash(pw, s.Params)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(kek[:])
+	var u *Unlocked
+	var out *Recovered
+	var authErr error
+	err = s.Store.Update(func(tx *store.Tx) error {
+		u, out, authErr = nil, nil, nil
+		a, err := getAccount(tx, r.rec.UserID)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return noAccount(r.rec.UserID)
+		}
+		if err := a.barredFromRecovery(s.now()); err != nil {
+			return err
+		}
+		org, err := getOrg(tx)
+		if err != nil {
+			return err
+		}
+		u = &Unlocked{tx: tx, Account: a, Org: org, Policy: s.policy(org), Now: s.now()}
+		rc := a.ResetCode
+		switch {
+		case rc == nil:
+			return fail.Mark(fail.Auth, ErrNoResetCode, "no admin reset is pending for %s (its code was used, or none was made)", a.UserID)
+		case !u.Now.Before(rc.ExpiresAt):
+			return fail.Mark(fail.Auth, ErrCodeVoid, "the reset code expired at %s; ask the admin for a new one", text.Time(rc.ExpiresAt))
+		case matched == nil || !bytes.Equal(matched, rc.Hash.Salt):
+			authErr = s.failed(u, true, EvRecoveryFailed, "account recover", errors.New("wrong reset code"))
+			return putAccount(tx, a)
+		}
+		next := secret.NewKey()
+		a.Password = h
+		a.DataKey = kek.Wrap(next, a.adData())
+		a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
+		a.Codes, a.PendingOTP, a.OTP, a.RecoverCode, a.ResetCode = nil, nil, nil, nil, nil
+		a.Failures, a.SecondFailures = 0, 0
+		tx.Forget()
+		u.endSessions(s, false)
+		out = &Recovered{UserID: a.UserID}
+		u.notice(EvRecovered, "your new password was set with the reset code from the admin "+rc.By+"; every session ended")
+		if err := u.Log(EvRecovered, "by a reset code from the admin "+rc.By+"; every session ended"); err != nil {
+			return err
+		}
+		return putAccount(tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range u.after {
+		if aerr := f(); authErr == nil {
+			authErr = aerr
+		}
+	}
+	s.sendNotices(u.notices)
+	if authErr != nil {
+		return nil, authErr
+	}
+	return out, nil
+}

@@ -1,0 +1,337 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/delivery"
+	"github.com/kcloud/kcloud/internal/fail"
+)
+
+// The organization's members, for its admins: see them, and act on one.
+
+func newMemberCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "member",
+		Short: "See the organization's members and help them: unlock, reset, disable (admins only)",
+		Long: `See the organization's members and help them (admins only).
+
+Every member command asks for your password; the ones that change a member
+also ask for a code from your authenticator (or a recovery code) when you have
+one registered, unless --otp or --recovery-code gives it. Each is logged in
+your activity and the member's, and the member is told by email.`,
+	}
+	create := newAccountCreateCmd(f)
+	create.Example = `  kcloud member create --user-id bob --name "Bob Lee"`
+	cmd.AddCommand(newMemberListCmd(f), newMemberShowCmd(f), create)
+	for _, a := range memberActions {
+		cmd.AddCommand(newMemberActionCmd(f, a))
+	}
+	cmd.AddCommand(newMemberAdminCmd(f))
+	return cmd
+}
+
+type memberListOptions struct{ f *Factory }
+
+func newMemberListCmd(f *Factory) *cobra.Command {
+	o := &memberListOptions{f: f}
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the organization's accounts",
+		Example: `  kcloud member list
+  kcloud member list -o json --password-stdin < password.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, memberListRun) },
+	}
+}
+
+// memberDoc is one member as `member list -o json` prints it.
+type memberDoc struct {
+	UserID        string `json:"user_id"`
+	Name          string `json:"name"`
+	Admin         bool   `json:"admin"`
+	OTPRegistered bool   `json:"otp_registered"`
+	LockedUntil   *Time  `json:"locked_until"`
+	Disabled      bool   `json:"disabled"`
+	LastLoginAt   *Time  `json:"last_login_at"`
+}
+
+func newMemberDoc(m account.Member) memberDoc {
+	return memberDoc{m.UserID, m.Name, m.Admin, m.OTP, timeOrNil(m.LockedUntil), m.Disabled, timeOrNil(m.LastLoginAt)}
+}
+
+func memberListRun(o *memberListOptions) error {
+	f := o.f
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.RequireAdmin(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	members, err := v.Members(pw)
+	if err != nil {
+		return err
+	}
+	docs := make([]memberDoc, len(members))
+	for i, m := range members {
+		docs[i] = newMemberDoc(m)
+	}
+	return f.print(docs, func(t *table) {
+		t.cols("USER ID", "NAME", "ADMIN", "OTP", "LOCKED UNTIL", "DISABLED", "LAST LOGIN")
+		for _, m := range members {
+			t.cols(m.UserID, m.Name, yesNo(m.Admin), yesNo(m.OTP), fmtTime(m.LockedUntil), yesNo(m.Disabled), fmtTime(m.LastLoginAt))
+		}
+	})
+}
+
+type memberShowOptions struct {
+	f    *Factory
+	user string
+}
+
+func newMemberShowCmd(f *Factory) *cobra.Command {
+	o := &memberShowOptions{f: f}
+	return &cobra.Command{
+		Use:   "show USER",
+		Short: "Show a member's account page",
+		Example: `  kcloud member show bob
+  kcloud member show alice -q .otp --password-stdin < password.txt`,
+		Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.user = args[0]
+			return runCmd(f, o, memberShowRun)
+		},
+	}
+}
+
+func memberShowRun(o *memberShowOptions) error {
+	f := o.f
+	id, err := account.CheckUserID(o.user)
+	if err != nil {
+		return fail.Usagef("%v", err)
+	}
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	if err := account.RequireAdmin(acc); err != nil {
+		return err
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	page, err := v.Member(pw, id)
+	if err != nil {
+		return err
+	}
+	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
+		writePage(t, &page.Account, &page.Org)
+	})
+}
+
+// memberAction is one of the commands that change a member.
+type memberAction struct {
+	act           account.MemberAction
+	short, long   string
+	example       string
+	done, already string // said after: "Unlocked %s."
+}
+
+var memberActions = []memberAction{
+	{act: account.Unlock, short: "End a member's lockout and clear their failed attempts",
+		example: "kcloud member unlock bob", done: "Unlocked %s.", already: "%s was not locked and had no failed attempts; nothing changed."},
+	{act: account.ResetOTP, short: "Remove a member's authenticators and recovery codes (lost phone)",
+		long: `Remove a member's authenticators and recovery codes, as when their phone is
+lost: the member then logs in with the password alone and registers an
+authenticator again.`,
+		example: "kcloud member reset-otp bob", done: "Removed the authenticators and recovery codes of %s.", already: "%s has no authenticator; nothing changed."},
+	{act: account.ResetPassword, short: "Give a member a one-time code to set a new password",
+		long: `Reset a member's password: the password stops working, every session of the
+member ends, and their authenticators and recovery codes are removed (the old
+password sealed them). The one-time reset code is printed once, or sent to the
+member's verified email with --send; within 24 hours, the member sets a new
+password with kcloud account recover --user-id USER --reset-code CODE.`,
+		example: "kcloud member reset-password bob\n  kcloud member reset-password bob --send", done: "Reset the password of %s."},
+	{act: account.Disable, short: "Disable a member's account: no login, every session ends",
+		example: "kcloud member disable bob", done: "Disabled %s; every session of the account ended.", already: "%s was already disabled; nothing changed."},
+	{act: account.Enable, short: "Enable a disabled member's account",
+		example: "kcloud member enable bob", done: "Enabled %s.", already: "%s was not disabled; nothing changed."},
+	{act: account.Delete, short: "Delete a member's account and its activity",
+		example: "kcloud member delete bob", done: "Deleted %s and its activity."},
+}
+
+type memberActionOptions struct {
+	f    *Factory
+	act  account.MemberAction
+	user string
+	send bool
+	sf   secondFactorFlags
+	said memberAction
+}
+
+func newMemberActionCmd(f *Factory, a memberAction) *cobra.Command {
+	o := &memberActionOptions{f: f, act: a.act, said: a}
+	long := a.long
+	if long == "" {
+		long = a.short + "."
+	}
+	cmd := &cobra.Command{
+		Use:     string(a.act) + " USER",
+		Short:   a.short,
+		Long:    long + "\n\nYour password is asked for, then your second factor when you have one.",
+		Example: "  " + a.example,
+		Args:    exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.user = args[0]
+			return runCmd(f, o, memberActionRun)
+		},
+	}
+	if a.act == account.ResetPassword {
+		cmd.Flags().BoolVar(&o.send, "send", false, "mail the code to the member's verified email, not print it")
+	}
+	o.sf.add(cmd)
+	return cmd
+}
+
+func newMemberAdminCmd(f *Factory) *cobra.Command {
+	o := &memberActionOptions{f: f}
+	var grant, revoke bool
+	cmd := &cobra.Command{
+		Use:   "admin USER --grant|--revoke",
+		Short: "Make a member an admin, or no longer one",
+		Long: `Make a member an admin (--grant), or no longer one (--revoke). The
+organization's last admin stays one.
+
+Your password is asked for, then your second factor when you have one.`,
+		Example: `  kcloud member admin carol --grant
+  kcloud member admin carol --revoke`,
+		Args: exactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.user = args[0]
+			switch {
+			case grant == revoke:
+				return fail.Usagef("give --grant or --revoke")
+			case grant:
+				o.act = account.GrantAdmin
+				o.said = memberAction{done: "%s is now an admin.", already: "%s was already an admin; nothing changed."}
+			default:
+				o.act = account.RevokeAdmin
+				o.said = memberAction{done: "%s is no longer an admin.", already: "%s was not an admin; nothing changed."}
+			}
+			return runCmd(f, o, memberActionRun)
+		},
+	}
+	cmd.Flags().BoolVar(&grant, "grant", false, "make the member an admin")
+	cmd.Flags().BoolVar(&revoke, "revoke", false, "make the member no longer an admin")
+	o.sf.add(cmd)
+	return cmd
+}
+
+func memberActionRun(o *memberActionOptions) error {
+	f := o.f
+	given, err := o.sf.given()
+	if err != nil {
+		return err
+	}
+	v, acc, _, err := f.session()
+	if err != nil {
+		return err
+	}
+	c, err := v.CheckMember(o.user, o.act)
+	if err != nil {
+		return err
+	}
+	var opts account.ActOptions
+	if o.send {
+		if c.Email == nil {
+			return fail.Mark(fail.Other, account.ErrNoEmailToSend, "%s has no verified email to send the reset code to", c.UserID)
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		opts.Send = func(to contact.Target, code string, ttl time.Duration) error {
+			ctx, stop := interruptible()
+			defer stop()
+			receipt, err := newSender(cfg, contact.Email, f.Now).Send(ctx, resetMessage(to.Address, c.UserID, code, acc.UserID, ttl))
+			if err != nil && ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			if err == nil && !receipt.Sent {
+				f.sayAlways("Nothing was sent: delivery.email.method is outbox. The message with the reset code is in %s.", receipt.File)
+			}
+			return err
+		}
+	}
+	pw, err := f.password(acc)
+	if err != nil {
+		return err
+	}
+	if c.NeedsSecondFactor {
+		if given != nil {
+			opts.SecondFactor = *given
+		} else if opts.SecondFactor, err = askSecondFactor(f.IO); err != nil {
+			return err
+		}
+	}
+	done, err := v.Act(pw, c, opts)
+	if err != nil {
+		return err
+	}
+	if done.Changed || o.said.already == "" {
+		f.say(o.said.done, c.UserID)
+	} else {
+		f.say(o.said.already, c.UserID)
+	}
+	doc := struct {
+		memberDoc
+		Action  string `json:"action"`
+		Changed bool   `json:"changed"`
+	}{newMemberDoc(done.Member), string(o.act), done.Changed}
+	if o.act != account.ResetPassword {
+		return f.print(doc, func(*table) {})
+	}
+	reset := struct {
+		UserID    string  `json:"user_id"`
+		ResetCode *string `json:"reset_code"`
+		SentTo    *string `json:"sent_to"`
+		ExpiresAt Time    `json:"expires_at"`
+	}{UserID: c.UserID, ExpiresAt: Time(done.ResetExpiresAt)}
+	if done.Sent != nil {
+		reset.SentTo = &done.Sent.Masked
+		f.say("The reset code went to %s; good once, until %s.", done.Sent.Masked, fmtTime(&done.ResetExpiresAt))
+	} else {
+		reset.ResetCode = &done.ResetCode
+		f.say("The code for %s, shown once, good until %s:", c.UserID, fmtTime(&done.ResetExpiresAt))
+	}
+	if err := f.print(reset, func(*table) {
+		if done.Sent == nil {
+			fmtLine(f.IO.Out, "%s", done.ResetCode)
+		}
+	}); err != nil {
+		return err
+	}
+	if done.Sent == nil {
+		f.say("To set a new password, %s runs:", c.UserID)
+		f.say("  kcloud account recover --user-id %s --reset-code CODE", c.UserID)
+	}
+	return nil
+}
+
+// resetMessage carries an admin's reset code to the member.
+func resetMessage(to, member, code, admin string, ttl time.Duration) delivery.Message {
+	return delivery.Message{To: to, Subject: "Your kcloud password was reset",
+		Body: "The admin " + admin + " reset your kcloud password. Your one-time reset code is " + code + ".\n\n" +
+			"Set a new password with:\n\n    kcloud account recover --user-id " + member + " --reset-code " + code + "\n\n" +
+			"The code works once and expires in " + words(ttl) + ". If you did not ask for this, tell your admin.\n"}
+}
