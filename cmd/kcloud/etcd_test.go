@@ -203,7 +203,9 @@ func twoMachines(t *testing.T, eps []string, prefix string) {
 		t.Fatalf("whoami on B before the change: exit %d: %s", r.code, r.stderr)
 	}
 	newPW := "slow boats on the river\n"
-	run(t, a, pw+newPW, "account", "password", "--password-stdin")
+	if out := run(t, a, pw+newPW, "account", "password", "--password-stdin"); !strings.Contains(out, "stays in etcd's history") {
+		t.Fatalf("a password change on etcd with an OTP does not say what etcd keeps:\n%s", out)
+	}
 	if r := runWith(kcloudBin(t), b, "", "whoami"); r.code != 5 || !strings.Contains(r.stderr, "every session of alice was ended") {
 		t.Fatalf("whoami on B after the password changed on A: exit %d, want 5: %s", r.code, r.stderr)
 	}

@@ -84,14 +84,25 @@ func (u *Unlocked) Log(event, detail string) error {
 	return logEvent(u.tx, u.Account.UserID, Event{Time: u.Now, Event: event, Detail: detail})
 }
 
-// MACKey keys the MACs that stand for recovery and verification codes.
-// It outlives a password change: a new data key seals the same MAC key.
-// Accounts from before it existed use their first data key.
+// MACKey keys the MACs that stand for verification codes (six digits:
+// the key is what keeps a copy of the store from testing them). A
+// password change makes a new one, so that a record from before the
+// change, opened with the old password, holds no key to what the
+// current record holds (etcd keeps old records). Accounts from before
+// it existed use their first data key.
 func (u *Unlocked) MACKey() (*secret.Key, error) {
 	if len(u.Account.MACKey) == 0 {
 		return u.DataKey, nil
 	}
 	return u.DataKey.Unwrap(u.Account.MACKey, u.Account.adMAC())
+}
+
+// recoveryKey keys the MACs of the recovery codes (OTP.RecoveryKey).
+func (u *Unlocked) recoveryKey() (*secret.Key, error) {
+	if o := u.Account.OTP; o != nil && len(o.RecoveryKey) == len(secret.Key{}) {
+		return (*secret.Key)(o.RecoveryKey), nil
+	}
+	return u.MACKey()
 }
 
 // attempt describes one use of a password.
@@ -246,6 +257,17 @@ func (u *Unlocked) rekey(p *proof) error {
 	if err != nil {
 		return store.Damaged(store.Accounts, a.UserID, err)
 	}
+	if a.OTP != nil && len(a.OTP.RecoveryKey) == 0 {
+		// Recovery codes made under the MAC key keep it as their own.
+		a.OTP.RecoveryKey = bytes.Clone(mac[:])
+	}
+	// The codes sent before the change were MACed with the old key:
+	// they expire now, and a new one can be sent as the policy allows.
+	for _, p := range a.Codes {
+		if p.ExpiresAt.After(u.Now) {
+			p.ExpiresAt = u.Now
+		}
+	}
 	next := secret.NewKey()
 	if a.OTP != nil {
 		for _, x := range a.OTP.Authenticators {
@@ -268,7 +290,7 @@ func (u *Unlocked) rekey(p *proof) error {
 	if err := a.resealBox(next); err != nil {
 		return err
 	}
-	a.MACKey = next.Wrap(mac, a.adMAC())
+	a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
 	a.DataKey = p.rehashKEK.Wrap(next, a.adData())
 	u.DataKey = next
 	u.tx.Forget()

@@ -35,8 +35,14 @@ type Contact struct {
 // authenticator.
 type OTP struct {
 	Authenticators []*Authenticator `json:"authenticators,omitempty"`
-	// RecoveryCodes are MACs of the unused recovery codes.
+	// RecoveryCodes are MACs of the unused recovery codes, keyed by
+	// RecoveryKey. A recovery code has 80 random bits, so its MAC needs
+	// no secret key: RecoveryKey is stored in the clear, like a salt, and
+	// outlives password changes, which give the account a new MAC key.
+	// Codes made before it existed are keyed by the account's MAC key,
+	// which their first password change copies here.
 	RecoveryCodes [][]byte `json:"recovery_codes"`
+	RecoveryKey   []byte   `json:"recovery_key,omitempty"`
 	// Recovery is the way in the recovery codes open without the
 	// password; nil for codes made before account recover.
 	Recovery *RecoverySlots `json:"recovery,omitempty"`

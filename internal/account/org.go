@@ -353,6 +353,23 @@ func (s *Service) CheckEmpty() error {
 
 // RefuseOrganization is for copying records into a store: it fails when
 // tx's store already holds an organization.
+// CheckImport refuses a store to import whose organization's policy a
+// person could not have set: a value out of bounds (a negative lockout
+// would unlock at once) is refused before anything is copied.
+func CheckImport(src *store.Store) error {
+	return src.View(func(tx *store.Tx) error {
+		var org Organization
+		ok, err := tx.Get(store.Meta, keyOrg, &org)
+		if err != nil || !ok {
+			return err
+		}
+		if err := org.Policy.Check(); err != nil {
+			return fail.Mark(fail.Other, err, "the organization's policy in it has %v; kcloud org set refuses that value, and so does import", err)
+		}
+		return nil
+	})
+}
+
 func RefuseOrganization(tx *store.Tx) error {
 	var org Organization
 	ok, err := tx.Get(store.Meta, keyOrg, &org)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +48,30 @@ func TestInitRefusesInterruptedImport(t *testing.T) {
 			t.Fatalf("init after the import: %v, want ErrOrgExists", err)
 		}
 	})
+}
+
+// TestImportedPolicyChecked: a policy a person could not have set (a
+// negative lockout, which unlocked at once) is refused by import, and is
+// damage when found in a store (issue 24, finding 5).
+func TestImportedPolicyChecked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kcloud.db")
+	w := &world{open: func() *store.Store { return store.Open(path, store.Options{LockTimeout: time.Second}) }}
+	w, _ = setup(t, w)
+	err := w.open().Update(func(tx *store.Tx) error {
+		var org Organization
+		if _, err := tx.Get(store.Meta, keyOrg, &org); err != nil {
+			return err
+		}
+		org.Policy.LockoutDuration = -96 * time.Second
+		return tx.Put(store.Meta, keyOrg, &org)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckImport(w.open()); err == nil || !strings.Contains(err.Error(), "security.lockout_duration") {
+		t.Fatalf("importing a negative lockout: %v", err)
+	}
+	if _, err := newService(w, &clock{time.Now()}).Org(); !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("reading a negative lockout: %v, want damage", err)
+	}
 }

@@ -361,7 +361,7 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
 	if !sf.RecoveryCode.IsZero() {
-		mk, err := u.MACKey()
+		mk, err := u.recoveryKey()
 		if err != nil {
 			return store.Damaged(store.Accounts, a.UserID, err)
 		}

@@ -123,9 +123,17 @@ func (p Policy) WithDefaults() Policy {
 	return p
 }
 
-// Check reports a policy whose rules disagree: a password shorter than
-// MinPasswordAlone only while an OTP is required.
+// Check reports a policy with a value out of its bounds, or whose rules
+// disagree: a password shorter than MinPasswordAlone only while an OTP
+// is required.
 func (p Policy) Check() error {
+	for _, r := range rules {
+		// Zero is "the default"; anything else is held to the bounds a
+		// typed value is (a stored or imported policy included).
+		if v := r.get(&p); v != 0 && (v < r.min || v > r.max) {
+			return fmt.Errorf("%s=%s is out of range (%s to %s)", r.key, r.show(v), r.show(r.min), r.show(r.max))
+		}
+	}
 	p = p.WithDefaults()
 	if p.PasswordMinLength < MinPasswordAlone && !p.RequireOTP {
 		return fmt.Errorf("security.password_min_length=%d needs security.require_otp=true: a password that is the only factor has at least %d characters",

@@ -81,6 +81,11 @@ func getOrg(tx *store.Tx) (*Organization, error) {
 	if !ok {
 		return nil, kindErr(fail.Other, ErrNoOrganization)
 	}
+	// org set never stores a policy out of bounds: one that is was
+	// written by hand, or came from elsewhere (store import refuses it).
+	if err := o.Policy.Check(); err != nil {
+		return nil, store.Damaged(store.Meta, keyOrg, err)
+	}
 	return &o, nil
 }
 

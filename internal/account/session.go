@@ -125,6 +125,15 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// The policy in force bounds the sessions made before it: a shorter
+	// session.ttl ends them sooner than they were told.
+	if end := sess.StartedAt.Add(s.policy(org).SessionTTL); end.Before(sess.ExpiresAt) {
+		sess.ExpiresAt = end
+		if !s.now().Before(end) {
+			return nil, nil, nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s (the organization's session.ttl is %s)",
+				sess.UserID, text.Time(end), text.Duration(s.policy(org).SessionTTL))
+		}
+	}
 	return sess, acc.who(), org, nil
 }
 

@@ -86,10 +86,7 @@ func (u *Unlocked) setRecoveryCodes(set *recoverySet) ([]string, error) {
 	if set == nil {
 		return nil, kindErr(fail.Other, ErrAccountRaced)
 	}
-	mk, err := u.MACKey()
-	if err != nil {
-		return nil, store.Damaged(store.Accounts, a.UserID, err)
-	}
+	mk := secret.NewKey() // the new set's RecoveryKey
 	macs := make([][]byte, len(set.codes))
 	for i, c := range set.codes {
 		n, err := otp.ParseRecovery(c)
@@ -99,10 +96,11 @@ func (u *Unlocked) setRecoveryCodes(set *recoverySet) ([]string, error) {
 		macs[i] = mk.MAC("recovery", a.UUID, n.Normal())
 	}
 	slots := *set.slots
+	var err error
 	if slots.DataKey, err = secret.SealTo(slots.Public, u.DataKey, a.adBox()); err != nil {
 		return nil, err
 	}
-	a.OTP.RecoveryCodes, a.OTP.Recovery = macs, &slots
+	a.OTP.RecoveryCodes, a.OTP.RecoveryKey, a.OTP.Recovery = macs, mk[:], &slots
 	u.tx.Forget() // the old slots opened the data key
 	return set.codes, nil
 }

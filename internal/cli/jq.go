@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime/metrics"
+	"time"
 
 	"github.com/itchyny/gojq"
 
@@ -23,6 +26,23 @@ func compileJQ(expr string) (*gojq.Code, error) {
 	return code, nil
 }
 
+// The bounds of a --jq program (security rule 13): gojq has none of its
+// own, and `[range(1e9)]` or `[limit(1e8; repeat(.))]` would take the
+// machine's memory. The program runs with a deadline, a watch on the
+// heap it grows, and a cap on what it prints; past any of them it stops
+// (exit 1), having printed what it printed.
+const (
+	jqTimeout   = 2 * time.Second
+	jqHeapLimit = 256 << 20
+	jqOutputMax = 16 << 20
+)
+
+var (
+	errJQTime   = fmt.Errorf("ran longer than %s", jqTimeout)
+	errJQMemory = fmt.Errorf("used more than %d MiB of memory", jqHeapLimit>>20)
+	errJQOutput = fmt.Errorf("printed more than %d MiB", jqOutputMax>>20)
+)
+
 // writeJQ runs the compiled expression on doc's JSON and writes each
 // result on a line: strings as they are (escaped for the terminal), the
 // rest as JSON, as gh does.
@@ -35,23 +55,70 @@ func writeJQ(w io.Writer, code *gojq.Code, doc any) error {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	iter := code.Run(v)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	timer := time.AfterFunc(jqTimeout, func() { cancel(errJQTime) })
+	defer timer.Stop()
+	defer watchHeap(cancel)()
+	stopped := func() error {
+		return fail.Otherf("--jq: the program %v, and was stopped", context.Cause(ctx))
+	}
+	iter := code.RunWithContext(ctx, v)
+	written := 0
 	for {
 		x, ok := iter.Next()
 		if !ok {
+			if ctx.Err() != nil {
+				return stopped()
+			}
 			return nil
 		}
+		var line []byte
 		switch x := x.(type) {
 		case error:
+			if ctx.Err() != nil {
+				return stopped()
+			}
 			return fail.Otherf("--jq: %v", x)
 		case string:
-			fmt.Fprintln(w, text.Escape(x))
+			line = append([]byte(text.Escape(x)), '\n')
 		default:
 			b, err := gojq.Marshal(x)
 			if err != nil {
 				return fail.Otherf("--jq: %v", err)
 			}
-			w.Write(append(text.EscapeQuoted(b), '\n'))
+			line = append(text.EscapeQuoted(b), '\n')
 		}
+		if written += len(line); written > jqOutputMax {
+			cancel(errJQOutput)
+			return stopped()
+		}
+		w.Write(line)
 	}
+}
+
+// watchHeap cancels with errJQMemory once the heap has grown by more than
+// jqHeapLimit since the call; the returned func stops the watch.
+func watchHeap(cancel context.CancelCauseFunc) func() {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	base := sample[0].Value.Uint64()
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				metrics.Read(sample)
+				if sample[0].Value.Uint64() > base+jqHeapLimit {
+					cancel(errJQMemory)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }

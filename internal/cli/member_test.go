@@ -258,3 +258,44 @@ func TestRecoverInProcess(t *testing.T) {
 	wantExit(t, ExitAuth, newPW, "login", "--user-id", "alice", "--recovery-code", codes[2], "--password-stdin")
 	mustKC(t, newPW, "login", "--user-id", "alice", "--recovery-code", fresh.RecoveryCodes[0], "--password-stdin")
 }
+
+// TestJQBounded: a --jq program that would run for ever, fill the memory
+// or print without end is stopped, exit 1, saying which (issue 24,
+// finding 2: 789 MiB and unbounded time).
+func TestJQBounded(t *testing.T) {
+	initStore(t)
+	for prog, want := range map[string]string{
+		"[range(1e10)] | length":  "",
+		"last(range(1e12))":       "ran longer than",
+		"repeat(.)":               "printed more than",
+		"[limit(1e9; repeat(.))]": "",
+	} {
+		start := time.Now()
+		code, _, errOut := kc(t, "", "whoami", "-o", "json", "--jq", prog)
+		if code != ExitFailure || !strings.Contains(errOut, "was stopped") || !strings.Contains(errOut, want) {
+			t.Errorf("--jq %q: exit %d: %s", prog, code, errOut)
+		}
+		t.Logf("--jq %q: stopped after %s: %s", prog, time.Since(start).Round(time.Millisecond), strings.TrimSpace(errOut))
+	}
+	if out := mustKC(t, "", "whoami", "-o", "json", "--jq", ".user_id"); out != "alice\n" {
+		t.Errorf("--jq .user_id = %q", out)
+	}
+}
+
+// TestEtcdCertFilesBounded: store.etcd.cert_file and key_file are read
+// at most 1 MiB each, as ca_file is (issue 24, finding 2: /dev/zero ran
+// past 512 MiB).
+func TestEtcdCertFilesBounded(t *testing.T) {
+	h := home(t)
+	key := filepath.Join(h, "client.key")
+	if err := os.WriteFile(key, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KCLOUD_STORE_BACKEND", "etcd")
+	t.Setenv("KCLOUD_STORE_ETCD_ENDPOINTS", "https://127.0.0.1:1")
+	t.Setenv("KCLOUD_STORE_ETCD_CERT_FILE", "/dev/zero")
+	t.Setenv("KCLOUD_STORE_ETCD_KEY_FILE", key)
+	if errOut := wantExit(t, ExitUsage, "", "whoami"); !strings.Contains(errOut, "store.etcd.cert_file: /dev/zero is larger than") {
+		t.Fatalf("a cert_file of /dev/zero: %s", errOut)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/account"
@@ -37,6 +38,7 @@ func noticeMessage(n account.Notice) delivery.Message {
 	if err != nil || !text.Safe(host) || host == "" {
 		host = "an unnamed machine"
 	}
+	host = unlikeCode(host)
 	when := n.Time.UTC().Format("Monday, 2 January 2006 at 15:04 UTC")
 	body := fmt.Sprintf(`Hello %s,
 
@@ -53,6 +55,24 @@ and tell your organization's admin.
 
 This is a security notice from kcloud; it holds no code and asks for
 nothing. kcloud never asks for your password by email.
-`, n.UserID, upperFirst(n.What), when, host)
-	return delivery.Message{To: n.To, Subject: "kcloud security notice: " + n.What, Body: body}
+`, unlikeCode(n.UserID), upperFirst(unlikeCode(n.What)), when, host)
+	return delivery.Message{To: n.To, Subject: "kcloud security notice: " + unlikeCode(n.What), Body: body}
+}
+
+// sixDigits is a run of exactly six digits: what reads as a code.
+var sixDigits = regexp.MustCompile(`(^|[^0-9])([0-9]{6})([^0-9]|$)`)
+
+// unlikeCode writes a run of exactly six digits in a name, a User ID or
+// a machine's name as two groups of three ("654 321"), so that no number
+// in a message can be taken for a code: a code message holds the code as
+// its only six-digit number, and a notice holds none (the contract).
+func unlikeCode(s string) string {
+	for {
+		m := sixDigits.FindStringSubmatchIndex(s)
+		if m == nil {
+			return s
+		}
+		i := m[4] // the run
+		s = s[:i+3] + " " + s[i+3:]
+	}
 }

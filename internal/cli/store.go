@@ -136,7 +136,9 @@ func storeImportRun(o *importOptions) error {
 		return err
 	}
 	src := store.Open(o.file, store.Options{})
-	err = store.Import(src, dst, account.RefuseOrganization)
+	if err = account.CheckImport(src); err == nil {
+		err = store.Import(src, dst, account.RefuseOrganization)
+	}
 	if errors.Is(err, account.ErrOrgExists) {
 		return err
 	}

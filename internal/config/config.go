@@ -4,8 +4,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -242,10 +244,14 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 		}
 		v.SetConfigFile(file)
 		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fail.Usagef("config file %s does not exist", file)
-			}
+		data, err := readBounded(file)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fail.Usagef("config file %s does not exist", file)
+		}
+		if err != nil {
+			return nil, fail.Usagef("config file %s: %v", file, err)
+		}
+		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 			return nil, fail.Usagef("config file %s: %v", file, err)
 		}
 	}
@@ -338,6 +344,11 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if u := c.Delivery.SMS.Webhook.URL; u != "" {
+		if err := checkWebhookURL(u); err != nil {
+			return bad("delivery.sms.webhook.url", "%v", err)
+		}
+	}
 	if err := oneOf("output", c.Output, "text", "json", "yaml"); err != nil {
 		return err
 	}
@@ -348,6 +359,80 @@ func (c *Config) validate() error {
 		return err
 	}
 	return oneOf("delivery.sms.method", c.Delivery.SMS.Method, "outbox", "webhook", "command")
+}
+
+// MaxFileSize bounds the configuration file, and MaxDepth how deep its
+// mappings and lists nest (security rule 13): kcloud's own keys are five
+// deep, and a file of a few kilobytes holds every one of them. Both are
+// checked before the YAML is decoded, whose cost grows with both.
+const (
+	MaxFileSize = 64 << 10
+	MaxDepth    = 16
+)
+
+// readBounded reads the configuration file, refusing one larger than
+// MaxFileSize or nested deeper than MaxDepth.
+func readBounded(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d KiB; kcloud's configuration fits in a few", MaxFileSize>>10)
+	}
+	if d := yamlDepth(data); d > MaxDepth {
+		return nil, fmt.Errorf("nested %d or more levels deep; kcloud's keys are at most 5", d)
+	}
+	return data, nil
+}
+
+// yamlDepth estimates how deep YAML text nests, without decoding it:
+// block nesting by indentation (each deeper indent of a line opens a
+// level) plus flow nesting by brackets outside quotes. It may count too
+// deep for odd but valid YAML, never too shallow for what a decoder
+// would build.
+func yamlDepth(data []byte) int {
+	var indents []int
+	deepest, flow := 0, 0
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		trimmed := bytes.TrimLeft(line, " -")
+		if len(bytes.TrimSpace(trimmed)) == 0 || trimmed[0] == '#' {
+			continue
+		}
+		if flow == 0 { // inside brackets, indentation means nothing
+			indent := len(line) - len(trimmed)
+			for len(indents) > 0 && indents[len(indents)-1] >= indent {
+				indents = indents[:len(indents)-1]
+			}
+			indents = append(indents, indent)
+		}
+		quote := byte(0)
+	scan:
+		for i, c := range trimmed {
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '#' && i > 0 && (trimmed[i-1] == ' ' || trimmed[i-1] == '\t'):
+				break scan // a comment
+			case c == '{' || c == '[':
+				flow++
+			case c == '}' || c == ']':
+				flow = max(flow-1, 0)
+			}
+			deepest = max(deepest, len(indents)+flow)
+		}
+		deepest = max(deepest, len(indents)+flow)
+	}
+	return deepest
 }
 
 func checkFile(file string) error {

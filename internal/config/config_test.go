@@ -350,3 +350,75 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// TestWebhookURL: the SMS webhook carries codes and an API key: https,
+// or plain http only to loopback; the refusal does not quote the URL,
+// whose path may hold a token (issue 24, finding 3).
+func TestWebhookURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://sms.example.com/send":            true,
+		"http://127.0.0.1:8080/sms":               true,
+		"http://localhost/sms":                    true,
+		"http://[::1]:9/sms":                      true,
+		"http://sms.example.com/send?token=SECRT": false,
+		"http://10.0.0.5/sms":                     false,
+		"ftp://sms.example.com/":                  false,
+		"sms.example.com/send":                    false,
+	} {
+		_, err := load(t, "", map[string]string{"KCLOUD_DELIVERY_SMS_WEBHOOK_URL": u}, nil)
+		if ok != (err == nil) {
+			t.Errorf("%s: %v", u, err)
+		}
+		if err != nil && (fail.KindOf(err) != fail.Usage || strings.Contains(err.Error(), "SECRT") || !strings.Contains(err.Error(), "delivery.sms.webhook.url")) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// TestFileBounded: the file is read at most MaxFileSize bytes, and one
+// nested deeper than MaxDepth is refused before YAML decodes it (issue
+// 24, finding 2: a 1 GiB file ran whoami past 512 MiB; 1,400 nested
+// mappings took 6.9 s).
+func TestFileBounded(t *testing.T) {
+	nested := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(strings.Repeat(" ", i) + "k:\n")
+		}
+		return b.String()
+	}
+	flow := "output: " + strings.Repeat("[", 20) + strings.Repeat("]", 20) + "\n"
+	flowLines := "output:\n" + strings.Repeat("[\n", 20) + strings.Repeat("]\n", 20)
+	for name, c := range map[string]struct {
+		yaml string
+		want string
+	}{
+		"too large":     {"# " + strings.Repeat("x", MaxFileSize) + "\n", "larger than 64 KiB"},
+		"block nesting": {nested(MaxDepth + 1), "nested"},
+		"deep nesting":  {nested(1400)[:MaxFileSize-100], "nested"},
+		"flow nesting":  {flow, "nested"},
+		"flow on lines": {flowLines, "nested"},
+	} {
+		_, err := load(t, c.yaml, nil, nil)
+		if fail.KindOf(err) != fail.Usage || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	ok := `output: json
+delivery:
+  sms:
+    method: webhook
+    webhook:
+      url: https://sms.example.com/send # {not [a bracket
+      headers:
+        X-Api-Key: "a [quoted] {value}"
+otp:
+  issuer: "Acme's [cloud]"
+`
+	if _, err := load(t, ok, nil, nil); err != nil {
+		t.Errorf("a file at kcloud's own depth: %v", err)
+	}
+	if d := yamlDepth([]byte(ok)); d != 5 {
+		t.Errorf("yamlDepth of kcloud's deepest keys = %d, want 5", d)
+	}
+}

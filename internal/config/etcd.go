@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -77,6 +78,27 @@ func checkEndpoint(ep string) error {
 		return fmt.Errorf("%q has no port (etcd's is usually 2379)", ep)
 	}
 	return nil
+}
+
+// checkWebhookURL refuses a webhook that would carry codes and its
+// headers (an API key) across the network in the clear: https, or http
+// to loopback, as the etcd endpoints. The URL itself is not quoted: its
+// path or query may hold a token.
+func checkWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return errors.New("is not a URL such as https://sms.example.com/send")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if Loopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("sends codes and headers in the clear to %s: use https (plain http only to loopback)", u.Host)
+	}
+	return errors.New("must be https (or http to loopback)")
 }
 
 // Loopback reports whether host names this machine without a lookup:

@@ -154,8 +154,10 @@ func (e *ErrWait) Error() string { return e.Why }
 
 // Next decides whether a new code may be sent to address now, and returns
 // the failures it inherits. prev is the pending code of that kind, if
-// any. The resend limit is per address; the failures carry over to any
-// address of the kind, so changing the address does not reset them.
+// any. The resend limit binds the account, whatever the address: sending
+// to another address, or back and forth between two, does not skip it.
+// The failures carry over to any address of the kind, so changing the
+// address does not reset them.
 func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int, err error) {
 	if prev == nil || !now.Before(prev.ExpiresAt) {
 		return 0, nil // nothing pending, or its window is over
@@ -164,7 +166,7 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 		return 0, &ErrWait{prev.ExpiresAt, fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
 			text.Time(prev.ExpiresAt))}
 	}
-	if wait := prev.SentAt.Add(r.ResendAfter); prev.Address == address && now.Before(wait) {
+	if wait := prev.SentAt.Add(r.ResendAfter); now.Before(wait) {
 		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent %s ago; a new one can be sent at %s",
 			text.Duration(now.Sub(prev.SentAt)), text.Time(wait))}
 	}

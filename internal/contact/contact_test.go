@@ -61,8 +61,13 @@ func TestRulesNext(t *testing.T) {
 	if _, err := r.Next(p, "a@example.com", now.Add(30*time.Second)); err == nil {
 		t.Error("a resend to the same address inside the cooldown was allowed")
 	}
-	if f, err := r.Next(p, "b@example.com", now.Add(30*time.Second)); err != nil || f != 2 {
-		t.Errorf("another address: %d, %v; want the 2 failures carried", f, err)
+	// Another address inside the cooldown is refused too: alternating
+	// between two addresses sent a code every time (issue 24, finding 4).
+	if _, err := r.Next(p, "b@example.com", now.Add(30*time.Second)); err == nil {
+		t.Error("a code to another address inside the cooldown was allowed")
+	}
+	if f, err := r.Next(p, "b@example.com", now.Add(time.Minute)); err != nil || f != 2 {
+		t.Errorf("another address after the cooldown: %d, %v; want the 2 failures carried", f, err)
 	}
 	if f, err := r.Next(p, "a@example.com", now.Add(2*time.Minute)); err != nil || f != 2 {
 		t.Errorf("after the cooldown: %d, %v; want the failures carried", f, err)

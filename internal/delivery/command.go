@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/perm"
 )
 
 // Command runs a program with the message on stdin: for email, the whole
@@ -29,9 +31,18 @@ func (c *Command) Send(ctx context.Context, m Message) (Receipt, error) {
 	if len(c.Argv) == 0 {
 		return Receipt{}, failed("command", "no command is configured")
 	}
+	// The program gets the code: judge it as the configuration file that
+	// names it is judged (security rule 9), where PATH finds it.
+	path, err := exec.LookPath(c.Argv[0])
+	if err != nil {
+		return Receipt{}, failed("command", "%v", err)
+	}
+	if err := perm.Check(path, false); err != nil {
+		return Receipt{}, failed("command", "refusing to run %s, which would get the code: %v", path, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd := exec.CommandContext(ctx, path, c.Argv[1:]...)
 	cmd.Env = os.Environ()
 	if c.Email {
 		cmd.Stdin = bytes.NewReader(RFC5322(c.From, m, c.Now()))

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -131,5 +132,75 @@ func TestHeadersHaveNoLineBreaks(t *testing.T) {
 	msg := string(RFC5322("kcloud@example.com\r\nBcc: evil@example.com", Message{To: "a@example.com", Subject: "s", Body: "b"}, time.Unix(0, 0)))
 	if strings.Contains(msg, "\r\nBcc:") {
 		t.Fatalf("a header was injected:\n%s", msg)
+	}
+}
+
+// TestCommandProgramJudged: a delivery program gets the code, so one that
+// others can write, or that sits in a directory others can write, is not
+// run (rule 9, as the configuration file that names it; issue 24,
+// finding 3).
+func TestCommandProgramJudged(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bin")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "got")
+	prog := filepath.Join(dir, "send")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\ncat > "+out+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	send := func() error {
+		_, err := (&Command{Argv: []string{prog}, Now: time.Now}).Send(context.Background(), Message{To: "+821012345678", Body: "code 123456"})
+		return err
+	}
+	for _, c := range []struct {
+		file, dir os.FileMode
+		ok        bool
+	}{{0o777, 0o700, false}, {0o755, 0o777, false}, {0o755, 0o777 | os.ModeSticky, true}, {0o755, 0o755, true}} {
+		os.Remove(out)
+		if err := os.Chmod(prog, c.file); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, c.dir); err != nil {
+			t.Fatal(err)
+		}
+		err := send()
+		_, ran := os.Stat(out)
+		if c.ok != (err == nil) || c.ok != (ran == nil) {
+			t.Errorf("program %04o in a %04o directory: %v (ran: %v)", c.file, c.dir, err, ran == nil)
+		}
+		if err != nil && !strings.Contains(err.Error(), "refusing to run "+prog) {
+			t.Errorf("the refusal does not name the program: %v", err)
+		}
+	}
+}
+
+// TestSMTPAnswerBounded: a server whose greeting never ends a line is read
+// no further than maxSMTPRead (issue 24, finding 2: past 512 MiB).
+func TestSMTPAnswerBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write([]byte("220 "))
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		for range 64 { // 4 MiB, never a line end
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	s := &SMTP{Host: "127.0.0.1", Port: port, TLS: "none", From: "a@example.com", Now: now, Timeout: 10 * time.Second}
+	_, err = s.Send(context.Background(), Message{To: "b@example.com", Subject: "s", Body: "b"})
+	if err == nil || !strings.Contains(err.Error(), "more than 1 MiB") {
+		t.Fatalf("an endless greeting: %v", err)
 	}
 }

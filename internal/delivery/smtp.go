@@ -55,6 +55,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) (Receipt, error) {
 	conn.SetDeadline(deadline)
 	// Cancelled (Ctrl-C): every read and write on the connection ends now.
 	defer context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })()
+	// A server's answers are a few lines; net/smtp reads a line whatever
+	// its length, so a greeting with no line end would be read for ever
+	// (security rule 13). The connection stops reading past a budget.
+	conn = &boundedConn{Conn: conn, left: maxSMTPRead}
 	c, err := smtp.NewClient(conn, s.Host)
 	if err != nil {
 		conn.Close()
@@ -136,4 +140,27 @@ func (a plainAuth) Next(_ []byte, more bool) ([]byte, error) {
 		return nil, errors.New("unexpected server challenge")
 	}
 	return nil, nil
+}
+
+// maxSMTPRead is the most a server may send in one delivery.
+const maxSMTPRead = 1 << 20
+
+var errSMTPTooMuch = errors.New("the server sent more than 1 MiB; an SMTP answer is a few lines")
+
+// boundedConn reads at most left bytes.
+type boundedConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *boundedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errSMTPTooMuch
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
