@@ -217,6 +217,10 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 			}
 			acc.SecondFailures = 0
 		}
+		if acc.SecondFailures == 0 {
+			// All the way in: the lockouts and failures in a row end.
+			acc.Lockouts, acc.FailedInRow = 0, 0
+		}
 		if p.rehash != nil {
 			if err := u.rekey(p); err != nil {
 				return err
@@ -297,6 +301,27 @@ func (u *Unlocked) rekey(p *proof) error {
 	return nil
 }
 
+// MaxLockout is the longest a lockout grows to; DisableAfterFailures, the
+// failures in a row that disable the password (security rule 4).
+const (
+	MaxLockout           = 24 * time.Hour
+	DisableAfterFailures = 100
+)
+
+// lockoutFor is the length of the lockout that follows n lockouts in a
+// row: the policy's, doubled each time, up to MaxLockout (or the
+// policy's, when it is longer).
+func lockoutFor(base time.Duration, n int) time.Duration {
+	d := base
+	for range n {
+		if d >= MaxLockout {
+			break
+		}
+		d *= 2
+	}
+	return max(min(d, MaxLockout), base)
+}
+
 // kept is an error from a page's work whose changes are committed all
 // the same: a wrong verification code is counted, then reported.
 type kept struct{ error }
@@ -313,16 +338,30 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 	} else {
 		acc.Failures++
 	}
+	acc.FailedInRow++
 	if err := u.Log(event, what+": "+why.Error()); err != nil {
 		return err
 	}
-	fa := &FailedAttempt{Err: why, Lockout: u.Policy.LockoutDuration}
+	lockout := lockoutFor(u.Policy.LockoutDuration, acc.Lockouts)
+	fa := &FailedAttempt{Err: why, Lockout: lockout}
+	if acc.FailedInRow >= DisableAfterFailures {
+		acc.PasswordDisabled, acc.Failures, acc.SecondFailures = true, 0, 0
+		fa.Disabled = true
+		if err := u.Log(EvPWDisabled, fmt.Sprintf("%d failed attempts in a row", acc.FailedInRow)); err != nil {
+			return err
+		}
+		u.notice(EvPWDisabled, fmt.Sprintf("your password was disabled after %d failed attempts in a row: set a new one with kcloud account recover, or ask an admin for a reset", acc.FailedInRow))
+		id := acc.UserID
+		u.after = append(u.after, func() error { return s.endSession(id) })
+		return kindErr(fail.Auth, fa)
+	}
 	if left := u.Policy.LockoutThreshold - acc.Failures - acc.SecondFailures; left > 0 {
 		fa.Left = left
 		return kindErr(fail.Auth, fa)
 	}
-	until := u.Now.Add(u.Policy.LockoutDuration)
+	until := u.Now.Add(lockout)
 	acc.LockedUntil, acc.Failures, acc.SecondFailures = &until, 0, 0
+	acc.Lockouts++
 	fa.LockedTo = until
 	if err := u.Log(EvLockout, fmt.Sprintf("%d failed attempts in a row; locked until %s",
 		u.Policy.LockoutThreshold, text.Time(until))); err != nil {

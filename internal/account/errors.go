@@ -62,9 +62,13 @@ type FailedAttempt struct {
 	Left     int           // attempts before a lockout; 0 when this one locked
 	Lockout  time.Duration // how long a lockout lasts
 	LockedTo time.Time     // set when this attempt locked the account
+	Disabled bool          // this attempt disabled the password
 }
 
 func (e *FailedAttempt) Error() string {
+	if e.Disabled {
+		return fmt.Sprintf("%v; after %d failed attempts in a row, the password is now disabled", e.Err, DisableAfterFailures)
+	}
 	if !e.LockedTo.IsZero() {
 		return fmt.Sprintf("%v; the account is now locked until %s", e.Err, text.Time(e.LockedTo))
 	}

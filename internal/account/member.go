@@ -27,6 +27,7 @@ var (
 	ErrSelf          = errors.New("the admin's own account")
 	ErrLastAdmin     = errors.New("the last admin")
 	ErrOTPRequired   = errors.New("the organization requires an OTP")
+	ErrPWDisabled    = errors.New("the password is disabled after too many failed attempts")
 	ErrNoResetCode   = errors.New("no admin reset is pending")
 	ErrNoEmailToSend = errors.New("no verified email to send to")
 )
@@ -55,6 +56,8 @@ func (a *Account) barred(now time.Time) error {
 		return fail.Mark(fail.Locked, ErrDisabled, "the account %s is disabled by an admin", a.UserID)
 	case a.ResetCode != nil:
 		return fail.Mark(fail.Locked, ErrResetPending, "the password of %s was reset by an admin", a.UserID)
+	case a.PasswordDisabled:
+		return fail.Mark(fail.Locked, ErrPWDisabled, "the password of %s is disabled after %d failed attempts in a row", a.UserID, DisableAfterFailures)
 	}
 	return nil
 }
@@ -296,8 +299,10 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 		var what, event string
 		switch c.Action {
 		case Unlock:
-			out.Changed = m.LockedUntil != nil || m.Failures > 0 || m.SecondFailures > 0
-			m.LockedUntil, m.Failures, m.SecondFailures = nil, 0, 0
+			out.Changed = m.LockedUntil != nil || m.Failures > 0 || m.SecondFailures > 0 || m.Lockouts > 0 || m.FailedInRow > 0
+			// A disabled password stays so: only a new one (account
+			// recover, reset-password) ends that.
+			m.LockedUntil, m.Failures, m.SecondFailures, m.Lockouts, m.FailedInRow = nil, 0, 0, 0, 0
 			event, what = EvMemberUnlocked, "your account's lockout and failed attempts were cleared"
 		case ResetOTP:
 			out.Changed = m.OTP != nil || m.PendingOTP != nil
@@ -311,6 +316,7 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			m.ResetCode = &ResetCode{Hash: hash, By: u.Account.UserID, ExpiresAt: u.Now.Add(ResetTTL)}
 			m.OTP, m.PendingOTP, m.RecoverCode = nil, nil, nil
 			m.LockedUntil, m.Failures, m.SecondFailures = nil, 0, 0
+			m.Lockouts, m.FailedInRow, m.PasswordDisabled = 0, 0, false
 			endAccountSessions(m, u.Now)
 			u.tx.Forget()
 			out.ResetCode, out.ResetExpiresAt, out.Sent = formatReset(code), m.ResetCode.ExpiresAt, sendTo

@@ -165,6 +165,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 		a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
 		a.Codes, a.PendingOTP, a.OTP, a.RecoverCode, a.ResetCode = nil, nil, nil, nil, nil
 		a.Failures, a.SecondFailures = 0, 0
+		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false
 		tx.Forget()
 		u.endSessions(s, false)
 		out = &Recovered{UserID: a.UserID}

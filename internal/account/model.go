@@ -145,6 +145,14 @@ type Account struct {
 	Failures       int        `json:"failures"`
 	SecondFailures int        `json:"second_failures,omitempty"`
 	LockedUntil    *time.Time `json:"locked_until,omitempty"`
+	// Lockouts counts lockouts in a row, each twice as long as the one
+	// before (up to MaxLockout); FailedInRow, failures since the account
+	// last let someone all the way in, lockouts or not. At
+	// DisableAfterFailures the password is disabled until account recover
+	// or an admin's reset (NIST SP 800-63B-4 3.2.2; security rule 4).
+	Lockouts         int  `json:"lockouts,omitempty"`
+	FailedInRow      int  `json:"failed_in_row,omitempty"`
+	PasswordDisabled bool `json:"password_disabled,omitempty"`
 
 	// SessionEpoch counts the times every session of the account was
 	// ended (a password change, logout --all): a session made under an
@@ -185,6 +193,7 @@ const (
 	EvLoginFailed     = "login_failed"
 	EvPasswordFailed  = "password_failed"
 	EvLockout         = "locked_out"
+	EvPWDisabled      = "password_disabled"
 	EvProfileChanged  = "profile_changed"
 	EvPasswordChanged = "password_changed"
 	EvOrgChanged      = "organization_changed"

@@ -388,6 +388,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		}
 		a.RecoverCode, a.ResetCode = nil, nil
 		a.Failures, a.SecondFailures = 0, 0
+		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false
 		out = &Recovered{UserID: a.UserID}
 		if dk != nil {
 			a.OTP.useRecoveryCode(p.slot)

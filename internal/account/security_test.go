@@ -413,3 +413,72 @@ func TestShorterTTLEndsOldSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestLockoutsDoubleAndDisable: each lockout in a row lasts twice the one
+// before, up to 24 hours; getting all the way in ends the run; 100
+// failures in a row disable the password, which an unlock does not bring
+// back and a reset does (security rule 4; NIST SP 800-63B-4 3.2.2).
+func TestLockoutsDoubleAndDisable(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		s, c := withBob(t, w)
+		wrong := []byte("not the password")
+		lockFor := func() time.Duration {
+			for range 3 { // testPolicy's threshold
+				login(t, s, "bob", wrong)
+			}
+			a := readAccount(t, w, "bob")
+			if a.LockedUntil == nil {
+				t.Fatal("three wrong passwords did not lock")
+			}
+			d := a.LockedUntil.Sub(c.t)
+			c.t = *a.LockedUntil
+			return d
+		}
+		for i, want := range []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour} {
+			if got := lockFor(); got != want {
+				t.Fatalf("lockout %d in a row: %s, want %s", i+1, got, want)
+			}
+		}
+		if err := login(t, s, "bob", bobPW); err != nil {
+			t.Fatal(err)
+		}
+		if got := lockFor(); got != 15*time.Minute {
+			t.Fatalf("the first lockout after a login: %s", got)
+		}
+		if lockoutFor(15*time.Minute, 20) != MaxLockout || lockoutFor(48*time.Hour, 3) != 48*time.Hour {
+			t.Fatal("lockoutFor does not stop at 24 hours, or cuts a longer policy")
+		}
+		// On to 100 failures in a row, waiting out each lockout.
+		for readAccount(t, w, "bob").FailedInRow < DisableAfterFailures-1 {
+			lockFor()
+		}
+		err := login(t, s, "bob", wrong)
+		if fail.KindOf(err) != fail.Auth || !strings.Contains(err.Error(), "the password is now disabled") {
+			t.Fatalf("the 100th failure: %v", err)
+		}
+		if err := login(t, s, "bob", bobPW); !errors.Is(err, ErrPWDisabled) || fail.KindOf(err) != fail.Locked {
+			t.Fatalf("the right password after 100 failures: %v", err)
+		}
+		if _, err := act(t, s, "alice", "bob", Unlock, ActOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(t, s, "bob", bobPW); !errors.Is(err, ErrPWDisabled) {
+			t.Fatalf("after an unlock: %v, want the password still disabled", err)
+		}
+		done, err := act(t, s, "alice", "bob", ResetPassword, ActOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.BeginReset("bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := []byte("a fresh start for the member")
+		if _, err := r.FinishReset(recoveryCode(done.ResetCode), checked(t, fresh, "bob")); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(t, s, "bob", fresh); err != nil {
+			t.Fatalf("after the reset: %v", err)
+		}
+	})
+}

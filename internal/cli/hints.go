@@ -77,6 +77,8 @@ func hint(err error) string {
 		return "register one with kcloud otp register; kcloud whoami and kcloud logout work meanwhile"
 	case errors.Is(err, account.ErrDisabled):
 		return "an admin can enable it again: kcloud member enable"
+	case errors.Is(err, account.ErrPWDisabled):
+		return "set a new password with kcloud account recover, or ask an admin for a reset code (kcloud member reset-password)"
 	case errors.Is(err, account.ErrResetPending):
 		return "set a new password with kcloud account recover --reset-code CODE, the code the admin gave you"
 	case errors.Is(err, account.ErrLastAdmin):

@@ -80,6 +80,9 @@ func storeBackupRun(o *backupOptions) error {
 	if err := store.Backup(st, o.file, o.force); err != nil {
 		return err
 	}
+	for _, k := range st.Foreign() {
+		fmtLine(f.IO.Err, "kcloud: warning: skipped %q, which kcloud did not write (an etcd role allowed it); the rest is in the backup", k)
+	}
 	f.say("Wrote a copy of %s to %s.", st.Name(), o.file)
 	return f.print(struct {
 		Store  string `json:"store"`

@@ -40,28 +40,66 @@ type Weak struct {
 func (w *Weak) Error() string { return w.Reason }
 
 // Check refuses pw if it is common, guessable, or contains one of
-// personal (the User ID, the name, the organization's name), compared
-// without regard to case.
+// personal (the User ID, the name, the organization's name). Each is
+// compared as written and folded (fold: compatibility forms, marks, case,
+// look-alike letters, stand-in digits), and without separators, so that
+// ｐａｓｓｗｏｒｄ, раssword, kw0nj1h00n and k.w.o.n.j.i.h.o.o.n are
+// what they look like.
 func Check(pw string, personal ...string) error {
 	lower := strings.ToLower(pw)
+	forms := []string{lower, fold(pw), fold1(pw)}
+	for _, f := range forms[1:] {
+		forms = append(forms, bare(f))
+	}
 	for _, p := range personal {
 		p = strings.ToLower(strings.TrimSpace(p))
-		if utf8.RuneCountInString(p) >= 3 && strings.Contains(lower, p) {
-			return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", p)}
+		words := []string{p}
+		if f := bare(fold(p)); f != p {
+			words = append(words, f)
 		}
 		for _, part := range strings.FieldsFunc(p, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-			if utf8.RuneCountInString(part) >= 4 && strings.Contains(lower, part) {
-				return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", part)}
+			if utf8.RuneCountInString(part) >= 4 {
+				words = append(words, part, bare(fold(part)))
+			}
+		}
+		for i, w := range words {
+			if i > 0 && utf8.RuneCountInString(w) < 4 || utf8.RuneCountInString(w) < 3 {
+				continue
+			}
+			for _, f := range forms {
+				if strings.Contains(f, w) {
+					return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", shown(p, w, i))}
+				}
 			}
 		}
 	}
 	if rank, ok := load().rank("passwords", lower); ok {
 		return &Weak{fmt.Sprintf("the password is the %s most common one in breaches", ordinal(rank))}
 	}
-	if g := Guesses(pw); g < MinGuesses {
+	for _, f := range forms[1:] {
+		if rank, ok := load().rank("passwords", f); ok {
+			return &Weak{fmt.Sprintf("the password is the %s most common one in breaches, written another way", ordinal(rank))}
+		}
+	}
+	g := Guesses(pw)
+	for _, f := range forms[1:3] {
+		if f != lower {
+			g = math.Min(g, Guesses(f))
+		}
+	}
+	if g < MinGuesses {
 		return &Weak{fmt.Sprintf("the password could be guessed in about %s tries", roughly(g))}
 	}
 	return nil
+}
+
+// shown is the word of the owner's that a password contained, as the
+// owner would recognise it.
+func shown(p, w string, i int) string {
+	if i == 0 || strings.Contains(p, w) {
+		return w
+	}
+	return p
 }
 
 // lists are the ranked word lists, read once.

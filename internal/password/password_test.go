@@ -128,3 +128,34 @@ func BenchmarkGuessesLong(b *testing.B) {
 		Check(pw, "alice", "Alice Park", "Acme Corp")
 	}
 }
+
+// TestFoldedForms: what reads as a common password, or as the owner's
+// User ID, is refused however it is written: fullwidth, Cyrillic look-
+// alikes, combining marks, stand-in digits, separators (issue 24,
+// finding 7). The policy may allow 8 characters (with an OTP required),
+// so these are short.
+func TestFoldedForms(t *testing.T) {
+	for _, pw := range []string{
+		"ｐａｓｓｗｏｒｄ",
+		"ｐａｓｓｗｏｒｄ１２３",
+		"раssword", // Cyrillic р, а
+		"p\u0332a\u0332s\u0332s\u0332w\u0332o\u0332r\u0332d\u0332", // combining underlines
+		"p@$$w0rd!!",
+	} {
+		if err := Check(pw); err == nil {
+			t.Errorf("Check(%q) accepted a common password", pw)
+		}
+	}
+	for _, pw := range []string{"kw0nj1h00n-fjord-lamp", "k.w.o.n.j.i.h.o.o.n-fjord", "ＫＷＯＮＪＩＨＯＯＮ wave lamp"} {
+		err := Check(pw, "kwonjihoon", "Kwon Jihoon", "Acme")
+		if err == nil || !strings.Contains(err.Error(), "kwonjihoon") {
+			t.Errorf("Check(%q) with the User ID kwonjihoon: %v", pw, err)
+		}
+	}
+	// A strong password in another script is not folded into a weak one.
+	for _, pw := range []string{"모든 계정을 지키는 긴 문장", "correct horse battery staple", "τρία άλογα στο λιβάδι"} {
+		if err := Check(pw, "kwonjihoon"); err != nil {
+			t.Errorf("Check(%q): %v", pw, err)
+		}
+	}
+}

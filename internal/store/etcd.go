@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,9 +40,30 @@ type Etcd struct {
 	o EtcdOptions
 	g *gateway
 
-	mu    sync.Mutex
-	ready bool  // this process read a schema it knows
-	lease int64 // the lease markers are written with
+	mu      sync.Mutex
+	ready   bool     // this process read a schema it knows
+	lease   int64    // the lease markers are written with
+	foreign []string // keys under the prefix kcloud did not write, skipped
+}
+
+// errForeign is a key under a bucket's prefix that kcloud did not write
+// (a person's etcd role may write any key under its own activity/ID/):
+// scans skip it, and Foreign lists it.
+var errForeign = errors.New("store: an etcd key kcloud did not write")
+
+// Foreign lists the keys scans skipped as not kcloud's.
+func (e *Etcd) Foreign() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.foreign)
+}
+
+func (e *Etcd) noteForeign(k string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !slices.Contains(e.foreign, k) {
+		e.foreign = append(e.foreign, k)
+	}
 }
 
 // EtcdOptions configure OpenEtcd.
@@ -308,8 +330,8 @@ func (e *Etcd) decode(b Bucket, s string) (string, error) {
 		return rest, nil
 	}
 	raw, err := hex.DecodeString(tail)
-	if err != nil {
-		return "", &DamageError{Store: e.Name(), Detail: fmt.Sprintf("the etcd key %q is not one kcloud wrote", s)}
+	if err != nil || len(raw) != 8 || head == "" {
+		return "", errForeign // a log key is a head and 8 bytes in hex
 	}
 	return head + "\x00" + string(raw), nil
 }

@@ -420,3 +420,42 @@ func TestEtcdSchemaUpgraded(t *testing.T) {
 		t.Fatalf("schema after a write: %v %v, want %d", resp, err, Version)
 	}
 }
+
+// TestEtcdBackupSkipsForeignKeys: a key kcloud did not write, under a
+// prefix a person's etcd role may write (/kcloud/activity/bob/zz), does
+// not break the admin's backup: it is skipped and named, and the rest is
+// copied (issue 24, finding 6).
+func TestEtcdBackupSkipsForeignKeys(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	e := OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix, RequestTimeout: 20 * time.Second})
+	src := New(e)
+	err := src.Create(func(tx *Tx) error {
+		if err := tx.Put(Meta, "org", rec{1}); err != nil {
+			return err
+		}
+		return tx.Append(Activity, "bob", rec{2})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := c.Client("", "")
+	for _, k := range []string{"activity/bob/zz", "activity/bob/00", "accounts/bob/x"} {
+		if _, err := cli.Put(etcdtest.Ctx(t), prefix+k, "{}"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if err := Backup(src, file, false); err != nil {
+		t.Fatalf("a backup with keys kcloud did not write: %v", err)
+	}
+	if got := src.Foreign(); len(got) != 3 {
+		t.Fatalf("Foreign() = %q, want the three keys", got)
+	}
+	var n int
+	mustView(t, Open(file, Options{}), func(tx *Tx) error {
+		return tx.Newest(Activity, "bob", func(func(any) error) bool { n++; return true })
+	})
+	if n != 1 {
+		t.Fatalf("the backup holds %d of bob's records, want the one kcloud wrote", n)
+	}
+}

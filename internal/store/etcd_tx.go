@@ -170,6 +170,10 @@ func (t *etcdTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	before := func(a, b string) bool { return (a < b) != reverse }
 	emit := func(k string, v []byte) (bool, error) {
 		key, err := t.e.decode(b, k)
+		if errors.Is(err, errForeign) {
+			t.e.noteForeign(k)
+			return true, nil
+		}
 		if err != nil {
 			return false, err
 		}

@@ -89,6 +89,16 @@ func New(b Backend) *Store { return &Store{b: b} }
 // Name names the store for people.
 func (s *Store) Name() string { return s.b.Name() }
 
+// Foreign lists the keys this store's scans skipped because kcloud did
+// not write them (on etcd, a key a person's role let them add); a backup
+// reports them.
+func (s *Store) Foreign() []string {
+	if f, ok := s.b.(interface{ Foreign() []string }); ok {
+		return f.Foreign()
+	}
+	return nil
+}
+
 // Backend returns the backend, for operations only one kind offers
 // (bbolt's consistency check).
 func (s *Store) Backend() Backend { return s.b }
