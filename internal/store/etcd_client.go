@@ -31,8 +31,15 @@ type gateway struct {
 	token string // the auth token, once authenticated
 }
 
-// maxResponse bounds what kcloud reads of one answer (security rule 13).
-const maxResponse = 64 << 20
+// maxResponse bounds what kcloud reads of one answer, and maxRecord one
+// record in it (security rule 13). kcloud's records are a few KiB; a
+// range is read 8 keys a page; an answer's JSON carries them in base64
+// and is decoded into a few copies, so 16 MiB of answer is about 60 MiB
+// of memory at most (64 MiB took login past 1 GiB).
+const (
+	maxResponse = 16 << 20
+	maxRecord   = 1 << 20
+)
 
 func newGateway(o EtcdOptions) *gateway {
 	dialer := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -457,5 +459,46 @@ func TestEtcdBackupSkipsForeignKeys(t *testing.T) {
 	})
 	if n != 1 {
 		t.Fatalf("the backup holds %d of bob's records, want the one kcloud wrote", n)
+	}
+}
+
+// TestEtcdAnswersBounded: a gateway that answers with more than
+// maxResponse, or with a record over maxRecord, is refused, and reading
+// it allocates a bounded amount (issue 24, finding 2: one 64 MiB answer
+// took login past 1 GiB).
+func TestEtcdAnswersBounded(t *testing.T) {
+	big := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("x"), maxRecord+1))
+	for name, body := range map[string]func(w io.Writer){
+		"an answer too large": func(w io.Writer) {
+			io.WriteString(w, `{"kvs":[{"key":"a2V5","value":"`)
+			chunk := strings.Repeat("QUFB", 1<<16)
+			for range (maxResponse / len(chunk)) + 2 {
+				io.WriteString(w, chunk)
+			}
+			io.WriteString(w, `"}]}`)
+		},
+		"a record too large": func(w io.Writer) {
+			io.WriteString(w, `{"header":{"revision":"5"},"kvs":[{"key":"a2V5","value":"`+big+`","mod_revision":"5"}]}`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				body(w)
+			}))
+			defer srv.Close()
+			s := New(OpenEtcd(EtcdOptions{Endpoints: []string{srv.URL}, Prefix: "/kcloud/", RequestTimeout: 10 * time.Second}))
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err := s.View(func(tx *Tx) error { _, err := tx.Get(Meta, "org", &rec{}); return err })
+			runtime.ReadMemStats(&after)
+			if err == nil {
+				t.Fatal("the answer was taken")
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 200<<20 {
+				t.Errorf("reading it allocated %d MiB", grew>>20)
+			}
+			t.Logf("%v (allocated %d MiB)", err, (after.TotalAlloc-before.TotalAlloc)>>20)
+		})
 	}
 }

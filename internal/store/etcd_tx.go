@@ -71,6 +71,13 @@ func (t *etcdTx) rangeOf(key, end string, limit int, reverse bool) (*rangeRespon
 		t.failed = err
 		return nil, err
 	}
+	for _, x := range out.KVs {
+		if len(x.Value) > maxRecord {
+			t.failed = &DamageError{Store: t.e.Name(), Detail: fmt.Sprintf("the etcd key %q holds %d bytes; kcloud writes no record over %d MiB",
+				x.Key, len(x.Value), maxRecord>>20)}
+			return nil, t.failed
+		}
+	}
 	if t.rev == 0 {
 		t.rev = int64(out.Header.Revision)
 	}
