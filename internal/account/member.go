@@ -413,10 +413,14 @@ func endAccountSessions(a *Account, now time.Time) {
 	a.SessionsEndedAt = &now
 }
 
-// noticesFor are the security alerts to a's verified email.
+// noticesFor are the security alerts to a's verified email and phone.
 func noticesFor(a *Account, event, what string, now time.Time) []Notice {
-	if a.Email == nil {
-		return nil
+	var out []Notice
+	if a.Email != nil {
+		out = append(out, Notice{To: a.Email.Address, UserID: a.UserID, Event: event, What: what, Time: now})
 	}
-	return []Notice{{To: a.Email.Address, UserID: a.UserID, Event: event, What: what, Time: now}}
+	if a.Phone != nil {
+		out = append(out, Notice{To: a.Phone.Address, Phone: true, UserID: a.UserID, Event: event, What: what, Time: now})
+	}
+	return out
 }

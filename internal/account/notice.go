@@ -11,7 +11,8 @@ import (
 // to its verified email address (security rule 10): what happened and
 // when. It carries no code, secret or setup key.
 type Notice struct {
-	To     string // a verified email address
+	To     string // a verified email address, or phone number when Phone
+	Phone  bool   // by SMS, to the verified phone
 	UserID string
 	Event  string // one of the Ev kinds
 	What   string // for people: "your password was changed"
@@ -36,6 +37,9 @@ func (u *Unlocked) notice(event, what string, also ...string) {
 	}
 	for _, addr := range to {
 		u.notices = append(u.notices, Notice{To: addr, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now})
+	}
+	if p := u.Account.Phone; p != nil {
+		u.notices = append(u.notices, Notice{To: p.Address, Phone: true, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now})
 	}
 }
 

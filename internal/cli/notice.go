@@ -24,6 +24,10 @@ func notifier(cfg *config.Config, now func() time.Time) func(account.Notice) err
 	return func(n account.Notice) error {
 		ctx, cancel := context.WithTimeout(context.Background(), noticeTimeout)
 		defer cancel()
+		if n.Phone {
+			_, err := newSender(cfg, contact.Phone, now).Send(ctx, smsNotice(n))
+			return err
+		}
 		_, err := newSender(cfg, contact.Email, now).Send(ctx, noticeMessage(n))
 		return err
 	}
@@ -57,6 +61,13 @@ This is a security notice from kcloud; it holds no code and asks for
 nothing. kcloud never asks for your password by email.
 `, unlikeCode(n.UserID), upperFirst(unlikeCode(n.What)), when, host)
 	return delivery.Message{To: n.To, Subject: "kcloud security notice: " + unlikeCode(n.What), Body: body}
+}
+
+// smsNotice is a security notice by SMS: what happened, and what to do if
+// it was not the person, in one short text.
+func smsNotice(n account.Notice) delivery.Message {
+	return delivery.Message{To: n.To, Body: fmt.Sprintf("[kcloud] %s: %s. Not you? Change your password (kcloud account password) and tell your admin.",
+		unlikeCode(n.UserID), unlikeCode(n.What))}
 }
 
 // sixDigits is a run of exactly six digits: what reads as a code.

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,4 +37,38 @@ func TestMessagesHoldOneSixDigitNumber(t *testing.T) {
 	if got := unlikeCode("a123456b 1234567 12345 654321"); got != "a123 456b 1234567 12345 654 321" {
 		t.Errorf("unlikeCode = %q", got)
 	}
+}
+
+// TestNoticeBySMS: a security notice goes to the verified phone as well
+// as the verified email (rule 10; NIST SP 800-63B-4 4.6), saying what to
+// do if it was not the person.
+func TestNoticeBySMS(t *testing.T) {
+	initStore(t)
+	pw := testPassword + "\n"
+	mustKC(t, pw, "contact", "verify", "phone", "010-1234-5678", "--send-only", "--password-stdin")
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(newestOutboxSMS(t))
+	mustKC(t, pw, "contact", "verify", "phone", "010-1234-5678", "--code", code, "--password-stdin")
+	mustKC(t, pw+"a brand new pass phrase\n", "account", "password", "--password-stdin")
+	sms := newestOutboxSMS(t)
+	if !strings.Contains(sms, "[kcloud] alice: your password was changed. Not you?") || sixDigits.MatchString(sms) {
+		t.Fatalf("the SMS notice:\n%s", sms)
+	}
+}
+
+// newestOutboxSMS is the newest SMS in this HOME's outbox.
+func newestOutboxSMS(t *testing.T) string {
+	t.Helper()
+	msgs, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), ".local", "state", "kcloud", "outbox", "*.txt"))
+	var newest string
+	var at time.Time
+	for _, m := range msgs {
+		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(at) {
+			newest, at = m, fi.ModTime()
+		}
+	}
+	b, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatalf("no SMS in the outbox: %v", err)
+	}
+	return string(b)
 }
