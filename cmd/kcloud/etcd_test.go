@@ -399,14 +399,14 @@ func TestEtcdPersonalCredentials(t *testing.T) {
 	// And through etcd itself, as alice.
 	as := c.Client("alice", "alice-etcd-pw")
 	for _, key := range []string{bobKey, "/kcloud/activity/bob/0000000000000009", "/kcloud/meta/org"} {
-		if _, err := as.Put(ctx, key, "{}"); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		if _, err := as.Put(etcdtest.Ctx(t), key, "{}"); err == nil || !strings.Contains(err.Error(), "permission denied") {
 			t.Fatalf("alice's Put of %s: %v, want permission denied", key, err)
 		}
 	}
-	if _, err := as.Get(ctx, bobKey); err == nil {
+	if _, err := as.Get(etcdtest.Ctx(t), bobKey); err == nil {
 		t.Fatal("alice read bob's record")
 	}
-	after, err := root.Get(ctx, bobKey)
+	after, err := root.Get(etcdtest.Ctx(t), bobKey)
 	if err != nil || len(after.Kvs) != 1 || after.Kvs[0].ModRevision != before.Kvs[0].ModRevision {
 		t.Fatalf("bob's record changed: %v %v", after, err)
 	}

@@ -163,7 +163,11 @@ func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
 		}
 		if c.Nickname != nil && *c.Nickname != u.Account.Nickname {
 			u.Account.Nickname = *c.Nickname
-			changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
+			if *c.Nickname == "" {
+				changed = append(changed, "nickname cleared")
+			} else {
+				changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
+			}
 		}
 		out = Page{Account: u.Account.view(), Org: *u.Org}
 		if len(changed) == 0 {

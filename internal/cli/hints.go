@@ -43,6 +43,9 @@ func hint(err error) string {
 		if wrong.Left == 0 {
 			return "a new code can be sent at " + fmtTime(&wrong.Until)
 		}
+		if wrong.Left == 1 {
+			return "1 more wrong entry voids the code"
+		}
 		return fmt.Sprintf("%d more wrong entries void the code", wrong.Left)
 	case errors.As(err, &locked):
 		return "try again after that time, or ask an admin to unlock the account (kcloud member unlock)"

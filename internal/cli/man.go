@@ -4,8 +4,72 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kcloud/kcloud/internal/config"
 )
+
+// exitCodes are the contract's exit codes with their meaning: for the
+// manual pages and kcloud help exit-codes.
+var exitCodes = [][2]string{
+	{"0", "success"},
+	{"1", "any other failure (a damaged store names the file and points to kcloud store check)"},
+	{"2", "usage error or invalid input: an unknown command or flag, a malformed email or phone number, missing input with no terminal"},
+	{"3", "authentication failed: a wrong password, OTP code, recovery code, reset code or verification code"},
+	{"4", "locked out or rate-limited (a lockout, a disabled account or password, the resend wait, a code void after too many tries); the message says until when"},
+	{"5", "login required: no session, it has expired or was ended, or the organization requires an OTP first"},
+	{"6", "the store is busy or unreachable: another kcloud held it past store.lock_timeout, or the etcd cluster did not answer in time"},
+	{"130", "interrupted (Ctrl-C); the terminal is left as it was found"},
+	{"128+N", "ended by signal N at a prompt (SIGHUP 129, SIGQUIT 131, SIGTERM 143)"},
+}
+
+// environment is every variable kcloud reads, with what it does.
+func environment() [][2]string {
+	env := [][2]string{
+		{"KCLOUD_CONFIG", "the configuration file, in place of $XDG_CONFIG_HOME/kcloud/config.yaml (--config)"},
+		{"KCLOUD_NO_INPUT", "1: never prompt; a missing input is an error (--no-input)"},
+	}
+	keys := make([]string, 0, len(config.Defaults()))
+	for k := range config.Defaults() {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		env = append(env, [2]string{config.EnvName(k), "the configuration key " + k + ": a flag wins over it, it wins over the file"})
+	}
+	return append(env,
+		[2]string{"NO_COLOR", "when set, the QR code is not drawn unless --qr asks for it"},
+		[2]string{"TERM", "dumb: no escape sequence is written"},
+		[2]string{"HOME", "where the XDG directories are when they are not set"},
+		[2]string{"XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME", "where kcloud's files live (default ~/.config, ~/.local/share, ~/.local/state)"},
+	)
+}
+
+// helpTopics are kcloud help exit-codes and kcloud help environment.
+func helpTopics() []*cobra.Command {
+	list := func(rows [][2]string) string {
+		var b strings.Builder
+		for _, r := range rows {
+			lines := wrapColumn([]string{r[1]}, 70)
+			if len(r[0]) <= 6 { // an exit code: on the line of its meaning
+				b.WriteString("  " + r[0] + strings.Repeat(" ", 8-len(r[0])) + lines[0] + "\n")
+				lines = lines[1:]
+			} else {
+				b.WriteString("  " + r[0] + "\n")
+			}
+			for _, line := range lines {
+				b.WriteString("          " + line + "\n")
+			}
+		}
+		return strings.TrimRight(b.String(), "\n")
+	}
+	return []*cobra.Command{
+		{Use: "exit-codes", Short: "What kcloud's exit codes mean", Long: "kcloud's exit codes, for scripts:\n\n" + list(exitCodes),
+			Example: "  kcloud help exit-codes\n  kcloud whoami >/dev/null 2>&1; [ $? -eq 5 ] && kcloud login"},
+		{Use: "environment", Short: "Every environment variable kcloud reads", Long: "The environment variables kcloud reads:\n\n" + list(environment()),
+			Example: "  kcloud help environment\n  KCLOUD_OUTPUT=json kcloud whoami"},
+	}
+}
 
 // ManSections is the part every manual page shares, in roff: EXIT STATUS
 // (the contract's codes), ENVIRONMENT and FILES. tools/gendocs puts it
@@ -16,33 +80,13 @@ func ManSections() string {
 		b.WriteString(".TP\n" + tag + "\n" + text + "\n")
 	}
 	b.WriteString(".SH EXIT STATUS\n")
-	for _, e := range [][2]string{
-		{"0", "success"},
-		{"1", "any other failure (a damaged store names the file and points to kcloud store check)"},
-		{"2", "usage error or invalid input: an unknown command or flag, a malformed email or phone number, missing input with no terminal"},
-		{"3", "authentication failed: a wrong password, OTP code, recovery code or verification code"},
-		{"4", "locked out or rate-limited; the message says until when"},
-		{"5", "login required: no session, or it has expired"},
-		{"6", "the store is busy or unreachable: another kcloud held it past store.lock_timeout, or the etcd cluster did not answer in time"},
-		{"130", "interrupted (Ctrl-C); the terminal is left as it was found"},
-		{"128+N", "ended by signal N at a prompt (SIGHUP 129, SIGQUIT 131, SIGTERM 143)"},
-	} {
+	for _, e := range exitCodes {
 		item(".B "+e[0], e[1])
 	}
 	b.WriteString(".SH ENVIRONMENT\n")
-	item(".B KCLOUD_CONFIG", "the configuration file, in place of $XDG_CONFIG_HOME/kcloud/config.yaml (--config)")
-	item(".B KCLOUD_NO_INPUT", "1: never prompt; a missing input is an error (--no-input)")
-	keys := make([]string, 0, len(config.Defaults()))
-	for k := range config.Defaults() {
-		keys = append(keys, k)
+	for _, e := range environment() {
+		item(".B "+e[0], e[1])
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		item(".B "+config.EnvName(k), "sets the configuration key "+k+" (flag, then environment, then file, then default)")
-	}
-	item(".B NO_COLOR", "when set, the QR code is not drawn unless --qr asks for it")
-	item(".B TERM", "dumb: no escape sequence is written")
-	item(".B XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME", "where the files below live (default ~/.config, ~/.local/share, ~/.local/state)")
 	b.WriteString(".SH FILES\n")
 	for _, f := range [][2]string{
 		{"$XDG_CONFIG_HOME/kcloud/config.yaml", "the configuration; refused if another user owns it or can write it"},

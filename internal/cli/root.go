@@ -200,6 +200,17 @@ func groups(cmd *cobra.Command) {
 			return cmd.Help()
 		}
 		err := fail.Usagef("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.Name() == "completion" && cmd.HasParent() && !cmd.Parent().HasParent() {
+			// A shell kcloud has no script for is not a typo of one.
+			var shells []string
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() {
+					shells = append(shells, c.Name())
+				}
+			}
+			return fail.Usagef("there is no completion script for %q", args[0]).
+				WithHint("it has them for %s", strings.Join(shells, ", "))
+		}
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			best := s[0]
 			for _, c := range s {
@@ -296,6 +307,11 @@ or, for an organization that shares it, on an etcd cluster.`,
 	}
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
+	// Flag lines wrap at 80 columns, as the rest of the help does.
+	root.SetUsageTemplate(strings.NewReplacer(
+		".LocalFlags.FlagUsages", "(.LocalFlags.FlagUsagesWrapped 80)",
+		".InheritedFlags.FlagUsages", "(.InheritedFlags.FlagUsagesWrapped 80)",
+	).Replace(root.UsageTemplate()))
 	cobra.AddTemplateFunc("kcloudVersion", versionLine)
 	root.SetVersionTemplate("{{kcloudVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -305,6 +321,16 @@ or, for an organization that shares it, on an etcd cluster.`,
 		e := &fail.Error{Kind: fail.Usage, Err: err}
 		if c.HasParent() {
 			e = fail.Wrap(fail.Usage, err, "%s", strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "))
+		}
+		var missing *pflag.NotExistError
+		if errors.As(err, &missing) && len(missing.GetSpecifiedName()) > 1 {
+			name := missing.GetSpecifiedName()
+			var names []string
+			c.Flags().VisitAll(func(fl *pflag.Flag) { names = append(names, fl.Name) })
+			c.InheritedFlags().VisitAll(func(fl *pflag.Flag) { names = append(names, fl.Name) })
+			if n := config.Nearest(name, names); n != "" {
+				return e.WithHint("did you mean --%s? see `%s --help`", n, c.CommandPath())
+			}
 		}
 		return e.WithHint("see `%s --help`", c.CommandPath())
 	})
@@ -332,6 +358,7 @@ or, for an organization that shares it, on an etcd cluster.`,
 	for _, c := range topLevel {
 		root.AddCommand(c.make(f))
 	}
+	root.AddCommand(helpTopics()...)
 	// cobra adds these at Execute; made here, they get examples too.
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

@@ -245,6 +245,16 @@ func nearest(k string, fields map[string]any) string {
 	return best
 }
 
+// Nearest is the name in names closest to k, if it is close enough to be
+// a typo of it (for flags: --userid is --user-id).
+func Nearest(k string, names []string) string {
+	m := make(map[string]any, len(names))
+	for _, n := range names {
+		m[n] = nil
+	}
+	return nearest(k, m)
+}
+
 // distance is the Levenshtein distance between a and b, in bytes (keys
 // are ASCII).
 func distance(a, b string) int {

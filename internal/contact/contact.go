@@ -167,8 +167,12 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 			text.Time(prev.ExpiresAt))}
 	}
 	if wait := prev.SentAt.Add(r.ResendAfter); now.Before(wait) {
-		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent %s ago; a new one can be sent at %s",
-			text.Duration(now.Sub(prev.SentAt)), text.Time(wait))}
+		to := ""
+		if prev.Address != address {
+			to = " to another address"
+		}
+		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent%s %s; a new one can be sent at %s",
+			to, text.Ago(now.Sub(prev.SentAt)), text.Time(wait))}
 	}
 	return prev.Failures, nil
 }

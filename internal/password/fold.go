@@ -40,6 +40,27 @@ func foldWith(s string, one rune) string {
 	return norm.NFC.String(b.String())
 }
 
+// famousExamples are passwords printed as examples where everyone has read
+// them (a comic's passphrase, a chat log's password), in bare folded form:
+// no breach list ranks them high, and every guesser tries them first.
+var famousExamples = []string{
+	"correcthorsebatterystaple", "troubadore", "tr0ub4dor&3", "hunter", "trustno",
+	"iloveyou", "letmein", "opensesame", "swordfish", "hellokitty", "thequickbrownfoxjumpsoverthelazydog",
+}
+
+// famous reports whether one of the folded forms is a famous example.
+func famous(forms []string) bool {
+	for _, f := range forms {
+		b := bare(f)
+		for _, e := range famousExamples {
+			if b == bare(fold(e)) || strings.TrimRight(b, "0123456789") == e {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // bare is s without what separates letters: k.w.o.n.j.i.h.o.o.n is
 // kwonjihoon.
 func bare(s string) string {

@@ -76,6 +76,9 @@ func Check(pw string, personal ...string) error {
 	if rank, ok := load().rank("passwords", lower); ok {
 		return &Weak{fmt.Sprintf("the password is the %s most common one in breaches", ordinal(rank))}
 	}
+	if famous(forms) {
+		return &Weak{"the password is a famous example, printed where everyone who guesses passwords has read it"}
+	}
 	for _, f := range forms[1:] {
 		if rank, ok := load().rank("passwords", f); ok {
 			return &Weak{fmt.Sprintf("the password is the %s most common one in breaches, written another way", ordinal(rank))}

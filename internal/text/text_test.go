@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -159,5 +160,20 @@ func TestCheckConfigured(t *testing.T) {
 	}
 	if err := CheckConfigured("KakaoCloud", 64); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		46 * time.Millisecond:        "just now",
+		5 * time.Second:              "5 seconds ago",
+		time.Minute + 40*time.Second: "2 minutes ago",
+		90 * time.Minute:             "2 hours ago",
+		time.Hour:                    "1 hour ago",
+		49 * time.Hour:               "2 days ago",
+	} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

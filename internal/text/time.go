@@ -28,6 +28,22 @@ func Duration(d time.Duration) string {
 	return Plural(int(d/time.Second), "second")
 }
 
+// Ago says how long ago something was, rounded as people say it: "just
+// now", "40 seconds ago", "5 minutes ago", "2 hours ago", "3 days ago".
+func Ago(d time.Duration) string {
+	switch {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return Plural(int(d/time.Second), "second") + " ago"
+	case d < time.Hour:
+		return Plural(int(d.Round(time.Minute)/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return Plural(int(d.Round(time.Hour)/time.Hour), "hour") + " ago"
+	}
+	return Plural(int(d.Round(24*time.Hour)/(24*time.Hour)), "day") + " ago"
+}
+
 // Plural is "1 fault", "2 faults".
 func Plural(n int, unit string) string {
 	if n == 1 || n == -1 {
