@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,6 +37,26 @@ func TestPTYLoginHidesPassword(t *testing.T) {
 	}
 	if !s.echo() {
 		t.Fatal("echo is still off after the prompt")
+	}
+}
+
+// TestPTYPasswordStdinAtTerminal: --password-stdin typed at a terminal
+// (stdin is the terminal) reads with echo off, as a prompt does (issue
+// 25, item 2: the password was echoed).
+func TestPTYPasswordStdinAtTerminal(t *testing.T) {
+	env := newHome(t)
+	initStore(t, env)
+	s := start(t, env, "login", "--password-stdin")
+	s.expect("The password for alice: ")
+	if s.echo() {
+		t.Fatal("echo is on while --password-stdin reads a terminal")
+	}
+	s.typeLine(password)
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d; the terminal showed:\n%s", code, s.screen())
+	}
+	if screen := s.screen(); strings.Contains(screen, password) || strings.Contains(screen, "horse") {
+		t.Fatalf("the typed password appears on the terminal:\n%s", screen)
 	}
 }
 
@@ -225,14 +246,16 @@ func TestPTYInterruptEveryPrompt(t *testing.T) {
 		exit int
 	}{{"ctrl-c", 0, 130}, {"sigterm", syscall.SIGTERM, 143}, {"sighup", syscall.SIGHUP, 129}, {"sigquit", syscall.SIGQUIT, 131}}
 	for _, p := range prompts {
-		for _, how := range signals {
+		for i, how := range signals {
 			t.Run(p.name+"/"+how.name, func(t *testing.T) {
-				args := p.args
+				args, env := p.args, p.env
 				if p.name == "verification code" {
-					// An address of its own: no resend limit between cases.
+					// An address of its own, and two minutes later by the
+					// tests' clock: the resend wait binds the account.
 					args = append(args[:len(args):len(args)], "alice-"+how.name+"@example.com")
+					env = append(env[:len(env):len(env)], fmt.Sprintf("KCLOUD_TEST_CLOCK=%dm", 2*(i+1)))
 				}
-				s := start(t, p.env, args...)
+				s := start(t, env, args...)
 				for _, a := range p.answer {
 					s.expect(": ")
 					s.typeLine(a)

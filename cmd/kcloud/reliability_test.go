@@ -141,7 +141,30 @@ func TestLoad(t *testing.T) {
 			[]string{"contact", "verify", "email", fmt.Sprintf("alice%d@example.com", i), "--send-only", "--password-stdin"},
 		)
 	}
-	checkOutcome(t, startTogether(bin, env, jobs), 5*time.Second)
+	// The resend wait binds the account: of four codes to four addresses
+	// at once, one is sent and three wait (exit 4), whatever the order.
+	var others, sends []result
+	for _, r := range startTogether(bin, env, jobs) {
+		if r.args[0] == "contact" {
+			sends = append(sends, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	checkOutcome(t, others, 5*time.Second)
+	sent := 0
+	for _, r := range sends {
+		switch {
+		case r.code == 0:
+			sent++
+		case r.code == 4 && strings.Contains(r.stderr, "a code was sent to another address"):
+		default:
+			checkOutcome(t, []result{r}, 5*time.Second)
+		}
+	}
+	if sent != 1 {
+		t.Errorf("four codes at once to four addresses: %d sent, want 1", sent)
+	}
 
 	jobs = nil
 	for i := range 16 {

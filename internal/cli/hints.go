@@ -24,6 +24,7 @@ func hint(err error) string {
 		fa     *account.FailedAttempt
 		used   *account.UsedCodeError
 		wrong  *contact.WrongCode
+		wait   *contact.ErrWait
 		locked *account.LockedError
 		p      *perm.Problem
 		key    *config.UnknownKeyError
@@ -39,6 +40,8 @@ func hint(err error) string {
 			attempts = "attempt locks"
 		}
 		return fmt.Sprintf("%d more failed %s the account for %s", fa.Left, attempts, words(fa.Lockout))
+	case errors.As(err, &wait) && wait.Pending:
+		return "the code sent then still works until " + fmtTime(&wait.Expires) + ": give it with --code CODE"
 	case errors.As(err, &wrong):
 		if wrong.Left == 0 {
 			return "a new code can be sent at " + fmtTime(&wrong.Until)

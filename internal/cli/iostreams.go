@@ -128,8 +128,19 @@ func (s *IOStreams) missing(what, supply string) error {
 	return fail.Usagef("%s is required and %s", what, why).WithHint("%s", supply)
 }
 
-// stdinLine reads the next line of stdin for --password-stdin.
+// stdinLine reads the next line of stdin for --password-stdin. When
+// stdin is a terminal, a person is typing it: it is read there with echo
+// off, as a prompt would be, so the password is not shown.
 func (s *IOStreams) stdinLine(what string) ([]byte, error) {
+	if s.stdinTTY && !s.NoInput {
+		if t, err := s.TTY(); err == nil {
+			b, err := t.ReadSecret(upperFirst(what)+": ", secret.MaxPassword)
+			if errors.Is(err, term.ErrTooLong) {
+				return nil, fail.Usagef("%s is longer than %d bytes", what, secret.MaxPassword)
+			}
+			return b, err
+		}
+	}
 	if s.lines == nil {
 		s.lines = bufio.NewReader(s.In)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -147,7 +148,8 @@ func registerRun(o *registerOptions) error {
 		typed, err := io.Code("the code from the app", "Code: ", "--code")
 		if errors.Is(err, fail.ErrInterrupted) {
 			v.DiscardPendingOTP()
-			o.tty("\nCancelled: no OTP was registered.\n")
+			o.tty("\n")
+			o.clearSecret("Cancelled: no OTP was registered.")
 			return err
 		}
 		if err != nil {
@@ -170,7 +172,7 @@ func registerRun(o *registerOptions) error {
 		if err != nil {
 			return err
 		}
-		o.clearSecret()
+		o.clearSecret("Registered.")
 		return printRegistered(f, reg)
 	}
 }
@@ -179,13 +181,22 @@ func registerRun(o *registerOptions) error {
 // they are no longer needed: it clears the screen and, where the
 // terminal supports it (xterm's CSI 3 J), the scrollback, and says so,
 // since some terminals keep a scrollback no sequence reaches.
-func (o *registerOptions) clearSecret() {
+//
+// It runs when the registration ends either way (registered, or
+// cancelled): the secret was on the screen in both. A --qr-png file,
+// which holds the secret too, is removed then.
+func (o *registerOptions) clearSecret(done string) {
+	if o.png != "" {
+		if err := os.Remove(o.png); err == nil {
+			done += " " + o.png + ", which held the QR code, was removed."
+		}
+	}
 	if env := o.f.IO.Term; env == "dumb" || env == "" {
-		o.tty("Registered. Clear your terminal's scrollback: it still holds the setup key.\n")
+		o.tty(done + " Clear your terminal's scrollback: it still holds the setup key.\n")
 		return
 	}
 	o.tty("\x1b[H\x1b[2J\x1b[3J")
-	o.tty("Registered. The QR code and the setup key were cleared from the screen; if your\nterminal's scrollback still shows them, clear it.\n")
+	o.tty(done + " The QR code and the setup key were cleared from the screen; if\nyour terminal's scrollback still shows them, clear it.\n")
 }
 
 // tty writes to the terminal, if there is one: the steps of an

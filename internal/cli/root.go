@@ -339,7 +339,7 @@ or, for an organization that shares it, on an etcd cluster.`,
 	pf.StringVar(&f.configFile, "config", "", "configuration `file` (env KCLOUD_CONFIG; default $XDG_CONFIG_HOME/kcloud/config.yaml)")
 	pf.String("store", "", "store `file` (env KCLOUD_STORE_PATH; default $XDG_DATA_HOME/kcloud/kcloud.db)")
 	pf.StringP("output", "o", "text", "output `format`: text, json or yaml (env KCLOUD_OUTPUT)")
-	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input")
+	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input\n(typed at a terminal, with echo off)")
 	pf.BoolVar(&io.NoInput, "no-input", false, "never prompt; a missing input is an error (env KCLOUD_NO_INPUT=1)")
 	pf.StringVarP(&f.jqExpr, "jq", "q", "", "filter the JSON output with a jq `expression`; strings print without quotes")
 	f.flags = pf

@@ -264,7 +264,13 @@ func TestTerminalQRLayout(t *testing.T) {
 			if drawn := strings.Contains(screen, "█") || strings.Contains(screen, "▀"); drawn != tc.drawn {
 				t.Fatalf("a code drawn: %v, want %v:\n%s", drawn, tc.drawn, screen)
 			}
-			if !tc.drawn && strings.Contains(screen, "\x1b[") {
+			// Cancelled, the screen is cleared of the setup key (issue 25,
+			// item 10): an erase, not a colour, so NO_COLOR keeps it.
+			clear := "\x1b[H\x1b[2J\x1b[3J"
+			if !strings.Contains(screen, clear+"Cancelled: no OTP was registered.") && tc.term != "dumb" {
+				t.Fatalf("cancelled, the setup key was not cleared:\n%q", screen)
+			}
+			if !tc.drawn && strings.Contains(strings.Replace(screen, clear, "", 1), "\x1b[") {
 				t.Fatalf("an escape sequence where no colour is wanted:\n%q", screen)
 			}
 		})

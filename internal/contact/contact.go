@@ -148,6 +148,10 @@ func (p *Pending) void(max int) bool { return p.Void || p.Failures >= max }
 type ErrWait struct {
 	Until time.Time
 	Why   string
+	// Pending: the code sent before, to the same address, still works
+	// until its window ends (Expires).
+	Pending bool
+	Expires time.Time
 }
 
 func (e *ErrWait) Error() string { return e.Why }
@@ -163,7 +167,7 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 		return 0, nil // nothing pending, or its window is over
 	}
 	if prev.void(r.MaxAttempts) {
-		return 0, &ErrWait{prev.ExpiresAt, fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
+		return 0, &ErrWait{Until: prev.ExpiresAt, Why: fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
 			text.Time(prev.ExpiresAt))}
 	}
 	if wait := prev.SentAt.Add(r.ResendAfter); now.Before(wait) {
@@ -171,8 +175,8 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 		if prev.Address != address {
 			to = " to another address"
 		}
-		return 0, &ErrWait{wait, fmt.Sprintf("a code was sent%s %s; a new one can be sent at %s",
-			to, text.Ago(now.Sub(prev.SentAt)), text.Time(wait))}
+		return 0, &ErrWait{Until: wait, Why: fmt.Sprintf("a code was sent%s %s; a new one can be sent at %s",
+			to, text.Ago(now.Sub(prev.SentAt)), text.Time(wait)), Pending: to == "", Expires: prev.ExpiresAt}
 	}
 	return prev.Failures, nil
 }
