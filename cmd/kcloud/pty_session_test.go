@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 )
 
@@ -217,4 +218,25 @@ func (s *session) unread() string {
 		s.t.Fatal(err)
 	}
 	return string(b[:max(n, 0)])
+}
+
+// TestPTYWaitingSaysSo: a command waiting for another kcloud to release
+// the store says so on the terminal after a second (it was silent until
+// store.lock_timeout), and goes on once the store is free (issue 25,
+// item 6).
+func TestPTYWaitingSaysSo(t *testing.T) {
+	env := newHome(t)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, env, password+"\n", "login", "--password-stdin")
+	db, err := bolt.Open(storePath(env), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, env, "whoami")
+	s.expect("waiting for another kcloud to finish...")
+	db.Close()
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d after the store was released:\n%s", code, s.screen())
+	}
+	s.expect("User ID")
 }

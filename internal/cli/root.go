@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -97,9 +98,21 @@ func (f *Factory) Store() (*store.Store, error) {
 		}
 		st = store.New(b)
 	} else {
-		st = store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
+		st = store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, Waiting: f.waiting})
 	}
 	return st, nil
+}
+
+// waiting tells the person at the terminal, once, that another kcloud
+// holds the store: a command waiting for it is otherwise silent until
+// store.lock_timeout. A script (no terminal on stdin) is told nothing.
+func (f *Factory) waiting() {
+	if !f.IO.stdinTTY {
+		return
+	}
+	if t, err := f.IO.TTY(); err == nil {
+		io.WriteString(t.Writer(), "waiting for another kcloud to finish...\n")
+	}
 }
 
 // localStore is where this machine keeps its session when the directory
@@ -109,7 +122,7 @@ func (f *Factory) localStore(cfg *config.Config) *store.Store {
 	if cfg.Store.Backend != "etcd" {
 		return nil
 	}
-	return store.Open(cfg.Session.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
+	return store.Open(cfg.Session.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, Waiting: f.waiting})
 }
 
 // localPolicy is the policy keys this machine's configuration gives.

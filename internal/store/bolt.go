@@ -31,8 +31,9 @@ import (
 type Bolt struct {
 	path      string
 	timeout   time.Duration
-	ready     bool // the schema was checked (and migrated) by this process
-	validated bool // this process walked all the file's pages (validate)
+	waiting   func() // another process holds the file, a second on
+	ready     bool   // the schema was checked (and migrated) by this process
+	validated bool   // this process walked all the file's pages (validate)
 	// broken is the damage a bbolt panic showed. The handle that saw it
 	// still holds the file's lock, so no later transaction of this
 	// process opens the file again: each gets this error at once.
@@ -44,6 +45,9 @@ type Options struct {
 	// LockTimeout is how long to wait for another process holding the
 	// file. Zero means one try.
 	LockTimeout time.Duration
+	// Waiting, if set, is called once when another process has held the
+	// file for a second and this one is still waiting for it: to say so.
+	Waiting func()
 }
 
 // Open returns the store in the bbolt file at path. Nothing is read until
@@ -56,7 +60,7 @@ func OpenBolt(path string, opts Options) *Bolt {
 	if t <= 0 {
 		t = time.Nanosecond // bbolt reads zero as "wait forever"
 	}
-	return &Bolt{path: path, timeout: t}
+	return &Bolt{path: path, timeout: t, waiting: opts.Waiting}
 }
 
 // Name is the file's path.
@@ -272,7 +276,7 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 			Timeout:  s.timeout,
 			ReadOnly: readOnly,
 			OpenFile: func(path string, flag int, mode os.FileMode) (*os.File, error) {
-				f, err := openLocked(s.timeout)(path, flag, mode)
+				f, err := openLocked(s.timeout, s.waiting)(path, flag, mode)
 				if err == nil && check && hookLocks {
 					if err = walkOpen(f, openCheck); err != nil {
 						f.Close()

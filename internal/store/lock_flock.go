@@ -22,7 +22,7 @@ const hookLocks = true
 // still holds. The file is opened with open(2) itself: os.OpenFile
 // would try, and fail, to register a regular file with the network
 // poller, four system calls for nothing on every transaction.
-func openLocked(timeout time.Duration) func(string, int, os.FileMode) (*os.File, error) {
+func openLocked(timeout time.Duration, waiting func()) func(string, int, os.FileMode) (*os.File, error) {
 	return func(path string, flag int, mode os.FileMode) (*os.File, error) {
 		fd, err := unix.Open(path, flag|unix.O_CLOEXEC, uint32(mode.Perm()))
 		if err != nil {
@@ -33,7 +33,7 @@ func openLocked(timeout time.Duration) func(string, int, os.FileMode) (*os.File,
 		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 			how = unix.LOCK_EX
 		}
-		if err := waitLock(f, how, timeout); err != nil {
+		if err := waitLock(f, how, timeout, waiting); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -41,7 +41,7 @@ func openLocked(timeout time.Duration) func(string, int, os.FileMode) (*os.File,
 	}
 }
 
-func waitLock(f *os.File, how int, timeout time.Duration) error {
+func waitLock(f *os.File, how int, timeout time.Duration, waiting func()) error {
 	fd := int(f.Fd())
 	err := unix.Flock(fd, how|unix.LOCK_NB)
 	if err != unix.EWOULDBLOCK || timeout <= time.Millisecond {
@@ -66,6 +66,10 @@ func waitLock(f *os.File, how int, timeout time.Duration) error {
 	}()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
+	if waiting != nil && timeout > time.Second {
+		w := time.AfterFunc(time.Second, waiting)
+		defer w.Stop()
+	}
 	select {
 	case err := <-got:
 		return err

@@ -12,4 +12,6 @@ const hookLocks = false
 
 // openLocked leaves the lock to bbolt where flock is not what bbolt uses
 // (Windows, Solaris, illumos, AIX): it retries every 50 ms.
-func openLocked(time.Duration) func(string, int, os.FileMode) (*os.File, error) { return os.OpenFile }
+func openLocked(time.Duration, func()) func(string, int, os.FileMode) (*os.File, error) {
+	return os.OpenFile
+}
