@@ -240,3 +240,21 @@ func TestPTYWaitingSaysSo(t *testing.T) {
 	}
 	s.expect("User ID")
 }
+
+// TestPTYCtrlDEndsTheLine: Ctrl-D at an empty prompt exits 130 and ends
+// the prompt's line, so the shell's prompt starts on a line of its own
+// (issue 25, item 3).
+func TestPTYCtrlDEndsTheLine(t *testing.T) {
+	env := newHome(t)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := start(t, env, "account", "show")
+	s.expect("Password for alice: ")
+	io.WriteString(s.ptmx, "\x04")
+	if code := s.wait(); code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, s.screen())
+	}
+	if !strings.Contains(s.screen(), "Password for alice: \r\n") {
+		t.Fatalf("the prompt's line was not ended:\n%q", s.screen())
+	}
+}

@@ -200,7 +200,7 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 		}
 		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now}
 		if p.kek == nil {
-			authErr = s.failed(u, false, a.failEvent, a.what, errWrongPassword)
+			authErr = s.failed(u, false, a.failEvent, a.what, ErrWrongPassword)
 			return putAccount(tx, acc)
 		}
 		if u.DataKey, err = p.kek.Unwrap(acc.DataKey, acc.adData()); err != nil {
@@ -375,8 +375,9 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 	return kindErr(fail.Auth, fa)
 }
 
-// errWrongPassword is the reason of a failed password.
-var errWrongPassword = errors.New("wrong password")
+// ErrWrongPassword is the reason of a failed password (in a
+// FailedAttempt): a terminal asks again for it, not for a wrong code.
+var ErrWrongPassword = errors.New("wrong password")
 
 // withPassword checks the session account's password and does the page's work.
 func (s *Service) withPassword(pre *Account, pw []byte, a attempt) error {

@@ -39,11 +39,7 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 
 func accountShowRun(o *accountShowOptions) error {
 	f := o.f
-	v, pw, err := f.openPage()
-	if err != nil {
-		return err
-	}
-	page, err := v.Show(pw)
+	page, err := openPage(f, (*account.Visit).Show)
 	if err != nil {
 		return err
 	}
@@ -102,11 +98,7 @@ func accountSetRun(o *setOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := f.password(acc)
-	if err != nil {
-		return err
-	}
-	page, err := v.SetProfile(pw, checked)
+	page, err := withPassword(f, acc.UserID, func(pw []byte) (*account.Page, error) { return v.SetProfile(pw, checked) })
 	if err != nil {
 		return err
 	}
@@ -282,11 +274,7 @@ func accountActivityRun(o *activityOptions) error {
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}
-	v, pw, err := f.openPage()
-	if err != nil {
-		return err
-	}
-	events, err := v.Activity(pw, o.limit)
+	events, err := openPage(f, func(v *account.Visit, pw []byte) ([]account.Event, error) { return v.Activity(pw, o.limit) })
 	if err != nil {
 		return err
 	}

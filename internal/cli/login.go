@@ -71,15 +71,13 @@ func loginRun(o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := io.Secret("the password for "+id, "Password for "+id+": ")
-	if err != nil {
-		return err
-	}
-	sess, err := svc.Login(acc, pw, func(*account.Who) (account.SecondFactor, error) {
-		if given != nil {
-			return *given, nil
-		}
-		return askSecondFactor(io)
+	sess, err := withPassword(f, id, func(pw []byte) (*account.Session, error) {
+		return svc.Login(acc, pw, func(*account.Who) (account.SecondFactor, error) {
+			if given != nil {
+				return *given, nil
+			}
+			return askSecondFactor(io)
+		})
 	})
 	if err != nil {
 		return err

@@ -73,11 +73,7 @@ func memberListRun(o *memberListOptions) error {
 	if err := account.RequireAdmin(acc); err != nil {
 		return err
 	}
-	pw, err := f.password(acc)
-	if err != nil {
-		return err
-	}
-	members, err := v.Members(pw)
+	members, err := withPassword(f, acc.UserID, v.Members)
 	if err != nil {
 		return err
 	}
@@ -126,11 +122,7 @@ func memberShowRun(o *memberShowOptions) error {
 	if err := account.RequireAdmin(acc); err != nil {
 		return err
 	}
-	pw, err := f.password(acc)
-	if err != nil {
-		return err
-	}
-	page, err := v.Member(pw, id)
+	page, err := withPassword(f, acc.UserID, func(pw []byte) (*account.Page, error) { return v.Member(pw, id) })
 	if err != nil {
 		return err
 	}

@@ -120,11 +120,7 @@ type otpListOptions struct{ f *Factory }
 
 func otpListRun(o *otpListOptions) error {
 	f := o.f
-	v, pw, err := f.openPage()
-	if err != nil {
-		return err
-	}
-	page, err := v.Show(pw)
+	page, err := openPage(f, (*account.Visit).Show)
 	if err != nil {
 		return err
 	}

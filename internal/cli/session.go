@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/kcloud/kcloud/internal/account"
 )
 
@@ -32,13 +35,47 @@ func (f *Factory) password(acc *account.Who) ([]byte, error) {
 	return f.IO.Secret("the password for "+acc.UserID, "Password for "+acc.UserID+": ")
 }
 
-// openPage is a page that asks only for the password: the session (see
-// session), then the password.
-func (f *Factory) openPage() (*account.Visit, []byte, error) {
+// openPage runs a page that asks only for the password: the session
+// (see session), then the password, then run with it; a wrong password
+// at a terminal is asked again (withPassword).
+func openPage[T any](f *Factory, run func(v *account.Visit, pw []byte) (T, error)) (T, error) {
 	v, acc, _, err := f.session()
 	if err != nil {
-		return nil, nil, err
+		var zero T
+		return zero, err
 	}
-	pw, err := f.password(acc)
-	return v, pw, err
+	return withPassword(f, acc.UserID, func(pw []byte) (T, error) { return run(v, pw) })
+}
+
+// passwordTries is how often a terminal asks for a password that was
+// wrong, as sudo does; each wrong one counts toward the lockout.
+const passwordTries = 3
+
+// withPassword asks for the password of the account userID and runs do
+// with it. At a terminal, a wrong password is said and asked again, up to
+// passwordTries in all, unless it locked the account; an empty line is
+// asked again without being tried. From --password-stdin, or with no
+// terminal, the first answer is the answer.
+func withPassword[T any](f *Factory, userID string, do func(pw []byte) (T, error)) (T, error) {
+	io := f.IO
+	retry := !io.PasswordStdin && io.CanPrompt()
+	for try := 1; ; {
+		pw, err := io.Secret("the password for "+userID, "Password for "+userID+": ")
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		if len(pw) == 0 && retry {
+			continue // not a try
+		}
+		out, err := do(pw)
+		var fa *account.FailedAttempt
+		if !retry || try == passwordTries || !errors.As(err, &fa) || !errors.Is(fa.Err, account.ErrWrongPassword) || !fa.LockedTo.IsZero() || fa.Disabled {
+			return out, err
+		}
+		try++
+		if t, terr := io.TTY(); terr == nil {
+			fmt.Fprintf(t.Writer(), "Wrong password: %s. Try again (%d of %d).\n", hint(err), try, passwordTries)
+		}
+	}
 }

@@ -351,3 +351,28 @@ func TestTerminalPassword(t *testing.T) {
 	}
 	mustKC(t, next+"\n", "account", "show", "--password-stdin")
 }
+
+// TestTerminalPasswordAskedAgain: a wrong password at a terminal is said
+// and asked again, as sudo does, each try counted; an empty line is not a
+// try; the third wrong one ends the command (issue 25, item 3).
+func TestTerminalPasswordAskedAgain(t *testing.T) {
+	initStore(t)
+	mustKC(t, "", "logout")
+	term := &script{answer: answers(map[string][]string{"Password for alice": {"not it at all", "", testPassword}})}
+	code, _, errOut := atTerminal(t, term, false, "login", "--user-id", "alice")
+	screen := term.out.String()
+	if code != 0 || !strings.Contains(screen, "Wrong password: 4 more failed attempts lock the account for 15 minutes. Try again (2 of 3).") {
+		t.Fatalf("login: exit %d\n%s\n%s", code, screen, errOut)
+	}
+	if n := strings.Count(strings.Join(term.prompts, "\n"), "Password for alice"); n != 3 {
+		t.Fatalf("asked %d times, want 3 (one empty)", n)
+	}
+	page := &script{answer: answers(map[string][]string{"Password for alice": {"wrong 1", "wrong 2", "wrong 3", testPassword}})}
+	code, _, errOut = atTerminal(t, page, false, "account", "show")
+	if code != ExitAuth || strings.Count(page.out.String(), "Try again") != 2 || !strings.Contains(errOut, "wrong password") {
+		t.Fatalf("three wrong passwords at account show: exit %d\n%s\n%s", code, page.out.String(), errOut)
+	}
+	if out := mustKC(t, testPassword+"\n", "account", "activity", "--password-stdin", "--limit", "3", "-o", "json"); strings.Count(out, "password_failed") != 3 {
+		t.Fatalf("three wrong tries are three failures:\n%s", out)
+	}
+}

@@ -113,7 +113,10 @@ func (t *TTY) interruptible(read func() ([]byte, error), restore func()) ([]byte
 			restore()
 		}
 		if errors.Is(r.err, io.EOF) && len(r.b) == 0 {
-			return nil, fail.ErrInterrupted // Ctrl-D at an empty prompt
+			// Ctrl-D at an empty prompt: the line ends here, so that what
+			// comes next (the shell's prompt) starts on a line of its own.
+			fmt.Fprintln(t.out)
+			return nil, fail.ErrInterrupted
 		}
 		return r.b, r.err
 	case sig := <-t.sig:
