@@ -10,6 +10,7 @@ import (
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // The organization's members, for its admins: see them, and act on one.
@@ -81,12 +82,76 @@ func memberListRun(o *memberListOptions) error {
 	for i, m := range members {
 		docs[i] = newMemberDoc(m)
 	}
+	rows := [][]string{{"USER ID", "NAME", "ADMIN", "OTP", "LOCKED UNTIL", "DISABLED", "LAST LOGIN"}}
+	for _, m := range members {
+		rows = append(rows, []string{m.UserID, m.Name, yesNo(m.Admin), yesNo(m.OTP), minutes(m.LockedUntil), yesNo(m.Disabled), minutes(m.LastLoginAt)})
+	}
+	if cols := f.stdoutCols(); cols > 0 {
+		fitColumns(rows, cols, 0, 1) // User IDs and names give way
+	}
 	return f.print(docs, func(t *table) {
-		t.cols("USER ID", "NAME", "ADMIN", "OTP", "LOCKED UNTIL", "DISABLED", "LAST LOGIN")
-		for _, m := range members {
-			t.cols(m.UserID, m.Name, yesNo(m.Admin), yesNo(m.OTP), fmtTime(m.LockedUntil), yesNo(m.Disabled), fmtTime(m.LastLoginAt))
+		for _, r := range rows {
+			t.cols(r...)
 		}
 	})
+}
+
+// minutes is a time in a list, to the minute: "2026-12-04 15:01 UTC".
+func minutes(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04 MST")
+}
+
+// stdoutCols is the terminal's width when stdout is the terminal, else 0
+// (a pipe gets whole values).
+func (f *Factory) stdoutCols() int {
+	if !f.IO.IsStdoutTTY() {
+		return 0
+	}
+	t, err := f.IO.TTY()
+	if err != nil {
+		return 0
+	}
+	cols, _ := t.Size()
+	return cols
+}
+
+// fitColumns shortens the cells of the columns shrink, the longest
+// first, with "…", until rows fit width columns (two spaces between
+// columns, as the table writes them) or each is down to 8.
+func fitColumns(rows [][]string, width int, shrink ...int) {
+	widths := func() []int {
+		w := make([]int, len(rows[0]))
+		for _, r := range rows {
+			for i, c := range r {
+				w[i] = max(w[i], text.Width(c))
+			}
+		}
+		return w
+	}
+	for {
+		w := widths()
+		total := 2 * (len(w) - 1)
+		for _, n := range w {
+			total += n
+		}
+		longest := -1
+		for _, i := range shrink {
+			if w[i] > 8 && (longest < 0 || w[i] > w[longest]) {
+				longest = i
+			}
+		}
+		if total <= width || longest < 0 {
+			return
+		}
+		for _, r := range rows[1:] {
+			if text.Width(r[longest]) == w[longest] {
+				r[longest] = text.Truncate(r[longest], w[longest]-1)
+			}
+		}
+	}
 }
 
 type memberShowOptions struct {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
@@ -374,5 +375,30 @@ func TestTerminalPasswordAskedAgain(t *testing.T) {
 	}
 	if out := mustKC(t, testPassword+"\n", "account", "activity", "--password-stdin", "--limit", "3", "-o", "json"); strings.Count(out, "password_failed") != 3 {
 		t.Fatalf("three wrong tries are three failures:\n%s", out)
+	}
+}
+
+// TestTerminalMemberListFits: at an 80-column terminal the member list
+// fits, long User IDs and names shortened with "…"; piped, it keeps
+// every value whole.
+func TestTerminalMemberListFits(t *testing.T) {
+	initStore(t)
+	long := "alexander.hamilton.the.third@example.com"
+	mustKC(t, testPassword+"\nviolet lamp under snow tonight\n", "member", "create", "--user-id", long, "--name", "Alexander Hamilton the Third, Treasury", "--password-stdin")
+	term := &script{answer: answers(map[string][]string{"Password for alice": {testPassword}})}
+	code, out, errOut := atTerminal(t, term, true, "member", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if w := utf8.RuneCountInString(line); w > 80 {
+			t.Errorf("a line of %d columns:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(out, "…") {
+		t.Errorf("nothing was shortened:\n%s", out)
+	}
+	if piped := mustKC(t, testPassword+"\n", "member", "list", "--password-stdin"); !strings.Contains(piped, long) {
+		t.Errorf("piped, the User ID was shortened:\n%s", piped)
 	}
 }

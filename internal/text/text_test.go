@@ -177,3 +177,18 @@ func TestAgo(t *testing.T) {
 		}
 	}
 }
+
+func TestWidthTruncate(t *testing.T) {
+	if w := Width("계정 정보"); w != 9 {
+		t.Errorf("Width(계정 정보) = %d, want 9", w)
+	}
+	for _, c := range []struct {
+		in   string
+		w    int
+		want string
+	}{{"alexander.hamilton@example.com", 10, "alexander…"}, {"short", 10, "short"}, {"계정정보입니다", 7, "계정정…"}} {
+		if got := Truncate(c.in, c.w); got != c.want || Width(got) > c.w {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
+	}
+}
