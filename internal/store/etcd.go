@@ -330,8 +330,8 @@ func (e *Etcd) decode(b Bucket, s string) (string, error) {
 		return rest, nil
 	}
 	raw, err := hex.DecodeString(tail)
-	if err != nil || len(raw) != 8 || head == "" {
-		return "", errForeign // a log key is a head and 8 bytes in hex
+	if err != nil {
+		return "", errForeign // kcloud writes a log key's tail in hex
 	}
 	return head + "\x00" + string(raw), nil
 }
