@@ -61,20 +61,7 @@ func (s *Service) voidReset(userID, code string) error {
 // account must exist, not be locked or disabled, and have a reset
 // pending.
 func (s *Service) BeginReset(userID string) (*Recovery, error) {
-	r := &Recovery{s: s}
-	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
-		if r.rec, err = getAccount(tx, userID); err != nil {
-			return err
-		}
-		if r.rec == nil {
-			return noAccount(userID)
-		}
-		if r.org, err = getOrg(tx); err != nil {
-			return err
-		}
-		return r.rec.barredFromRecovery(s.now())
-	})
+	r, err := s.beginRecovery(userID)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,28 @@ func (r *Recovery) Policy() Policy { return r.s.policy(r.org) }
 // verified email, else the phone. A locked account, or one with no
 // verified contact, cannot be recovered this way.
 func (s *Service) BeginRecovery(userID string, via contact.Kind) (*Recovery, error) {
+	r, err := s.beginRecovery(userID)
+	if err != nil {
+		return nil, err
+	}
+	a := r.rec
+	if r.Target, err = recoverTarget(a, via); err != nil {
+		return nil, err
+	}
+	if a.OTP != nil {
+		if a.OTP.Recovery == nil {
+			return nil, fail.Mark(fail.Other, ErrNoRecoverySlots,
+				"the recovery codes of %s were made before account recover and cannot open the account", a.UserID)
+		}
+		r.NeedsRecoveryCode = true
+	}
+	return r, nil
+}
+
+// beginRecovery reads the account userID names and the organization, for
+// either way of recovery; a locked or disabled account cannot be
+// recovered.
+func (s *Service) beginRecovery(userID string) (*Recovery, error) {
 	r := &Recovery{s: s}
 	err := s.Store.View(func(tx *store.Tx) error {
 		var err error
@@ -88,17 +110,6 @@ func (s *Service) BeginRecovery(userID string, via contact.Kind) (*Recovery, err
 	})
 	if err != nil {
 		return nil, err
-	}
-	a := r.rec
-	if r.Target, err = recoverTarget(a, via); err != nil {
-		return nil, err
-	}
-	if a.OTP != nil {
-		if a.OTP.Recovery == nil {
-			return nil, fail.Mark(fail.Other, ErrNoRecoverySlots,
-				"the recovery codes of %s were made before account recover and cannot open the account", a.UserID)
-		}
-		r.NeedsRecoveryCode = true
 	}
 	return r, nil
 }

@@ -34,22 +34,28 @@ func registerOTP(t *testing.T, pw string) ([]byte, []string) {
 	return secret, reg.RecoveryCodes
 }
 
-// newestOutbox is the newest message in this HOME's outbox.
-func newestOutbox(t *testing.T) string {
+// newestOutbox is the newest email in this HOME's outbox.
+func newestOutbox(t *testing.T) string { return newestOutboxFile(t, ".eml") }
+
+// newestOutboxSMS is the newest SMS in this HOME's outbox.
+func newestOutboxSMS(t *testing.T) string { return newestOutboxFile(t, ".txt") }
+
+// newestOutboxFile is the newest message with the extension ext in this
+// HOME's outbox.
+func newestOutboxFile(t *testing.T, ext string) string {
 	t.Helper()
-	msgs, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), ".local", "state", "kcloud", "outbox", "*.eml"))
+	msgs, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), ".local", "state", "kcloud", "outbox", "*"+ext))
 	var newest string
 	var at time.Time
 	for _, m := range msgs {
-		fi, err := os.Stat(m)
-		if err == nil && !fi.ModTime().Before(at) {
+		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(at) {
 			newest, at = m, fi.ModTime()
 		}
 	}
-	if newest == "" {
-		t.Fatal("the outbox is empty")
+	b, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatalf("no %s message in the outbox: %v", ext, err)
 	}
-	b, _ := os.ReadFile(newest)
 	return string(b)
 }
 

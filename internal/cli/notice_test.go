@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,22 +51,4 @@ func TestNoticeBySMS(t *testing.T) {
 	if !strings.Contains(sms, "[kcloud] alice: your password was changed. Not you?") || sixDigits.MatchString(sms) {
 		t.Fatalf("the SMS notice:\n%s", sms)
 	}
-}
-
-// newestOutboxSMS is the newest SMS in this HOME's outbox.
-func newestOutboxSMS(t *testing.T) string {
-	t.Helper()
-	msgs, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), ".local", "state", "kcloud", "outbox", "*.txt"))
-	var newest string
-	var at time.Time
-	for _, m := range msgs {
-		if fi, err := os.Stat(m); err == nil && !fi.ModTime().Before(at) {
-			newest, at = m, fi.ModTime()
-		}
-	}
-	b, err := os.ReadFile(newest)
-	if err != nil {
-		t.Fatalf("no SMS in the outbox: %v", err)
-	}
-	return string(b)
 }
