@@ -80,7 +80,7 @@ func newService(w *world, c *clock) *Service {
 func setup(t *testing.T, w *world) (*world, *clock) {
 	t.Helper()
 	c := &clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	_, _, err := newService(w, c).Init("Acme", false, Profile{UserID: "Alice", Name: "Alice"}, checked(t, pw, "alice"))
+	_, _, err := newService(w, c).Init("Acme", false, profile(t, Profile{UserID: "Alice", Name: "Alice"}), checked(t, pw, "alice"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		path, c := setup(t, w)
 		s := newService(path, c)
 		login(t, s, "alice", pw)
-		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: checked(t, []byte("quiet river at dawn"), "bob")}
+		bob := NewAccount{Profile: profile(t, Profile{UserID: "bob", Name: "Bob"}), Password: checked(t, []byte("quiet river at dawn"), "bob")}
 		if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +329,7 @@ func TestCreateNeedsAdmin(t *testing.T) {
 		if err := login(t, s, "bob", []byte("quiet river at dawn")); err != nil {
 			t.Fatal(err)
 		}
-		carol := NewAccount{Profile: Profile{UserID: "carol", Name: "Carol"}, Password: checked(t, []byte("green kite over hills"), "carol")}
+		carol := NewAccount{Profile: profile(t, Profile{UserID: "carol", Name: "Carol"}), Password: checked(t, []byte("green kite over hills"), "carol")}
 		if _, err := on(s, acct(t, s, "bob")).Create([]byte("quiet river at dawn"), carol); err == nil || !strings.Contains(err.Error(), "not an admin") {
 			t.Fatalf("a non-admin created an account: %v", err)
 		}
@@ -388,6 +388,16 @@ func setProfile(v *Visit, pw []byte, c ProfileChange) (*Page, error) {
 		return nil, err
 	}
 	return v.SetProfile(pw, checked)
+}
+
+// profile is p as Check accepts it (no nicknames).
+func profile(t *testing.T, p Profile) CheckedProfileNew {
+	t.Helper()
+	c, err := p.Check(false)
+	if err != nil {
+		t.Fatalf("the test's profile %+v: %v", p, err)
+	}
+	return c
 }
 
 // checked is pw as the rules accept it for the account id.

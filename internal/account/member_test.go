@@ -22,7 +22,7 @@ func withBob(t *testing.T, w *world) (*Service, *clock) {
 	if err := login(t, s, "alice", pw); err != nil {
 		t.Fatal(err)
 	}
-	bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: checked(t, bobPW, "bob")}
+	bob := NewAccount{Profile: profile(t, Profile{UserID: "bob", Name: "Bob"}), Password: checked(t, bobPW, "bob")}
 	if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +372,7 @@ func TestRequireOTP(t *testing.T) {
 func TestMemberDelete(t *testing.T) {
 	eachStore(t, func(t *testing.T, w *world) {
 		s, _ := withBob(t, w)
-		bobby := NewAccount{Profile: Profile{UserID: "bobby", Name: "Bobby"}, Password: checked(t, bobPW, "bobby")}
+		bobby := NewAccount{Profile: profile(t, Profile{UserID: "bobby", Name: "Bobby"}), Password: checked(t, bobPW, "bobby")}
 		if _, err := on(s, acct(t, s, "alice")).Create(pw, bobby); err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +401,7 @@ func TestMemberDelete(t *testing.T) {
 		if e := events(t, s, "alice"); e[0] != EvMemberDeleted {
 			t.Fatalf("alice's activity: %v", e)
 		}
-		bob := NewAccount{Profile: Profile{UserID: "bob", Name: "Bob"}, Password: checked(t, bobPW, "bob")}
+		bob := NewAccount{Profile: profile(t, Profile{UserID: "bob", Name: "Bob"}), Password: checked(t, bobPW, "bob")}
 		if _, err := on(s, acct(t, s, "alice")).Create(pw, bob); err != nil {
 			t.Fatalf("the User ID again: %v", err)
 		}

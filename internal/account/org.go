@@ -75,26 +75,32 @@ func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.T
 // Profile is what a person typed for a new account.
 type Profile struct {
 	UserID, Name, Nickname string
-	checked                bool // by Check
 }
 
+// CheckedProfileNew is a new account's Profile whose form Check checked
+// and normalized: what Init and Create take, so that the form is checked
+// once, before anyone types a password. Only Check makes one.
+type CheckedProfileNew struct{ p Profile }
+
+// Profile is the checked profile's values.
+func (c CheckedProfileNew) Profile() Profile { return c.p }
+
 // Check validates a new account's profile against the nickname policy.
-func (p Profile) Check(usesNicknames bool) (Profile, error) {
+func (p Profile) Check(usesNicknames bool) (CheckedProfileNew, error) {
 	var err error
 	if p.UserID, err = CheckUserID(p.UserID); err != nil {
-		return p, fail.Usagef("%v", err)
+		return CheckedProfileNew{}, fail.Usagef("%v", err)
 	}
 	if p.Name, err = CheckName(p.Name); err != nil {
-		return p, fail.Usagef("%v", err)
+		return CheckedProfileNew{}, fail.Usagef("%v", err)
 	}
 	if p.Nickname, err = CheckNickname(p.Nickname); err != nil {
-		return p, fail.Usagef("%v", err)
+		return CheckedProfileNew{}, fail.Usagef("%v", err)
 	}
 	if p.Nickname != "" && !usesNicknames {
-		return p, errNoNicknames()
+		return CheckedProfileNew{}, errNoNicknames()
 	}
-	p.checked = true
-	return p, nil
+	return CheckedProfileNew{p}, nil
 }
 
 func errNoNicknames() error { return kindErr(fail.Usage, ErrNoNicknames) }
@@ -104,16 +110,16 @@ func errNotAdmin(id string) error {
 }
 
 // Init creates the store's organization and its first account, an admin.
-func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw NewPassword) (*Organization, *Account, error) {
+func (s *Service) Init(orgName string, orgNicknames bool, checked CheckedProfileNew, pw NewPassword) (*Organization, *Account, error) {
 	orgName, err := CheckOrgName(orgName)
 	if err != nil {
 		return nil, nil, fail.Usagef("%v", err)
 	}
-	if !p.checked {
-		if p, err = p.Check(orgNicknames); err != nil {
-			return nil, nil, err
-		}
-	} else if p.Nickname != "" && !orgNicknames {
+	p := checked.p
+	if p.UserID == "" {
+		return nil, nil, fail.Usagef("the profile was not checked")
+	}
+	if p.Nickname != "" && !orgNicknames {
 		return nil, nil, errNoNicknames()
 	}
 	now := s.now()
@@ -154,7 +160,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, p Profile, pw NewPassw
 
 // NewAccount is what an admin gives to register another account.
 type NewAccount struct {
-	Profile
+	Profile  CheckedProfileNew
 	Admin    bool
 	Password NewPassword
 }
@@ -163,16 +169,11 @@ type NewAccount struct {
 func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
 	s, who := v.s, v.who
 	admin := who.rec
-	org, err := s.Org()
-	if err != nil {
-		return nil, err
+	p := n.Profile.p // its form was checked once; the policy is checked below
+	if p.UserID == "" {
+		return nil, fail.Usagef("the profile was not checked")
 	}
-	if !n.Profile.checked { // else its form was checked once; the policy is checked below
-		if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
-			return nil, err
-		}
-	}
-	acc, err := s.newAccount(n.UserID, n.Name, n.Nickname, n.Admin, n.Password, s.now())
+	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, n.Admin, n.Password, s.now())
 	if err != nil {
 		return nil, err
 	}

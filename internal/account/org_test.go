@@ -30,7 +30,7 @@ func TestInitRefusesInterruptedImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := &clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-		_, _, err := newService(w, c).Init("Evil", false, Profile{UserID: "mallory", Name: "Mallory"}, checked(t, pw, "mallory"))
+		_, _, err := newService(w, c).Init("Evil", false, profile(t, Profile{UserID: "mallory", Name: "Mallory"}), checked(t, pw, "mallory"))
 		var partial *PartialStoreError
 		if !errors.As(err, &partial) || !errors.Is(err, ErrPartialStore) || fmt.Sprint(partial.Accounts) != "[alice]" {
 			t.Fatalf("init on an interrupted import: %v; want a PartialStoreError naming alice", err)
@@ -44,7 +44,7 @@ func TestInitRefusesInterruptedImport(t *testing.T) {
 		if err := login(t, newService(w, c), "alice", pw); err != nil {
 			t.Fatalf("alice after the import finished: %v", err)
 		}
-		if _, _, err := newService(w, c).Init("Evil", false, Profile{UserID: "mallory", Name: "Mallory"}, checked(t, pw, "mallory")); !errors.Is(err, ErrOrgExists) {
+		if _, _, err := newService(w, c).Init("Evil", false, profile(t, Profile{UserID: "mallory", Name: "Mallory"}), checked(t, pw, "mallory")); !errors.Is(err, ErrOrgExists) {
 			t.Fatalf("init after the import: %v, want ErrOrgExists", err)
 		}
 	})

@@ -166,7 +166,8 @@ func accountPasswordRun(o *passwordOptions) error {
 
 type createOptions struct {
 	f       *Factory
-	n       account.NewAccount
+	n       account.Profile // as typed; checked once, into account.NewAccount
+	admin   bool
 	changed func(flag string) bool
 }
 
@@ -193,7 +194,7 @@ first line and the new account's on its second.`,
 	fl.StringVar(&n.UserID, "user-id", "", "the new account's User `ID`")
 	fl.StringVar(&n.Name, "name", "", "the new account's `name`")
 	fl.StringVar(&n.Nickname, "nickname", "", "the new account's `nickname`")
-	fl.BoolVar(&n.Admin, "admin", false, "make the new account an admin")
+	fl.BoolVar(&o.admin, "admin", false, "make the new account an admin")
 	return cmd
 }
 
@@ -221,9 +222,12 @@ func accountCreateRun(o *createOptions) error {
 			return err
 		}
 	}
-	if n.Profile, err = n.Profile.Check(org.UsesNicknames); err != nil {
+	checked, err := n.Check(org.UsesNicknames)
+	if err != nil {
 		return err
 	}
+	*n = checked.Profile() // normalized: the User ID in lower case
+	na := account.NewAccount{Profile: checked, Admin: o.admin}
 	pw, err := f.password(acc)
 	if err != nil {
 		return err
@@ -231,10 +235,10 @@ func accountCreateRun(o *createOptions) error {
 	check := func(p []byte) (account.NewPassword, error) {
 		return account.CheckNewPassword(p, v.Policy().PasswordMinLength, n.UserID, n.Name, org.Name)
 	}
-	if n.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, check); err != nil {
+	if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, check); err != nil {
 		return err
 	}
-	created, err := v.Create(pw, *n)
+	created, err := v.Create(pw, na)
 	if err != nil {
 		return err
 	}

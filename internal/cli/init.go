@@ -105,7 +105,7 @@ func initRun(o *initOptions) error {
 		return err
 	}
 	pw, err := NewPassword(io, "the new password", "", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, account.DefaultPolicy.PasswordMinLength, profile.UserID, profile.Name, o.orgName)
+		return account.CheckNewPassword(pw, account.DefaultPolicy.PasswordMinLength, profile.Profile().UserID, profile.Profile().Name, o.orgName)
 	})
 	if err != nil {
 		return err

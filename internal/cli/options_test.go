@@ -21,7 +21,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 		{"account show", &accountShowOptions{}},
 		{"account set --name Ann --nickname ann", &setOptions{name: "Ann", nickname: "ann"}},
 		{"account password", &passwordOptions{}},
-		{"account create --user-id bob --name Bob --admin", &createOptions{n: account.NewAccount{Profile: account.Profile{UserID: "bob", Name: "Bob"}, Admin: true}}},
+		{"account create --user-id bob --name Bob --admin", &createOptions{n: account.Profile{UserID: "bob", Name: "Bob"}, admin: true}},
 		{"account activity -n 7", &activityOptions{limit: 7}},
 		{"account activity", &activityOptions{limit: 50}}, // the contract's default
 		{"contact verify email a@example.com --code 123456", &verifyOptions{kind: "email", address: "a@example.com", code: "123456"}},
