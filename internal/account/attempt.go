@@ -344,8 +344,10 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 	}
 	lockout := lockoutFor(u.Policy.LockoutDuration, acc.Lockouts)
 	fa := &FailedAttempt{Err: why, Lockout: lockout}
-	if acc.FailedInRow >= DisableAfterFailures {
-		acc.PasswordDisabled, acc.Failures, acc.SecondFailures = true, 0, 0
+	if acc.FailedInRow >= DisableAfterFailures && !acc.PasswordDisabled {
+		// Disabled once, told once; the lockouts below still apply to
+		// what is left (account recover's codes).
+		acc.PasswordDisabled = true
 		fa.Disabled = true
 		if err := u.Log(EvPWDisabled, fmt.Sprintf("%d failed attempts in a row", acc.FailedInRow)); err != nil {
 			return err
@@ -353,7 +355,6 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 		u.notice(EvPWDisabled, fmt.Sprintf("your password was disabled after %d failed attempts in a row: set a new one with kcloud account recover, or ask an admin for a reset", acc.FailedInRow))
 		id := acc.UserID
 		u.after = append(u.after, func() error { return s.endSession(id) })
-		return kindErr(fail.Auth, fa)
 	}
 	if left := u.Policy.LockoutThreshold - acc.Failures - acc.SecondFailures; left > 0 {
 		fa.Left = left

@@ -34,6 +34,8 @@ func hint(err error) string {
 		return "a few unrelated words (four or more) make a password that is strong and easy to remember"
 	case errors.As(err, &used):
 		return fmt.Sprintf("the app shows a new code in %s; type that one", words(used.Next.Round(1e9)))
+	case errors.As(err, &fa) && fa.Disabled:
+		return "set a new password with kcloud account recover, or ask an admin for a reset code (kcloud member reset-password)"
 	case errors.As(err, &fa) && fa.Left > 0:
 		attempts := "attempts lock"
 		if fa.Left == 1 {
