@@ -31,16 +31,12 @@ func compileJQ(expr string) (*gojq.Code, error) {
 // machine's memory. The program runs with a deadline, a watch on the
 // heap it grows, and a cap on what it prints; past any of them it stops
 // (exit 1), having printed what it printed.
-const (
-	jqTimeout   = 2 * time.Second
-	jqHeapLimit = 256 << 20
-	jqOutputMax = 16 << 20
-)
-
+// (Variables, so that a test can make one of them the one that stops
+// a program, whatever the machine's speed.)
 var (
-	errJQTime   = fmt.Errorf("ran longer than %s", jqTimeout)
-	errJQMemory = fmt.Errorf("used more than %d MiB of memory", jqHeapLimit>>20)
-	errJQOutput = fmt.Errorf("printed more than %d MiB", jqOutputMax>>20)
+	jqTimeout   = 2 * time.Second
+	jqHeapLimit = uint64(256 << 20)
+	jqOutputMax = 16 << 20
 )
 
 // writeJQ runs the compiled expression on doc's JSON and writes each
@@ -57,9 +53,10 @@ func writeJQ(w io.Writer, code *gojq.Code, doc any) error {
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	timer := time.AfterFunc(jqTimeout, func() { cancel(errJQTime) })
+	timeout, heap, outMax := jqTimeout, jqHeapLimit, jqOutputMax // read once, here
+	timer := time.AfterFunc(timeout, func() { cancel(fmt.Errorf("ran longer than %s", words(timeout))) })
 	defer timer.Stop()
-	defer watchHeap(cancel)()
+	defer watchHeap(cancel, heap)()
 	stopped := func() error {
 		return fail.Otherf("--jq: the program %v, and was stopped", context.Cause(ctx))
 	}
@@ -89,17 +86,25 @@ func writeJQ(w io.Writer, code *gojq.Code, doc any) error {
 			}
 			line = append(text.EscapeQuoted(b), '\n')
 		}
-		if written += len(line); written > jqOutputMax {
-			cancel(errJQOutput)
+		if written += len(line); written > outMax {
+			cancel(fmt.Errorf("printed more than %s", bytesInWords(outMax)))
 			return stopped()
 		}
 		w.Write(line)
 	}
 }
 
-// watchHeap cancels with errJQMemory once the heap has grown by more than
-// jqHeapLimit since the call; the returned func stops the watch.
-func watchHeap(cancel context.CancelCauseFunc) func() {
+// bytesInWords is n bytes as "16 MiB" or "1024 bytes".
+func bytesInWords(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// watchHeap cancels once the heap has grown by more than limit since the
+// call; the returned func stops the watch.
+func watchHeap(cancel context.CancelCauseFunc, limit uint64) func() {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(sample)
 	base := sample[0].Value.Uint64()
@@ -113,8 +118,8 @@ func watchHeap(cancel context.CancelCauseFunc) func() {
 				return
 			case <-t.C:
 				metrics.Read(sample)
-				if sample[0].Value.Uint64() > base+jqHeapLimit {
-					cancel(errJQMemory)
+				if sample[0].Value.Uint64() > base+limit {
+					cancel(fmt.Errorf("used more than %s of memory", bytesInWords(int(limit))))
 					return
 				}
 			}

@@ -267,21 +267,32 @@ func TestRecoverInProcess(t *testing.T) {
 
 // TestJQBounded: a --jq program that would run for ever, fill the memory
 // or print without end is stopped, exit 1, saying which (issue 24,
-// finding 2: 789 MiB and unbounded time).
+// finding 2: 789 MiB and unbounded time). Each bound is made the one that
+// stops its program by loosening the others: the machine's speed must
+// not decide which comes first.
 func TestJQBounded(t *testing.T) {
 	initStore(t)
-	for prog, want := range map[string]string{
-		"[range(1e10)] | length":  "",
-		"last(range(1e12))":       "ran longer than",
-		"repeat(.)":               "printed more than",
-		"[limit(1e9; repeat(.))]": "",
+	defer func(d time.Duration, h uint64, o int) { jqTimeout, jqHeapLimit, jqOutputMax = d, h, o }(jqTimeout, jqHeapLimit, jqOutputMax)
+	for _, c := range []struct {
+		prog    string
+		timeout time.Duration
+		heap    uint64
+		output  int
+		want    string
+	}{
+		{"last(range(1e12))", 200 * time.Millisecond, 1 << 40, 1 << 20, "ran longer than"},
+		{"repeat(.)", time.Hour, 1 << 40, 64 << 10, "printed more than 65536 bytes"},
+		{"[range(1e10)] | length", time.Hour, 32 << 20, 1 << 20, "used more than"},
 	} {
-		start := time.Now()
-		code, _, errOut := kc(t, "", "whoami", "-o", "json", "--jq", prog)
-		if code != ExitFailure || !strings.Contains(errOut, "was stopped") || !strings.Contains(errOut, want) {
-			t.Errorf("--jq %q: exit %d: %s", prog, code, errOut)
+		jqTimeout, jqHeapLimit, jqOutputMax = c.timeout, c.heap, c.output
+		code, _, errOut := kc(t, "", "whoami", "-o", "json", "--jq", c.prog)
+		if code != ExitFailure || !strings.Contains(errOut, "was stopped") || !strings.Contains(errOut, c.want) {
+			t.Errorf("--jq %q: exit %d: %s", c.prog, code, errOut)
 		}
-		t.Logf("--jq %q: stopped after %s: %s", prog, time.Since(start).Round(time.Millisecond), strings.TrimSpace(errOut))
+	}
+	jqTimeout, jqHeapLimit, jqOutputMax = 2*time.Second, 256<<20, 16<<20
+	if code, _, errOut := kc(t, "", "whoami", "-o", "json", "--jq", "[limit(1e9; repeat(.))]"); code != ExitFailure || !strings.Contains(errOut, "was stopped") {
+		t.Errorf("--jq at the real bounds: exit %d: %s", code, errOut)
 	}
 	if out := mustKC(t, "", "whoami", "-o", "json", "--jq", ".user_id"); out != "alice\n" {
 		t.Errorf("--jq .user_id = %q", out)
