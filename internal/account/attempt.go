@@ -143,14 +143,23 @@ func (s *Service) finish(p *proof, a attempt) error {
 	if errors.Is(err, errNeedWrite) {
 		u, err = s.finishIn(p, a, true, session)
 	}
-	if u != nil {
-		for _, f := range u.after {
-			if aerr := f(); err == nil {
-				err = aerr
-			}
-		}
-		s.sendNotices(u.notices)
+	return s.committed(u, err)
+}
+
+// committed does what a committed change left for after it (u.after:
+// ending this machine's session) and sends its notices, and returns err,
+// or the first error of that work when err is nil. u may be nil (the
+// change did not get that far).
+func (s *Service) committed(u *Unlocked, err error) error {
+	if u == nil {
+		return err
 	}
+	for _, f := range u.after {
+		if aerr := f(); err == nil {
+			err = aerr
+		}
+	}
+	s.sendNotices(u.notices)
 	return err
 }
 

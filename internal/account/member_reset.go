@@ -165,13 +165,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range u.after {
-		if aerr := f(); authErr == nil {
-			authErr = aerr
-		}
-	}
-	s.sendNotices(u.notices)
-	if authErr != nil {
+	if authErr = s.committed(u, authErr); authErr != nil {
 		return nil, authErr
 	}
 	return out, nil

@@ -433,15 +433,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 	if err != nil {
 		return nil, err
 	}
-	if u != nil {
-		for _, f := range u.after {
-			if aerr := f(); authErr == nil {
-				authErr = aerr
-			}
-		}
-		s.sendNotices(u.notices)
-	}
-	if authErr != nil {
+	if authErr = s.committed(u, authErr); authErr != nil {
 		return nil, authErr
 	}
 	return out, nil
