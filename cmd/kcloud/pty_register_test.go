@@ -62,11 +62,11 @@ func TestPTYRegisterNarrow(t *testing.T) {
 	env := newHome(t)
 	initStore(t, env)
 	run(t, env, password+"\n", "login", "--password-stdin")
-	s := startSized(t, env, 40, 40, "otp", "register")
+	s := startSized(t, env, 32, 40, "otp", "register")
 	s.expect("Password for alice: ")
 	s.typeLine(password)
 	s.expect("Code: ")
-	if !regexp.MustCompile(`No QR code: the terminal is 40x40 and the code needs \d+x\d+`).MatchString(s.screen()) {
+	if !regexp.MustCompile(`No QR code: the terminal is 32x40 and the code needs \d+x\d+`).MatchString(s.screen()) {
 		t.Fatalf("no word about the narrow terminal:\n%s", s.screen())
 	}
 	if strings.Contains(s.screen(), "\x1b[48;5;") || strings.Contains(s.screen(), "\x1b[38;5;") {
@@ -89,31 +89,42 @@ func TestPTYRegisterNarrow(t *testing.T) {
 // setup key's secret; the code computed from that key completes the
 // registration; then the screen no longer shows the key (issue 10).
 func TestPTYRegisterScreens(t *testing.T) {
-	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 50}} {
-		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+	// KakaoCloud's User IDs are email addresses, up to 64 characters: the
+	// longest one's code leaves out the issuer parameter to fit 80x24.
+	long := strings.Repeat("alexander.hamilton.", 3)[:52] + "@example.com"
+	for _, tc := range []struct {
+		cols, rows int
+		id, want   string
+	}{
+		{80, 24, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
+		{100, 30, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
+		{120, 50, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
+		{80, 24, long, "otpauth://totp/KakaoCloud:" + long + "?secret=%s"},
+	} {
+		size := [2]int{tc.cols, tc.rows}
+		t.Run(fmt.Sprintf("%dx%d/%d", size[0], size[1], len(tc.id)), func(t *testing.T) {
 			env := newHome(t)
 			env = append(env[:len(env):len(env)], "TERM=xterm-256color")
-			initStore(t, env)
+			run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", tc.id, "--name", "Alice", "--password-stdin")
 			run(t, env, password+"\n", "login", "--password-stdin")
 			s := startSized(t, env, size[0], size[1], "otp", "register")
-			s.expect("Password for alice: ")
+			s.expect("Password for " + tc.id + ": ")
 			s.typeLine(password)
 			s.expect("Code: ")
 			vt := termtest.Screen([]byte(s.screen()), size[0], size[1], true)
 			text := termtest.Text(vt)
-			m := regexp.MustCompile(`Setup key: ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})`).FindStringSubmatch(text)
-			if m == nil || !strings.Contains(text, "Code: ") {
+			key := setupKeyOn(text)
+			if len(key) != 32 || !strings.Contains(text, "Code: ") {
 				t.Fatalf("the screen lacks the setup key or the prompt:\n%s", text)
 			}
-			secret := strings.ReplaceAll(m[1], " ", "")
-			want := "otpauth://totp/KakaoCloud:alice?secret=" + secret + "&issuer=KakaoCloud"
+			want := fmt.Sprintf(tc.want, key)
 			for _, th := range []termtest.Theme{termtest.Dark, termtest.Light} {
 				got, err := termtest.DecodeQR(termtest.Picture(vt, th), false)
 				if err != nil || got != want {
 					t.Fatalf("%s theme: decoded %q, %v from the screen; want %q\n%s", th.Name, got, err, want, text)
 				}
 			}
-			code, _ := totpCode(m[1], 0)
+			code, _ := totpCode(key, 0)
 			s.typeLine(code)
 			// The recovery codes come last: wait for all of them, not
 			// for the exit, which can come before the terminal has
@@ -124,7 +135,7 @@ func TestPTYRegisterScreens(t *testing.T) {
 				t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
 			}
 			after := termtest.Text(termtest.Screen([]byte(s.screen()), size[0], size[1], true))
-			if strings.Contains(after, m[1]) || !strings.Contains(after, "were cleared from the screen") {
+			if setupKeyOn(after) != "" || !strings.Contains(after, "were cleared from the screen") {
 				t.Fatalf("after registering, the screen still shows the setup key, or says nothing:\n%s", after)
 			}
 		})
@@ -147,4 +158,24 @@ func TestPTYRegisterDumbTerminal(t *testing.T) {
 	}
 	io.WriteString(s.ptmx, "\x03")
 	s.wait()
+}
+
+// setupKeyOn reads the setup key off a screen as a person would: the
+// groups of four after the last "Setup key:", on its line or on the lines
+// under it (beside a tall code).
+func setupKeyOn(screen string) string {
+	i := strings.LastIndex(screen, "Setup key:")
+	if i < 0 {
+		return ""
+	}
+	var key strings.Builder
+	for _, w := range strings.Fields(screen[i+len("Setup key:"):]) {
+		if len(w) == 4 && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == "" {
+			key.WriteString(w)
+			if key.Len() == 32 {
+				break
+			}
+		}
+	}
+	return key.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -54,7 +55,8 @@ before the old one is deleted), each with a --name (default app, then app-2,
 
 The QR code goes to the terminal, never stdout. --qr auto draws it only when
 stdout is a terminal: in full blocks if they fit, else in half blocks, else not
-at all (the setup key always works).
+at all (the setup key always works). Under NO_COLOR, --qr half draws it
+without colour: add --qr-invert on a dark background.
 
 For scripts: --begin stores a pending registration (void after 10 minutes) and
 prints the secret and otpauth URI; --code CODE confirms it.`,
@@ -213,16 +215,22 @@ func (o *registerOptions) tty(s string) {
 // the prompt are on the screen together: the layout is chosen by the
 // terminal's width and height (see qrLayout).
 func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps bool) error {
-	uri, err := otp.ShortURI(issuer, userID, p.Secret)
+	short, err := otp.ShortURI(issuer, userID, p.Secret)
 	if err != nil {
 		return fail.Usagef("%v", err)
 	}
-	q, err := term.EncodeQR(uri)
-	if err != nil {
-		return fail.Usagef("the otpauth URI is %v: shorten otp.issuer", err)
+	label, _ := otp.LabelURI(issuer, userID, p.Secret)
+	var codes []*term.QR // the URI with the issuer parameter, then without
+	for _, uri := range []string{short, label} {
+		if q, err := term.EncodeQR(uri); err == nil {
+			codes = append(codes, q)
+		}
+	}
+	if len(codes) == 0 {
+		return fail.Usagef("the otpauth URI is %v: shorten otp.issuer", term.ErrQRTooLong)
 	}
 	if o.png != "" {
-		if err := q.WritePNG(o.png); err != nil {
+		if err := codes[0].WritePNG(o.png); err != nil {
 			return fail.Wrap(fail.Other, err, "writing the QR code to %s", o.png)
 		}
 		o.f.say("Wrote the QR code to %s (mode 0600); delete it once scanned.", o.png)
@@ -237,20 +245,34 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 	if steps {
 		text = stepsText(userID, issuer)
 	}
-	l := o.qrLayout(q, cols, lines, text)
-	if l.beside {
-		q.Draw(w, l.style, l.quiet, o.invert, wrapColumn(text, cols-l.cols-2))
-	} else {
+	key := "Setup key: " + otp.SetupKey(p.Secret)
+	// The issuer parameter stays where it costs no room: the shorter
+	// URI is drawn only when the longer one's code does not fit.
+	q, l := codes[0], o.qrLayout(codes[0], cols, lines, text, key)
+	for _, c := range codes[1:] {
+		if lc := o.qrLayout(c, cols, lines, text, key); !l.fits && (lc.fits || !l.draw) {
+			q, l = c, lc
+		}
+	}
+	d := term.Drawing{Style: l.style, Quiet: l.quiet, Invert: o.invert, Plain: o.f.IO.NoColor}
+	switch {
+	case l.keyBeside:
+		q.Draw(w, d, wrapColumn(withKey(text, key), cols-l.cols-2))
+	case l.beside:
+		q.Draw(w, d, wrapColumn(text, cols-l.cols-2))
+	default:
 		for _, s := range text {
 			fmt.Fprintln(w, s)
 		}
 		if l.draw {
-			q.Draw(w, l.style, l.quiet, o.invert, nil)
+			q.Draw(w, d, nil)
 		} else if l.why != "" {
 			fmt.Fprintln(w, l.why)
 		}
 	}
-	fmt.Fprintln(w, "Setup key: "+otp.SetupKey(p.Secret))
+	if !l.keyBeside {
+		fmt.Fprintln(w, key)
+	}
 	if o.showURI {
 		fmt.Fprintln(w, "URI: "+p.URI)
 	}
@@ -260,7 +282,7 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 // stepsText is what an interactive registration tells the person.
 func stepsText(userID, issuer string) []string {
 	return []string{
-		"Register an authenticator app for " + userID + ".",
+		"Register an authenticator app.",
 		"",
 		"Step 1. Install an app that supports TOTP, such as Google Authenticator, Microsoft Authenticator or Authy.",
 		"Step 2. Scan this QR code with the app, or type the setup key.",
@@ -298,25 +320,37 @@ func wrapColumn(text []string, width int) []string {
 // layout is where the QR code goes on the screen.
 type layout struct {
 	draw        bool
+	fits        bool // the code, the setup key and the prompt are on the screen together
 	style       term.QRStyle
 	quiet       int
 	cols, lines int
 	beside      bool   // the steps to the right of the code
+	keyBeside   bool   // the setup key too, under the steps
 	why         string // when not drawn: why, and what to do instead
 }
 
 // sideMin is the narrowest column the steps are put in beside the code.
 const sideMin = 30
 
+// withKey is the text beside the code when the setup key goes there too.
+func withKey(text []string, key string) []string {
+	if len(text) == 0 {
+		return []string{key}
+	}
+	return append(slices.Clip(text), "", key)
+}
+
 // qrLayout picks the largest drawing that leaves the code, the setup key
 // and the prompt on the screen together: full blocks, then half blocks,
 // each with the quiet zone of 4 modules the standard asks for, then 2
 // (which phone cameras read from a screen). The steps go beside the code
-// where they fit, else above it, where they may scroll away. --qr full or
-// half is obeyed where the width allows. A terminal that shows no colour
-// (TERM=dumb, or NO_COLOR with --qr auto) gets no escape sequence: the
-// setup key, and --qr-png.
-func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) layout {
+// where they fit, else above it, where they may scroll away; the setup
+// key goes under the code, or, where only the prompt fits under it,
+// beside it under the steps. --qr full or half is obeyed where the width
+// allows. A terminal that shows no colour (TERM=dumb) gets no escape
+// sequence, nor does NO_COLOR with --qr auto: the setup key, and
+// --qr-png. NO_COLOR with --qr full or half draws without colour.
+func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string, key string) layout {
 	mode := o.qr
 	env := o.f.IO.Term
 	switch {
@@ -325,7 +359,7 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) l
 	case env == "dumb" || env == "":
 		return layout{why: "(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)"}
 	case mode == "auto" && o.f.IO.NoColor:
-		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half, or --qr-png FILE, or type the setup key.)"}
+		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half (with --qr-invert on a dark background), or --qr-png FILE, or type the setup key.)"}
 	}
 	styles := map[string][]term.QRStyle{"auto": {term.QRFull, term.QRHalf}, "full": {term.QRFull}, "half": {term.QRHalf}}[mode]
 	const below = 2 // the setup key and the prompt
@@ -334,12 +368,18 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string) l
 		for _, quiet := range []int{4, 2} {
 			w, h := q.Size(s, quiet)
 			need = layout{draw: true, style: s, quiet: quiet, cols: w, lines: h}
-			if w > cols || h+below > lines {
-				continue
-			}
 			side := cols - w - 2
-			need.beside = len(text) > 0 && side >= sideMin && len(wrapColumn(text, side)) <= h
-			return need
+			switch {
+			case w > cols:
+				continue
+			case h+below <= lines:
+				need.fits = true
+				need.beside = len(text) > 0 && side >= sideMin && len(wrapColumn(text, side)) <= h
+				return need
+			case h+1 <= lines && side >= sideMin && len(wrapColumn(withKey(text, key), side)) <= h:
+				need.fits, need.beside, need.keyBeside = true, true, true
+				return need
+			}
 		}
 	}
 	if mode != "auto" && need.cols <= cols {

@@ -51,8 +51,6 @@ func SetupKey(secret []byte) string {
 	return strings.Join(append(groups, s), " ")
 }
 
-// URI is the otpauth URI for an app: the label is "ISSUER:ACCOUNT", and
-// neither part may hold ':'.
 // ShortURI is URI without the parameters every authenticator assumes
 // (SHA1, 6 digits, 30 seconds): the QR code drawn from it is a version or
 // two smaller, which is what lets it fit an 80x24 terminal.
@@ -61,6 +59,23 @@ func ShortURI(issuer, account string, secret []byte) (string, error) {
 	return strings.TrimSuffix(uri, "&algorithm=SHA1&digits=6&period=30"), err
 }
 
+// LabelURI is ShortURI without the issuer parameter: the issuer is the
+// label's prefix alone. The Key Uri Format allows it ("If the issuer
+// parameter is absent, issuer information may be taken from the issuer
+// prefix of the label"), and the parsers read for it take the issuer
+// from the prefix (docs/otp.md). It is 8 bytes and the issuer shorter:
+// for a User ID of 64 characters, a code of 41 modules instead of 45,
+// the difference between fitting 80x24 and not.
+func LabelURI(issuer, account string, secret []byte) (string, error) {
+	uri, err := ShortURI(issuer, account, secret)
+	if i := strings.LastIndex(uri, "&issuer="); i >= 0 { // the last: a User ID may hold "&"
+		uri = uri[:i]
+	}
+	return uri, err
+}
+
+// URI is the otpauth URI for an app: the label is "ISSUER:ACCOUNT", and
+// neither part may hold ':'.
 func URI(issuer, account string, secret []byte) (string, error) {
 	if issuer == "" || strings.Contains(issuer, ":") || strings.Contains(account, ":") {
 		return "", fmt.Errorf("the issuer %q and account %q must be non-empty and hold no ':'", issuer, account)

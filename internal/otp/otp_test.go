@@ -125,6 +125,20 @@ func TestURI(t *testing.T) {
 	}
 }
 
+// TestLabelURI: the issuer parameter goes, the label's prefix stays, and
+// a "&issuer=" inside the User ID is not taken for the parameter.
+func TestLabelURI(t *testing.T) {
+	s := []byte("12345678901234567890")
+	for account, want := range map[string]string{
+		"alice@example.com":  "otpauth://totp/KakaoCloud:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+		"a&issuer=b@example": "otpauth://totp/KakaoCloud:a&issuer=b@example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+	} {
+		if got, err := LabelURI("KakaoCloud", account, s); err != nil || got != want {
+			t.Errorf("LabelURI(%q) = %q, %v; want %q", account, got, err, want)
+		}
+	}
+}
+
 func TestSetupKeyRoundTrip(t *testing.T) {
 	s := NewSecret()
 	key := SetupKey(s)

@@ -67,41 +67,68 @@ func (q *QR) Size(style QRStyle, quiet int) (cols, lines int) {
 	return n, (n + 1) / 2
 }
 
-// Draw writes the code in style with qrterminal, with a quiet zone of
-// quiet modules (even: qrterminal draws an odd one in half blocks with a
-// dark half-row at the top). invert swaps the colours. beside, if any,
-// is text written to the right of the code's lines, one string a line.
-func (q *QR) Draw(w io.Writer, style QRStyle, quiet int, invert bool, beside []string) error {
-	fg, bg := dark, light
-	if invert {
-		fg, bg = light, dark
-	}
-	cell := func(top, bottom string) string { return "\x1b[38;5;" + top + ";48;5;" + bottom + "m▀" + reset }
+// Drawing is how a code is drawn on a terminal.
+type Drawing struct {
+	Style QRStyle
+	// Quiet is the quiet zone on each side, in modules: even, since
+	// qrterminal draws an odd one in half blocks with a dark half-row
+	// at the top.
+	Quiet int
+	// Invert swaps dark and light.
+	Invert bool
+	// Plain draws without colour (NO_COLOR): block characters in the
+	// terminal's own foreground for the dark modules, its background
+	// for the light. That reads as drawn on a light theme; on a dark
+	// one the code comes out inverted, and Invert sets it right.
+	Plain bool
+}
+
+// Draw writes the code with qrterminal. beside, if any, is text written
+// to the right of the code's lines, one string a line.
+func (q *QR) Draw(w io.Writer, d Drawing, beside []string) error {
 	var buf bytes.Buffer
 	cfg := qrterminal.Config{
-		Level:          qr.L,
-		Writer:         &buf,
-		HalfBlocks:     style == QRHalf,
-		QuietZone:      quiet,
-		BlackChar:      cell(fg, fg),
-		WhiteChar:      cell(bg, bg),
-		BlackWhiteChar: cell(fg, bg),
-		WhiteBlackChar: cell(bg, fg),
+		Level:      qr.L,
+		Writer:     &buf,
+		HalfBlocks: d.Style == QRHalf,
+		QuietZone:  d.Quiet,
 	}
-	if style == QRFull {
-		cfg.BlackChar = "\x1b[48;5;" + fg + "m  " + reset
-		cfg.WhiteChar = "\x1b[48;5;" + bg + "m  " + reset
+	// last is what the quiet zone's last half-row becomes: light above,
+	// the terminal's own background below. qrterminal draws it as
+	// light above, dark below, which would be a bar under the code on a
+	// light theme.
+	var last string
+	if d.Plain {
+		ink, none := "█", " "
+		cfg.BlackChar, cfg.WhiteChar, cfg.BlackWhiteChar, cfg.WhiteBlackChar = ink, none, "▀", "▄"
+		last = none
+		if d.Invert { // the light modules are the ink
+			cfg.BlackChar, cfg.WhiteChar, cfg.BlackWhiteChar, cfg.WhiteBlackChar = none, ink, "▄", "▀"
+			last = "▀"
+		}
+		if d.Style == QRFull {
+			cfg.BlackChar, cfg.WhiteChar = strings.Repeat(cfg.BlackChar, 2), strings.Repeat(cfg.WhiteChar, 2)
+		}
+	} else {
+		// Colours are set explicitly for every cell, and reset after it.
+		fg, bg := dark, light
+		if d.Invert {
+			fg, bg = light, dark
+		}
+		cell := func(top, bottom string) string { return "\x1b[38;5;" + top + ";48;5;" + bottom + "m▀" + reset }
+		cfg.BlackChar, cfg.WhiteChar, cfg.BlackWhiteChar, cfg.WhiteBlackChar = cell(fg, fg), cell(bg, bg), cell(fg, bg), cell(bg, fg)
+		last = "\x1b[38;5;" + bg + ";49m▀" + reset
+		if d.Style == QRFull {
+			cfg.BlackChar = "\x1b[48;5;" + fg + "m  " + reset
+			cfg.WhiteChar = "\x1b[48;5;" + bg + "m  " + reset
+		}
 	}
 	qrterminal.GenerateWithConfig(q.text, cfg)
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	if style == QRHalf && len(lines) > 0 {
-		// qrterminal ends the quiet zone with a row of WhiteBlackChar:
-		// light above, dark below. The dark half would be a bar under
-		// the code on a light theme; the terminal's own background
-		// stands there instead.
-		last := &lines[len(lines)-1]
-		if strings.Trim(*last, cfg.WhiteBlackChar) == "" {
-			*last = strings.ReplaceAll(*last, cfg.WhiteBlackChar, "\x1b[38;5;"+bg+";49m▀"+reset)
+	if d.Style == QRHalf && len(lines) > 0 {
+		l := &lines[len(lines)-1]
+		if strings.Trim(*l, cfg.WhiteBlackChar) == "" {
+			*l = strings.ReplaceAll(*l, cfg.WhiteBlackChar, last)
 		}
 	}
 	var out strings.Builder

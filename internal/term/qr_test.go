@@ -38,38 +38,55 @@ func testQRScans(t *testing.T, uri string) {
 	for _, style := range []QRStyle{QRFull, QRHalf} {
 		for _, quiet := range []int{4, 2} {
 			for _, inverted := range []bool{false, true} {
-				for _, th := range []termtest.Theme{termtest.Dark, termtest.Light} {
-					t.Run(fmt.Sprintf("style%d/quiet%d/inverted=%v/%s", style, quiet, inverted, th.Name), func(t *testing.T) {
-						var buf bytes.Buffer
-						beside := []string{"Step 1. Install an app.", "", "Step 2. Scan this code."}
-						if err := q.Draw(&buf, style, quiet, inverted, beside); err != nil {
-							t.Fatal(err)
-						}
-						cols, lines := q.Size(style, quiet)
-						if n := strings.Count(buf.String(), "\n"); n != lines {
-							t.Fatalf("the code took %d lines; Size says %d", n, lines)
-						}
-						vt := termtest.Screen(buf.Bytes(), cols+40, lines+1, false)
-						if !strings.Contains(termtest.Text(vt), "Step 2. Scan this code.") {
-							t.Fatalf("the text beside the code is not on the screen:\n%s", termtest.Text(vt))
-						}
-						img := termtest.Picture(vt, th)
-						if inverted {
-							if _, err := termtest.DecodeQR(img, false); err == nil {
-								t.Fatal("the inverted code reads as a normal one: the colours were not swapped")
-							}
-						}
-						got, err := termtest.DecodeQR(img, inverted)
-						if err != nil {
-							t.Fatalf("decoding the terminal picture: %v", err)
-						}
-						if got != uri {
-							t.Fatalf("decoded %q, want %q", got, uri)
-						}
-					})
+				for _, plain := range []bool{false, true} {
+					for _, th := range []termtest.Theme{termtest.Dark, termtest.Light} {
+						d := Drawing{Style: style, Quiet: quiet, Invert: inverted, Plain: plain}
+						t.Run(fmt.Sprintf("%+v/%s", d, th.Name), func(t *testing.T) {
+							testQRScan(t, q, d, th, uri)
+						})
+					}
 				}
 			}
 		}
+	}
+}
+
+// testQRScan draws q as d on th and reads it back. Drawn plain, the
+// terminal's own colours decide: dark modules in the foreground read
+// inverted on a dark theme.
+func testQRScan(t *testing.T, q *QR, d Drawing, th termtest.Theme, uri string) {
+	var buf bytes.Buffer
+	beside := []string{"Step 1. Install an app.", "", "Step 2. Scan this code."}
+	if err := q.Draw(&buf, d, beside); err != nil {
+		t.Fatal(err)
+	}
+	cols, lines := q.Size(d.Style, d.Quiet)
+	if n := strings.Count(buf.String(), "\n"); n != lines {
+		t.Fatalf("the code took %d lines; Size says %d", n, lines)
+	}
+	if d.Plain && strings.Contains(buf.String(), "\x1b") {
+		t.Fatalf("a plain code holds an escape sequence:\n%q", buf.String())
+	}
+	vt := termtest.Screen(buf.Bytes(), cols+40, lines+1, false)
+	if !strings.Contains(termtest.Text(vt), "Step 2. Scan this code.") {
+		t.Fatalf("the text beside the code is not on the screen:\n%s", termtest.Text(vt))
+	}
+	img := termtest.Picture(vt, th)
+	inverted := d.Invert
+	if d.Plain && th.Name == termtest.Dark.Name {
+		inverted = !inverted
+	}
+	if inverted {
+		if _, err := termtest.DecodeQR(img, false); err == nil {
+			t.Fatal("the inverted code reads as a normal one: the colours were not swapped")
+		}
+	}
+	got, err := termtest.DecodeQR(img, inverted)
+	if err != nil {
+		t.Fatalf("decoding the terminal picture: %v", err)
+	}
+	if got != uri {
+		t.Fatalf("decoded %q, want %q", got, uri)
 	}
 }
 
