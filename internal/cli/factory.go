@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"io"
+	"time"
+
+	"github.com/itchyny/gojq"
+	"github.com/spf13/pflag"
+
+	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/config"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Factory gives commands what they need, built only when first asked:
+// a command that needs no store never reads the configuration.
+type Factory struct {
+	IO  *IOStreams
+	Now func() time.Time
+
+	configFile string
+	flags      *pflag.FlagSet
+	started    bool
+	jqExpr     string
+	jq         *gojq.Code
+
+	cfg *config.Config
+	svc *account.Service
+	// runHook, set by tests, receives a command's options in place of
+	// running it (runCmd).
+	runHook func(options any) error
+}
+
+// Config loads the configuration once.
+func (f *Factory) Config() (*config.Config, error) {
+	if f.cfg != nil {
+		return f.cfg, nil
+	}
+	file, mustExist := config.File(f.configFile)
+	cfg, err := config.Load(file, mustExist, map[string]*pflag.Flag{
+		"store.path": f.flags.Lookup("store"),
+		"output":     f.flags.Lookup("output"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.cfg = cfg
+	return cfg, nil
+}
+
+// Service returns the account service on the configured store.
+func (f *Factory) Service() (*account.Service, error) {
+	if f.svc != nil {
+		return f.svc, nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	f.svc = &account.Service{
+		Store:       st,
+		Now:         f.Now,
+		Params:      cfg.Argon2(),
+		Issuer:      cfg.OTP.Issuer,
+		LocalPolicy: localPolicy(cfg),
+		Local:       f.localStore(cfg),
+		Warn:        func(w string) { fmtLine(f.IO.Err, "kcloud: warning: %s", w) },
+	}
+	if cfg.Notify.SecurityAlerts {
+		f.svc.Notify = notifier(cfg, f.Now)
+	}
+	return f.svc, nil
+}
+
+// Store opens the configured store.
+func (f *Factory) Store() (*store.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	var st *store.Store
+	if cfg.Store.Backend == "etcd" {
+		b, err := openEtcd(cfg)
+		if err != nil {
+			return nil, err
+		}
+		st = store.New(b)
+	} else {
+		st = store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, Waiting: f.waiting})
+	}
+	return st, nil
+}
+
+// waiting tells the person at the terminal, once, that another kcloud
+// holds the store: a command waiting for it is otherwise silent until
+// store.lock_timeout. A script (no terminal on stdin) is told nothing.
+func (f *Factory) waiting() {
+	if !f.IO.stdinTTY {
+		return
+	}
+	if t, err := f.IO.TTY(); err == nil {
+		io.WriteString(t.Writer(), "waiting for another kcloud to finish...\n")
+	}
+}
+
+// localStore is where this machine keeps its session when the directory
+// is shared: sessions are per machine, never in the cluster. nil means
+// the store itself (bbolt).
+func (f *Factory) localStore(cfg *config.Config) *store.Store {
+	if cfg.Store.Backend != "etcd" {
+		return nil
+	}
+	return store.Open(cfg.Session.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, Waiting: f.waiting})
+}
+
+// localPolicy is the policy keys this machine's configuration gives.
+func localPolicy(cfg *config.Config) account.Local {
+	l := account.Local{}
+	v := map[string]int64{
+		"session.ttl":                account.LocalValue(cfg.Session.TTL),
+		"verification.code_ttl":      account.LocalValue(cfg.Verification.CodeTTL),
+		"verification.resend_after":  account.LocalValue(cfg.Verification.ResendAfter),
+		"verification.max_attempts":  account.LocalValue(cfg.Verification.MaxAttempts),
+		"security.lockout_threshold": account.LocalValue(cfg.Security.LockoutThreshold),
+		"security.lockout_duration":  account.LocalValue(cfg.Security.LockoutDuration),
+	}
+	for _, k := range account.PolicyKeys() {
+		if cfg.Set[k] {
+			l[k] = v[k]
+		}
+	}
+	return l
+}
+
+// Output returns the output format.
+func (f *Factory) Output() (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.Output, nil
+}
+
+// print writes a result: doc for json and yaml, or what human writes for
+// people.
+func (f *Factory) print(doc any, human func(t *table)) error {
+	if f.jq != nil {
+		return writeJQ(f.IO.Out, f.jq, doc)
+	}
+	format, err := f.Output()
+	if err != nil {
+		return err
+	}
+	if format != "text" {
+		return writeDoc(f.IO.Out, format, doc)
+	}
+	t := newTable(f.IO.Out)
+	human(t)
+	return t.flush()
+}
+
+// say writes a status line for people to stderr, in text mode only.
+func (f *Factory) say(format string, args ...any) {
+	if out, err := f.Output(); err == nil && out == "text" {
+		fmtLine(f.IO.Err, format, args...)
+	}
+}
+
+// sayAlways writes a status line to stderr whatever the output format:
+// for what a person must know even when a script reads stdout.
+func (f *Factory) sayAlways(format string, args ...any) {
+	fmtLine(f.IO.Err, format, args...)
+}
+
+// runCmd runs a command's run function on its options, or, when a test
+// has set Factory.runHook, hands the options to the hook instead: a test
+// sees what the flags and arguments made of them without running the
+// command (as cli/cli's NewCmdX(f, runF)).
+func runCmd[O any](f *Factory, o *O, run func(*O) error) error {
+	if f.runHook != nil {
+		return f.runHook(o)
+	}
+	return run(o)
+}
