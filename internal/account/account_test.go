@@ -87,7 +87,7 @@ func setup(t *testing.T, w *world) (*world, *clock) {
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
 	t.Helper()
-	_, err := s.Login(acct(t, s, id), p, func(*Who) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
+	_, err := loginAsk(s, acct(t, s, id), p, func(*Who) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
 	return err
 }
 

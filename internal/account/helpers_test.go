@@ -94,3 +94,19 @@ func verificationCode(s string) contact.Code {
 	}
 	return c
 }
+
+// loginAsk logs in with Login's two steps, asking ask for the second
+// factor where the account needs one.
+func loginAsk(s *Service, who *Who, pw []byte, ask func(*Who) (SecondFactor, error)) (*Session, error) {
+	l, err := s.Login(who, pw)
+	if err != nil {
+		return nil, err
+	}
+	var sf SecondFactor
+	if l.NeedsSecondFactor {
+		if sf, err = ask(l.Who()); err != nil {
+			return nil, err
+		}
+	}
+	return l.Finish(sf)
+}

@@ -340,7 +340,7 @@ func TestRequireOTP(t *testing.T) {
 		if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Policy: []string{"security.require_otp=true", "security.password_min_length=30"}}); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := s.Login(acct(t, s, "bob"), bobPW, nil)
+		sess, err := loginAsk(s, acct(t, s, "bob"), bobPW, nil)
 		if err != nil || !sess.OTPRequired || sess.PasswordMinLength != 30 {
 			t.Fatalf("bob's login: %+v, %v; want an OTP required and a short password", sess, err)
 		}

@@ -57,18 +57,18 @@ func TestOTPFailuresLock(t *testing.T) {
 		c.t = c.t.Add(time.Minute)
 		wrong := otp.CodeAt(sec, otp.StepAt(c.t)-5)
 		for i := 0; i < 3; i++ {
-			_, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(wrong))
+			_, err := loginAsk(newService(path, c), acct(t, s, "alice"), pw, withCode(wrong))
 			if fail.KindOf(err) != fail.Auth {
 				t.Fatalf("wrong code %d: %v", i+1, err)
 			}
 		}
 		good := otp.CodeAt(sec, otp.StepAt(c.t))
-		if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); fail.KindOf(err) != fail.Locked {
+		if _, err := loginAsk(newService(path, c), acct(t, s, "alice"), pw, withCode(good)); fail.KindOf(err) != fail.Locked {
 			t.Fatalf("a good code during a lockout: %v", err)
 		}
 		c.t = c.t.Add(15 * time.Minute)
 		good = otp.CodeAt(sec, otp.StepAt(c.t))
-		if _, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(good)); err != nil {
+		if _, err := loginAsk(newService(path, c), acct(t, s, "alice"), pw, withCode(good)); err != nil {
 			t.Fatalf("after the lockout: %v", err)
 		}
 	})
@@ -86,7 +86,7 @@ func TestPasswordChangeKeepsOTP(t *testing.T) {
 		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, next, "alice")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Login(acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
+		if _, err := loginAsk(s, acct(t, s, "alice"), next, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
 			t.Fatalf("OTP after a password change: %v", err)
 		}
 		if _, err := on(s, acct(t, s, "alice")).DeleteOTP(next, "", recoveryFactor(strings.ToUpper(codes[3]))); err != nil {

@@ -60,7 +60,7 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 		}
 		for _, typed := range [][]byte{pw, []byte("wrong password")} {
 			asked := false
-			_, err := newService(path, c).Login(pre, typed, func(*Who) (SecondFactor, error) {
+			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (SecondFactor, error) {
 				asked = true
 				return otpFactor("123456"), nil
 			})
@@ -83,7 +83,7 @@ func TestUsedCodeSaysSo(t *testing.T) {
 		login(t, s, "alice", pw)
 		sec, _ := register(t, s, c)
 		s.Logout()
-		_, err := newService(path, c).Login(acct(t, s, "alice"), pw, withCode(otp.CodeAt(sec, otp.StepAt(c.t))))
+		_, err := loginAsk(newService(path, c), acct(t, s, "alice"), pw, withCode(otp.CodeAt(sec, otp.StepAt(c.t))))
 		var used *UsedCodeError
 		if fail.KindOf(err) != fail.Auth || !errors.As(err, &used) || used.Next <= 0 || used.Next > 30*time.Second {
 			t.Fatalf("logging in with the registration code: %v; want a used-code error", err)

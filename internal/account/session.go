@@ -275,15 +275,17 @@ func (s *Service) CheckLogin(userID string) (*Who, error) {
 	return acc.who(), nil
 }
 
-// Login checks the password and, when the account has an OTP, the second
-// factor that ask returns; ask is called outside any transaction, so it
-// may prompt. On success it starts a session on this machine.
+// Login is a login in two steps, as every page is: Login checks the
+// password, and the PendingLogin it returns finishes with the second
+// factor where the account has an OTP (NeedsSecondFactor). Between the
+// two the caller may prompt: nothing is held open.
 //
-// The account is read again after the password is checked and before
-// ask is called: a login that waited at its prompt while the account was
-// locked learns nothing, not even whether the password was right
-// (security rule 4). A wrong password is counted there and then.
-func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error)) (*Session, error) {
+// The account is read again after the password is checked: a login that
+// waited at its prompt while the account was locked learns nothing, not
+// even whether the password was right (security rule 4). A wrong
+// password is counted there and then, and a right one only when the
+// login finishes.
+func (s *Service) Login(who *Who, pw []byte) (*PendingLogin, error) {
 	pre := who.rec
 	p, err := s.checkPassword(pre, pw)
 	if err != nil {
@@ -297,12 +299,29 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 	if err != nil {
 		return nil, err
 	}
-	if now.HasOTP {
-		sf, err := ask(now)
-		if err == nil {
-			err = sf.given()
-		}
-		if err != nil {
+	return &PendingLogin{s: s, p: p, a: a, pwLen: utf8.RuneCount(pw), who: now, NeedsSecondFactor: now.HasOTP}, nil
+}
+
+// PendingLogin is a login whose password was right.
+type PendingLogin struct {
+	s     *Service
+	p     *proof
+	a     attempt
+	who   *Who
+	pwLen int // the password's length in characters, for the policy's minimum
+	// NeedsSecondFactor: Finish takes an OTP code or a recovery code.
+	NeedsSecondFactor bool
+}
+
+// Who is the account logging in, as read after its password was checked.
+func (l *PendingLogin) Who() *Who { return l.who }
+
+// Finish checks the second factor, where one is needed (sf is ignored
+// otherwise), and starts a session on this machine. It is called once.
+func (l *PendingLogin) Finish(sf SecondFactor) (*Session, error) {
+	s, a := l.s, l.a
+	if l.NeedsSecondFactor {
+		if err := sf.given(); err != nil {
 			return nil, err
 		}
 		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, sf) }
@@ -313,15 +332,15 @@ func (s *Service) Login(who *Who, pw []byte, ask func(*Who) (SecondFactor, error
 		u.Account.LastLoginAt = &at
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
 			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil}
-		if utf8.RuneCount(pw) < u.Policy.PasswordMinLength {
+		if l.pwLen < u.Policy.PasswordMinLength {
 			sess.PasswordMinLength = u.Policy.PasswordMinLength
 		}
 		return u.Log(EvLoginOK, "")
 	}
-	if err := s.finish(p, a); err != nil {
+	if err := s.finish(l.p, a); err != nil {
 		return nil, err
 	}
-	err = s.local().Create(func(tx *store.Tx) error {
+	err := s.local().Create(func(tx *store.Tx) error {
 		if err := tx.Put(store.Sessions, keySession, sess); err != nil {
 			return err
 		}

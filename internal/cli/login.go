@@ -72,12 +72,21 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	sess, err := withPassword(f, id, func(pw []byte) (*account.Session, error) {
-		return svc.Login(acc, pw, func(*account.Who) (account.SecondFactor, error) {
-			if given != nil {
-				return *given, nil
+		l, err := svc.Login(acc, pw)
+		if err != nil {
+			return nil, err
+		}
+		var sf account.SecondFactor
+		switch {
+		case !l.NeedsSecondFactor:
+		case given != nil:
+			sf = *given
+		default:
+			if sf, err = askSecondFactor(io); err != nil {
+				return nil, err
 			}
-			return askSecondFactor(io)
-		})
+		}
+		return l.Finish(sf)
 	})
 	if err != nil {
 		return err
