@@ -23,10 +23,10 @@ func newAccountCmd(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type accountShowOptions struct{ f *Factory }
+type accountShowOptions struct{ deps }
 
 func newAccountShowCmd(f *Factory) *cobra.Command {
-	o := &accountShowOptions{f: f}
+	o := &accountShowOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "show",
 		Short: "Show every field of the account page",
@@ -38,7 +38,7 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 }
 
 func accountShowRun(o *accountShowOptions) error {
-	f := o.f
+	f := &o.deps
 	page, err := openPage(f, (*account.Visit).Show)
 	if err != nil {
 		return err
@@ -49,13 +49,13 @@ func accountShowRun(o *accountShowOptions) error {
 }
 
 type setOptions struct {
-	f                      *Factory
+	deps
 	name, nickname, userID string
 	changed                func(flag string) bool
 }
 
 func newAccountSetCmd(f *Factory) *cobra.Command {
-	o := &setOptions{f: f}
+	o := &setOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "set",
 		Short: "Change your name or nickname",
@@ -78,7 +78,7 @@ be set only where the organization uses nicknames; the User ID never changes.`,
 }
 
 func accountSetRun(o *setOptions) error {
-	f := o.f
+	f := &o.deps
 	if o.changed("user-id") {
 		return fail.Usagef("the User ID cannot be changed").
 			WithHint("an admin can create an account with another User ID: kcloud account create")
@@ -108,10 +108,10 @@ func accountSetRun(o *setOptions) error {
 	})
 }
 
-type passwordOptions struct{ f *Factory }
+type passwordOptions struct{ deps }
 
 func newAccountPasswordCmd(f *Factory) *cobra.Command {
-	o := &passwordOptions{f: f}
+	o := &passwordOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "password",
 		Short: "Change your password",
@@ -127,7 +127,7 @@ keeps working.`,
 }
 
 func accountPasswordRun(o *passwordOptions) error {
-	f := o.f
+	f := &o.deps
 	v, acc, org, err := f.session()
 	if err != nil {
 		return err
@@ -165,14 +165,14 @@ func accountPasswordRun(o *passwordOptions) error {
 }
 
 type createOptions struct {
-	f       *Factory
+	deps
 	n       account.Profile // as typed; checked once, into account.NewAccount
 	admin   bool
 	changed func(flag string) bool
 }
 
 func newAccountCreateCmd(f *Factory) *cobra.Command {
-	o := &createOptions{f: f}
+	o := &createOptions{deps: f.deps()}
 	n := &o.n
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -199,7 +199,7 @@ first line and the new account's on its second.`,
 }
 
 func accountCreateRun(o *createOptions) error {
-	f, n := o.f, &o.n
+	f, n := &o.deps, &o.n
 	v, acc, org, err := f.session()
 	if err != nil {
 		return err
@@ -255,12 +255,12 @@ func accountCreateRun(o *createOptions) error {
 }
 
 type activityOptions struct {
-	f     *Factory
+	deps
 	limit int
 }
 
 func newAccountActivityCmd(f *Factory) *cobra.Command {
-	o := &activityOptions{f: f}
+	o := &activityOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "activity",
 		Short: "Show the account's security events, newest first",
@@ -274,7 +274,7 @@ func newAccountActivityCmd(f *Factory) *cobra.Command {
 }
 
 func accountActivityRun(o *activityOptions) error {
-	f := o.f
+	f := &o.deps
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}

@@ -24,7 +24,7 @@ func newContactCmd(f *Factory) *cobra.Command {
 		Use:   "contact",
 		Short: "Verify a contact email address or mobile phone number",
 	}
-	o := &verifyOptions{f: f}
+	o := &verifyOptions{deps: f.deps()}
 	verify := &cobra.Command{
 		Use:   "verify email|phone ADDRESS",
 		Short: "Send a code to ADDRESS, check it, and save ADDRESS as verified",
@@ -61,14 +61,14 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
 }
 
 type verifyOptions struct {
-	f             *Factory
+	deps
 	kind, address string
 	code          string
 	sendOnly      bool
 }
 
 func verifyRun(o *verifyOptions) error {
-	f, io := o.f, o.f.IO
+	f, io := &o.deps, o.IO
 	kindArg, addr := o.kind, o.address
 	kind, err := contact.ParseKind(kindArg)
 	if err != nil {

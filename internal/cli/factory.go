@@ -136,6 +136,35 @@ func localPolicy(cfg *config.Config) account.Local {
 	return l
 }
 
+// deps is what a command's options hold, instead of the Factory: the
+// streams, and functions that give the configuration, the store and the
+// account service when first asked (the Factory's, built once; in a
+// unit test, a store of the test's own: testDeps). A run function
+// reaches nothing else.
+type deps struct {
+	IO      *IOStreams
+	Now     func() time.Time
+	Config  func() (*config.Config, error)
+	Store   func() (*store.Store, error)
+	Service func() (*account.Service, error)
+	// jq is the --jq program, if any.
+	jq func() *gojq.Code
+}
+
+// deps gives a command's options what they may use.
+func (f *Factory) deps() deps {
+	return deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() *gojq.Code { return f.jq }}
+}
+
+// output returns the output format.
+func (f *deps) output() (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.Output, nil
+}
+
 // Output returns the output format.
 func (f *Factory) Output() (string, error) {
 	cfg, err := f.Config()
@@ -147,11 +176,13 @@ func (f *Factory) Output() (string, error) {
 
 // print writes a result: doc for json and yaml, or what human writes for
 // people.
-func (f *Factory) print(doc any, human func(t *table)) error {
-	if f.jq != nil {
-		return writeJQ(f.IO.Out, f.jq, doc)
+func (f *deps) print(doc any, human func(t *table)) error {
+	if f.jq != nil { // nil in a test's deps: no --jq
+		if jq := f.jq(); jq != nil {
+			return writeJQ(f.IO.Out, jq, doc)
+		}
 	}
-	format, err := f.Output()
+	format, err := f.output()
 	if err != nil {
 		return err
 	}
@@ -164,15 +195,15 @@ func (f *Factory) print(doc any, human func(t *table)) error {
 }
 
 // say writes a status line for people to stderr, in text mode only.
-func (f *Factory) say(format string, args ...any) {
-	if out, err := f.Output(); err == nil && out == "text" {
+func (f *deps) say(format string, args ...any) {
+	if out, err := f.output(); err == nil && out == "text" {
 		fmtLine(f.IO.Err, format, args...)
 	}
 }
 
 // sayAlways writes a status line to stderr whatever the output format:
 // for what a person must know even when a script reads stdout.
-func (f *Factory) sayAlways(format string, args ...any) {
+func (f *deps) sayAlways(format string, args ...any) {
 	fmtLine(f.IO.Err, format, args...)
 }
 

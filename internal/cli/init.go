@@ -11,7 +11,7 @@ import (
 )
 
 type initOptions struct {
-	f            *Factory
+	deps
 	orgName      string
 	orgNicknames bool
 	profile      account.Profile
@@ -19,7 +19,7 @@ type initOptions struct {
 }
 
 func newInitCmd(f *Factory) *cobra.Command {
-	o := &initOptions{f: f}
+	o := &initOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create the store, the organization and its first admin account",
@@ -47,7 +47,7 @@ organization does not use nicknames.`,
 }
 
 func initRun(o *initOptions) error {
-	f, io := o.f, o.f.IO
+	f, io := &o.deps, o.IO
 	svc, err := f.Service()
 	if err != nil {
 		return err

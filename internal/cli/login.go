@@ -8,14 +8,14 @@ import (
 )
 
 type loginOptions struct {
-	f            *Factory
+	deps
 	userID       string
 	otp          string
 	recoveryCode string
 }
 
 func newLoginCmd(f *Factory) *cobra.Command {
-	o := &loginOptions{f: f}
+	o := &loginOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Start a session with your password and, once registered, an OTP code",
@@ -40,7 +40,7 @@ the code.`,
 }
 
 func loginRun(o *loginOptions) error {
-	f, io := o.f, o.f.IO
+	f, io := &o.deps, o.IO
 	var given *account.SecondFactor
 	if o.otp != "" || o.recoveryCode != "" {
 		sf, err := account.NewSecondFactor(o.otp, o.recoveryCode)
@@ -106,7 +106,7 @@ func loginRun(o *loginOptions) error {
 }
 
 func newLogoutCmd(f *Factory) *cobra.Command {
-	o := &logoutOptions{f: f}
+	o := &logoutOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "End the session",
@@ -123,7 +123,7 @@ a new login.`,
 }
 
 func newWhoamiCmd(f *Factory) *cobra.Command {
-	o := &whoamiOptions{f: f}
+	o := &whoamiOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who is logged in, to which organization, and until when",
@@ -135,12 +135,12 @@ func newWhoamiCmd(f *Factory) *cobra.Command {
 }
 
 type logoutOptions struct {
-	f   *Factory
+	deps
 	all bool
 }
 
 func logoutRun(o *logoutOptions) error {
-	f := o.f
+	f := &o.deps
 	svc, err := f.Service()
 	if err != nil {
 		return err
@@ -171,11 +171,11 @@ func logoutRun(o *logoutOptions) error {
 }
 
 type whoamiOptions struct {
-	f *Factory
+	deps
 }
 
 func whoamiRun(o *whoamiOptions) error {
-	f := o.f
+	f := &o.deps
 	svc, err := f.Service()
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func whoamiRun(o *whoamiOptions) error {
 
 // recoveryLeft says, after a recovery code was used, how many are left,
 // whatever the output format: the person must know when to make more.
-func recoveryLeft(f *Factory, left *int) {
+func recoveryLeft(f *deps, left *int) {
 	if left == nil {
 		return
 	}

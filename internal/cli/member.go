@@ -36,10 +36,10 @@ your activity and the member's, and the member is told by email.`,
 	return cmd
 }
 
-type memberListOptions struct{ f *Factory }
+type memberListOptions struct{ deps }
 
 func newMemberListCmd(f *Factory) *cobra.Command {
-	o := &memberListOptions{f: f}
+	o := &memberListOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the organization's accounts",
@@ -66,7 +66,7 @@ func newMemberDoc(m account.Member) memberDoc {
 }
 
 func memberListRun(o *memberListOptions) error {
-	f := o.f
+	f := &o.deps
 	v, acc, _, err := f.session()
 	if err != nil {
 		return err
@@ -106,7 +106,7 @@ func minutes(t *time.Time) string {
 
 // stdoutCols is the terminal's width when stdout is the terminal, else 0
 // (a pipe gets whole values).
-func (f *Factory) stdoutCols() int {
+func (f *deps) stdoutCols() int {
 	if !f.IO.IsStdoutTTY() {
 		return 0
 	}
@@ -155,12 +155,12 @@ func fitColumns(rows [][]string, width int, shrink ...int) {
 }
 
 type memberShowOptions struct {
-	f    *Factory
+	deps
 	user string
 }
 
 func newMemberShowCmd(f *Factory) *cobra.Command {
-	o := &memberShowOptions{f: f}
+	o := &memberShowOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "show USER",
 		Short: "Show a member's account page",
@@ -175,7 +175,7 @@ func newMemberShowCmd(f *Factory) *cobra.Command {
 }
 
 func memberShowRun(o *memberShowOptions) error {
-	f := o.f
+	f := &o.deps
 	id, err := account.CheckUserID(o.user)
 	if err != nil {
 		return fail.Usagef("%v", err)
@@ -228,7 +228,7 @@ password with kcloud account recover --user-id USER --reset-code CODE.`,
 }
 
 type memberActionOptions struct {
-	f    *Factory
+	deps
 	act  account.MemberAction
 	user string
 	send bool
@@ -237,7 +237,7 @@ type memberActionOptions struct {
 }
 
 func newMemberActionCmd(f *Factory, a memberAction) *cobra.Command {
-	o := &memberActionOptions{f: f, act: a.act, said: a}
+	o := &memberActionOptions{deps: f.deps(), act: a.act, said: a}
 	long := a.long
 	if long == "" {
 		long = a.short + "."
@@ -261,7 +261,7 @@ func newMemberActionCmd(f *Factory, a memberAction) *cobra.Command {
 }
 
 func newMemberAdminCmd(f *Factory) *cobra.Command {
-	o := &memberActionOptions{f: f}
+	o := &memberActionOptions{deps: f.deps()}
 	var grant, revoke bool
 	cmd := &cobra.Command{
 		Use:   "admin USER --grant|--revoke",
@@ -295,7 +295,7 @@ Your password is asked for, then your second factor when you have one.`,
 }
 
 func memberActionRun(o *memberActionOptions) error {
-	f := o.f
+	f := &o.deps
 	given, err := o.sf.given()
 	if err != nil {
 		return err

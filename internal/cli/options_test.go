@@ -64,7 +64,7 @@ func TestFlagsMakeOptions(t *testing.T) {
 
 // diffOptions compares the fields of two options structs that tests set
 // (strings, bools, ints, string lists, and structs of them such as an
-// account.Profile), ignoring the Factory, funcs and byte slices.
+// account.Profile), ignoring deps, funcs and byte slices.
 func diffOptions(got, want any) string {
 	return diffFields("", reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem())
 }

@@ -11,7 +11,7 @@ func newOrgCmd(f *Factory) *cobra.Command {
 		Use:   "org",
 		Short: "See the organization and its security policy; admins change them",
 	}
-	show := &orgShowOptions{f: f}
+	show := &orgShowOptions{deps: f.deps()}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
 		Short: "Show the organization's name, ID, nickname policy and security policy",
@@ -23,7 +23,7 @@ machine's configuration is stricter, the value in force here is shown too.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, show, orgShowRun) },
 	})
-	o := &orgSetOptions{f: f}
+	o := &orgSetOptions{deps: f.deps()}
 	set := &cobra.Command{
 		Use:   "set",
 		Short: "Set the nickname policy or the security policy (admins only)",
@@ -80,7 +80,7 @@ func newPolicyDoc(p account.Policy) policyDoc {
 		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String(), p.RequireOTP, p.PasswordMinLength}
 }
 
-func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error {
+func printOrg(f *deps, org *account.Organization, eff *account.Policy) error {
 	stored := org.Policy.WithDefaults()
 	doc := struct {
 		orgDoc
@@ -102,26 +102,26 @@ func printOrg(f *Factory, org *account.Organization, eff *account.Policy) error 
 	})
 }
 
-type orgShowOptions struct{ f *Factory }
+type orgShowOptions struct{ deps }
 
 func orgShowRun(o *orgShowOptions) error {
-	v, _, org, err := o.f.session()
+	v, _, org, err := o.session()
 	if err != nil {
 		return err
 	}
 	eff := v.Policy()
-	return printOrg(o.f, org, &eff)
+	return printOrg(&o.deps, org, &eff)
 }
 
 type orgSetOptions struct {
-	f         *Factory
+	deps
 	nicknames bool
 	policy    []string
 	changed   func(flag string) bool
 }
 
 func orgSetRun(o *orgSetOptions) error {
-	f := o.f
+	f := &o.deps
 	var c account.OrgChange
 	if o.changed("nicknames") {
 		c.Nicknames = &o.nicknames

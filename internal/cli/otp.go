@@ -27,7 +27,7 @@ func newOTPCmd(f *Factory) *cobra.Command {
 }
 
 type registerOptions struct {
-	f       *Factory
+	deps
 	name    string
 	qr      string
 	invert  bool
@@ -41,7 +41,7 @@ type registerOptions struct {
 const confirmTries = 3
 
 func newOTPRegisterCmd(f *Factory) *cobra.Command {
-	o := &registerOptions{f: f}
+	o := &registerOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "register",
 		Short: "Register an authenticator app: QR code or setup key, then a code from the app",
@@ -81,7 +81,7 @@ prints the secret and otpauth URI; --code CODE confirms it.`,
 }
 
 func registerRun(o *registerOptions) error {
-	f, io := o.f, o.f.IO
+	f, io := &o.deps, o.IO
 	switch o.qr {
 	case "auto", "full", "half", "none":
 	default:
@@ -193,7 +193,7 @@ func (o *registerOptions) clearSecret(done string) {
 			done += " " + o.png + ", which held the QR code, was removed."
 		}
 	}
-	if env := o.f.IO.Term; env == "dumb" || env == "" {
+	if env := o.IO.Term; env == "dumb" || env == "" {
 		o.tty(done + " Clear your terminal's scrollback: it still holds the setup key.\n")
 		return
 	}
@@ -204,7 +204,7 @@ func (o *registerOptions) clearSecret(done string) {
 // tty writes to the terminal, if there is one: the steps of an
 // interactive registration are for the person, never for stdout.
 func (o *registerOptions) tty(s string) {
-	if t, err := o.f.IO.TTY(); err == nil {
+	if t, err := o.IO.TTY(); err == nil {
 		io.WriteString(t.Writer(), s)
 	}
 }
@@ -233,9 +233,9 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 		if err := codes[0].WritePNG(o.png); err != nil {
 			return fail.Wrap(fail.Other, err, "writing the QR code to %s", o.png)
 		}
-		o.f.say("Wrote the QR code to %s (mode 0600); delete it once scanned.", o.png)
+		o.say("Wrote the QR code to %s (mode 0600); delete it once scanned.", o.png)
 	}
-	t, terr := o.f.IO.TTY()
+	t, terr := o.IO.TTY()
 	if terr != nil {
 		return nil // no terminal: --begin prints the key on stdout
 	}
@@ -254,7 +254,7 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 			q, l = c, lc
 		}
 	}
-	d := term.Drawing{Style: l.style, Quiet: l.quiet, Invert: o.invert, Plain: o.f.IO.NoColor}
+	d := term.Drawing{Style: l.style, Quiet: l.quiet, Invert: o.invert, Plain: o.IO.NoColor}
 	switch {
 	case l.keyBeside:
 		q.Draw(w, d, wrapColumn(withKey(text, key), cols-l.cols-2))
@@ -352,13 +352,13 @@ func withKey(text []string, key string) []string {
 // --qr-png. NO_COLOR with --qr full or half draws without colour.
 func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string, key string) layout {
 	mode := o.qr
-	env := o.f.IO.Term
+	env := o.IO.Term
 	switch {
-	case mode == "none" || (mode == "auto" && !o.f.IO.IsStdoutTTY()):
+	case mode == "none" || (mode == "auto" && !o.IO.IsStdoutTTY()):
 		return layout{}
 	case env == "dumb" || env == "":
 		return layout{why: "(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)"}
-	case mode == "auto" && o.f.IO.NoColor:
+	case mode == "auto" && o.IO.NoColor:
 		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half (with --qr-invert on a dark background), or --qr-png FILE, or type the setup key.)"}
 	}
 	styles := map[string][]term.QRStyle{"auto": {term.QRFull, term.QRHalf}, "full": {term.QRFull}, "half": {term.QRHalf}}[mode]
@@ -389,7 +389,7 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string, k
 		cols, lines, need.cols, need.lines+below)}
 }
 
-func printRegistered(f *Factory, reg *account.Registered) error {
+func printRegistered(f *deps, reg *account.Registered) error {
 	if reg.RecoveryCodes == nil {
 		f.say("Registered the authenticator %s. Your recovery codes are unchanged.", reg.Name)
 		reg.RecoveryCodes = []string{}

@@ -10,7 +10,7 @@ import (
 // otp delete, otp recovery-codes, and the second factor they take.
 
 func newOTPDeleteCmd(f *Factory) *cobra.Command {
-	o := &otpDeleteOptions{f: f}
+	o := &otpDeleteOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "delete",
 		Short: "Remove an authenticator (needs the password and a current code)",
@@ -30,7 +30,7 @@ authenticator where the account has several (kcloud otp list).`,
 }
 
 type otpDeleteOptions struct {
-	f    *Factory
+	deps
 	name string
 	sf   secondFactorFlags
 }
@@ -57,7 +57,7 @@ func (g secondFactorFlags) given() (*account.SecondFactor, error) {
 // flags' form checked first, then the session and that it has an OTP,
 // and what check says of it, then the password, then the second factor,
 // given or asked for.
-func (g secondFactorFlags) page(f *Factory, check func(*account.Who) error) (*account.Visit, []byte, account.SecondFactor, error) {
+func (g secondFactorFlags) page(f *deps, check func(*account.Who) error) (*account.Visit, []byte, account.SecondFactor, error) {
 	var sf account.SecondFactor
 	given, err := g.given()
 	if err != nil {
@@ -85,7 +85,7 @@ func (g secondFactorFlags) page(f *Factory, check func(*account.Who) error) (*ac
 }
 
 func otpDeleteRun(o *otpDeleteOptions) error {
-	f := o.f
+	f := &o.deps
 	v, pw, sf, err := o.sf.page(f, func(acc *account.Who) error { return account.CheckAuthenticator(acc, o.name) })
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 }
 
 func newOTPListCmd(f *Factory) *cobra.Command {
-	o := &otpListOptions{f: f}
+	o := &otpListOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the authenticators and how many recovery codes are left",
@@ -116,10 +116,10 @@ func newOTPListCmd(f *Factory) *cobra.Command {
 	}
 }
 
-type otpListOptions struct{ f *Factory }
+type otpListOptions struct{ deps }
 
 func otpListRun(o *otpListOptions) error {
-	f := o.f
+	f := &o.deps
 	page, err := openPage(f, (*account.Visit).Show)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func otpListRun(o *otpListOptions) error {
 }
 
 func newOTPRecoveryCodesCmd(f *Factory) *cobra.Command {
-	o := &recoveryCodesOptions{f: f}
+	o := &recoveryCodesOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "recovery-codes",
 		Short: "Make 10 new recovery codes (the old ones stop working)",
@@ -160,12 +160,12 @@ recovery code, unless --otp or --recovery-code gives it.`,
 }
 
 type recoveryCodesOptions struct {
-	f  *Factory
+	deps
 	sf secondFactorFlags
 }
 
 func recoveryCodesRun(o *recoveryCodesOptions) error {
-	f := o.f
+	f := &o.deps
 	v, pw, sf, err := o.sf.page(f, func(*account.Who) error { return nil })
 	if err != nil {
 		return err

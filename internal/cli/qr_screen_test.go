@@ -33,7 +33,7 @@ func TestRegisterScreenFits(t *testing.T) {
 				streams, _, _ := Test("")
 				streams.SetTerminal(term, true)
 				streams.Term = "xterm-256color"
-				o := &registerOptions{f: &Factory{IO: streams}, qr: "auto"}
+				o := &registerOptions{deps: deps{IO: streams}, qr: "auto"}
 				if err := o.show(&account.Pending{Secret: secret}, id, "KakaoCloud", true); err != nil {
 					t.Fatal(err)
 				}

@@ -15,7 +15,7 @@ import (
 )
 
 type recoverOptions struct {
-	f            *Factory
+	deps
 	userID       string
 	via          string
 	sendOnly     bool
@@ -25,7 +25,7 @@ type recoverOptions struct {
 }
 
 func newAccountRecoverCmd(f *Factory) *cobra.Command {
-	o := &recoverOptions{f: f}
+	o := &recoverOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "recover",
 		Short: "Set a new password when you forgot yours: a code to your verified contact, then a recovery code",
@@ -70,7 +70,7 @@ password, one per line.`,
 }
 
 func recoverRun(o *recoverOptions) error {
-	f, io := o.f, o.f.IO
+	f, io := &o.deps, o.IO
 	var via contact.Kind
 	if o.via != "" {
 		k, err := contact.ParseKind(o.via)
@@ -249,7 +249,7 @@ func recoverRun(o *recoverOptions) error {
 	return printRecovered(f, done)
 }
 
-func printRecovered(f *Factory, done *account.Recovered) error {
+func printRecovered(f *deps, done *account.Recovered) error {
 	return f.print(struct {
 		UserID            string `json:"user_id"`
 		Recovered         bool   `json:"recovered"`
@@ -275,7 +275,7 @@ func retryable(err error) bool {
 // recoverMessage is the text of the code for account recover: the code
 // is the only six-digit number in it.
 // resetRun sets a new password with an admin's reset code.
-func resetRun(f *Factory, svc *account.Service, id string, code otp.RecoveryCode) error {
+func resetRun(f *deps, svc *account.Service, id string, code otp.RecoveryCode) error {
 	r, err := svc.BeginReset(id)
 	if err != nil {
 		return err

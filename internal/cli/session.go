@@ -12,13 +12,13 @@ import (
 // locked account is refused here, before anyone types a password. Who
 // and the organization come with it, for the checks and prompts a
 // command makes before it asks for the password.
-func (f *Factory) session() (*account.Visit, *account.Who, *account.Organization, error) {
+func (f *deps) session() (*account.Visit, *account.Who, *account.Organization, error) {
 	return f.visit((*account.Service).Visit)
 }
 
 // visit is session with the page's own opening: otp register opens where
 // the organization requires an OTP not yet registered, the rest do not.
-func (f *Factory) visit(open func(*account.Service) (*account.Visit, error)) (*account.Visit, *account.Who, *account.Organization, error) {
+func (f *deps) visit(open func(*account.Service) (*account.Visit, error)) (*account.Visit, *account.Who, *account.Organization, error) {
 	svc, err := f.Service()
 	if err != nil {
 		return nil, nil, nil, err
@@ -31,14 +31,14 @@ func (f *Factory) visit(open func(*account.Service) (*account.Visit, error)) (*a
 }
 
 // password asks for the password of acc: every page asks again.
-func (f *Factory) password(acc *account.Who) ([]byte, error) {
+func (f *deps) password(acc *account.Who) ([]byte, error) {
 	return f.IO.Secret("the password for "+acc.UserID, "Password for "+acc.UserID+": ")
 }
 
 // openPage runs a page that asks only for the password: the session
 // (see session), then the password, then run with it; a wrong password
 // at a terminal is asked again (withPassword).
-func openPage[T any](f *Factory, run func(v *account.Visit, pw []byte) (T, error)) (T, error) {
+func openPage[T any](f *deps, run func(v *account.Visit, pw []byte) (T, error)) (T, error) {
 	v, acc, _, err := f.session()
 	if err != nil {
 		var zero T
@@ -56,7 +56,7 @@ const passwordTries = 3
 // passwordTries in all, unless it locked the account; an empty line is
 // asked again without being tried. From --password-stdin, or with no
 // terminal, the first answer is the answer.
-func withPassword[T any](f *Factory, userID string, do func(pw []byte) (T, error)) (T, error) {
+func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) (T, error) {
 	io := f.IO
 	retry := !io.PasswordStdin && io.CanPrompt()
 	for try := 1; ; {

@@ -15,7 +15,7 @@ func newStoreCmd(f *Factory) *cobra.Command {
 		Use:   "store",
 		Short: "Back up, check and import the store",
 	}
-	bo := &backupOptions{f: f}
+	bo := &backupOptions{deps: f.deps()}
 	backup := &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Write a consistent copy of the store to FILE, mode 0600, without sessions",
@@ -34,7 +34,7 @@ FILE is replaced only once the copy is complete, and only with --force.`,
 	backup.Flags().BoolVar(&bo.force, "force", false, "replace FILE if it exists")
 	cmd.AddCommand(backup)
 
-	co := &checkOptions{f: f}
+	co := &checkOptions{deps: f.deps()}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Run bbolt's consistency check on the store; exit 1 on a fault",
@@ -44,7 +44,7 @@ FILE is replaced only once the copy is complete, and only with --force.`,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, co, storeCheckRun) },
 	})
 
-	im := &importOptions{f: f}
+	im := &importOptions{deps: f.deps()}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "import FILE",
 		Short: "Copy a bbolt store (a backup, or a local store) into the configured store",
@@ -66,13 +66,13 @@ interrupted import can be run again (docs/etcd.md).`,
 }
 
 type backupOptions struct {
-	f     *Factory
+	deps
 	file  string
 	force bool
 }
 
 func storeBackupRun(o *backupOptions) error {
-	f := o.f
+	f := &o.deps
 	st, err := f.Store()
 	if err != nil {
 		return err
@@ -91,11 +91,11 @@ func storeBackupRun(o *backupOptions) error {
 }
 
 type checkOptions struct {
-	f *Factory
+	deps
 }
 
 func storeCheckRun(o *checkOptions) error {
-	f := o.f
+	f := &o.deps
 	st, err := f.Store()
 	if err != nil {
 		return err
@@ -128,12 +128,12 @@ func storeCheckRun(o *checkOptions) error {
 }
 
 type importOptions struct {
-	f    *Factory
+	deps
 	file string
 }
 
 func storeImportRun(o *importOptions) error {
-	f := o.f
+	f := &o.deps
 	dst, err := f.Store()
 	if err != nil {
 		return err

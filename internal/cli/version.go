@@ -74,7 +74,7 @@ func shortCommit(c string) string {
 }
 
 func newVersionCmd(f *Factory) *cobra.Command {
-	o := &versionOptions{f: f}
+	o := &versionOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Show kcloud's version, commit and build date",
@@ -86,11 +86,11 @@ func newVersionCmd(f *Factory) *cobra.Command {
 }
 
 type versionOptions struct {
-	f *Factory
+	deps
 }
 
 func versionRun(o *versionOptions) error {
-	f := o.f
+	f := &o.deps
 	b := buildInfo()
 	return f.print(struct {
 		Version    string  `json:"version"`
