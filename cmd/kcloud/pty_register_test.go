@@ -89,8 +89,8 @@ func TestPTYRegisterNarrow(t *testing.T) {
 // setup key's secret; the code computed from that key completes the
 // registration; then the screen no longer shows the key (issue 10).
 func TestPTYRegisterScreens(t *testing.T) {
-	// KakaoCloud's User IDs are email addresses, up to 64 characters: the
-	// longest one's code leaves out the issuer parameter to fit 80x24.
+	// KakaoCloud's User IDs are email addresses, up to 64 characters: one
+	// of 40 keeps the issuer parameter, one of 64 leaves it out to fit.
 	long := strings.Repeat("alexander.hamilton.", 3)[:52] + "@example.com"
 	for _, tc := range []struct {
 		cols, rows int
@@ -99,6 +99,7 @@ func TestPTYRegisterScreens(t *testing.T) {
 		{80, 24, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
 		{100, 30, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
 		{120, 50, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
+		{80, 24, long[24:], "otpauth://totp/KakaoCloud:" + long[24:] + "?secret=%s&issuer=KakaoCloud"},
 		{80, 24, long, "otpauth://totp/KakaoCloud:" + long + "?secret=%s"},
 	} {
 		size := [2]int{tc.cols, tc.rows}
