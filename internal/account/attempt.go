@@ -178,6 +178,9 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 		if err != nil {
 			return err
 		}
+		if err := prefetchPage(tx, p.pre.UserID, write); err != nil {
+			return err
+		}
 		acc, err := getAccount(tx, p.pre.UserID)
 		if err != nil {
 			return err

@@ -47,12 +47,12 @@ func TestEtcdKeysDocumented(t *testing.T) {
 	}
 	shapes := strings.NewReplacer("alice", "<User ID>")
 	seq := regexp.MustCompile(`/[0-9a-f]{16}$`)
-	txn := regexp.MustCompile(`^txn/.+$`)
+	txn := regexp.MustCompile(`^txn/@[0-9a-f]{16}-[0-9a-f]{32}$`)
 	for _, kv := range resp.Kvs {
 		k := strings.TrimPrefix(string(kv.Key), prefix)
-		k = txn.ReplaceAllString(seq.ReplaceAllString(shapes.Replace(k), "/<16 hex digits>"), "txn/<random>")
+		k = txn.ReplaceAllString(seq.ReplaceAllString(shapes.Replace(k), "/<16 hex digits>"), "txn/@<time>-<random>")
 		if _, ok := documented[k]; !ok {
-			t.Errorf("kcloud wrote %s%s; docs/etcd.md does not name %q", prefix, kv.Key, k)
+			t.Errorf("kcloud wrote %s; docs/etcd.md does not name %q", kv.Key, k)
 		}
 		documented[k] = true
 	}

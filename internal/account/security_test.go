@@ -74,6 +74,51 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 	})
 }
 
+// TestLoginWithoutOTPChecksAtFinish: an account without an authenticator
+// is not read again between the password and the login's transaction
+// (issue 26: one round trip less); that transaction refuses what the
+// read would have: a lockout made meanwhile (locked, whether the password
+// was right or wrong, nothing counted), and an authenticator registered
+// meanwhile (no session without its code).
+func TestLoginWithoutOTPChecksAtFinish(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		pre := acct(t, s, "alice") // read before the prompt
+		for i := 0; i < 3; i++ {   // meanwhile, elsewhere: a lockout
+			login(t, newService(path, c), "alice", []byte("wrong password"))
+		}
+		for _, typed := range [][]byte{pw, []byte("wrong password")} {
+			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (SecondFactor, error) {
+				t.Fatal("asked for a second factor the account does not have")
+				return SecondFactor{}, nil
+			})
+			if fail.KindOf(err) != fail.Locked {
+				t.Fatalf("password %q after the lockout: %v; want locked", typed, err)
+			}
+		}
+		if a := readAccount(t, w, "alice"); a.Failures != 0 {
+			t.Fatalf("attempts during the lockout were counted: %d", a.Failures)
+		}
+
+		c.t = c.t.Add(time.Hour) // the lockout over
+		pre = acct(t, s, "alice")
+		l, err := newService(path, c).Login(pre, pw)
+		if err != nil || l.NeedsSecondFactor {
+			t.Fatalf("Login: %v, needs a second factor: %v", err, l != nil && l.NeedsSecondFactor)
+		}
+		login(t, s, "alice", pw)
+		register(t, s, c) // meanwhile, elsewhere: an authenticator
+		s.Logout()
+		if sess, err := l.Finish(SecondFactor{}); !errors.Is(err, ErrAccountRaced) || sess != nil {
+			t.Fatalf("finishing a login begun before an authenticator was registered: %v, %v; want ErrAccountRaced", sess, err)
+		}
+		if _, _, _, err := newService(path, c).Current(); fail.KindOf(err) != fail.LoginRequired {
+			t.Fatalf("a session after the refused login: %v", err)
+		}
+	})
+}
+
 // TestUsedCodeSaysSo: the code that confirmed the registration cannot log
 // in, and the refusal says it was used (and counts as a failure).
 func TestUsedCodeSaysSo(t *testing.T) {

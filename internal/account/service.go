@@ -60,6 +60,17 @@ func (s *Service) policy(org *Organization) Policy {
 	return eff
 }
 
+// prefetchPage says, on a directory on a network, what a page reads: the
+// account, the organization and, where the page may log, the account's
+// newest activity record, in one request (store.Tx.Prefetch).
+func prefetchPage(tx *store.Tx, id string, logs bool) error {
+	refs := []store.Ref{{Bucket: store.Accounts, Key: id}, {Bucket: store.Meta, Key: keyOrg}}
+	if logs {
+		refs = append(refs, store.Ref{Bucket: store.Activity, Key: id, Log: true})
+	}
+	return tx.Prefetch(refs...)
+}
+
 func getAccount(tx *store.Tx, id string) (*Account, error) {
 	var a Account
 	ok, err := tx.Get(store.Accounts, id, &a)

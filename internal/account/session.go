@@ -110,6 +110,9 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 		if sess, err = session(tx); err != nil {
 			return err
 		}
+		if err := prefetchPage(tx, sess.UserID, false); err != nil {
+			return err
+		}
 		if acc, err = getAccount(tx, sess.UserID); err != nil {
 			return err
 		}
@@ -280,11 +283,12 @@ func (s *Service) CheckLogin(userID string) (*Who, error) {
 // factor where the account has an OTP (NeedsSecondFactor). Between the
 // two the caller may prompt: nothing is held open.
 //
-// The account is read again after the password is checked: a login that
-// waited at its prompt while the account was locked learns nothing, not
-// even whether the password was right (security rule 4). A wrong
-// password is counted there and then, and a right one only when the
-// login finishes.
+// A login that waited at its prompt while the account was locked learns
+// nothing, not even whether the password was right (security rule 4):
+// an account with an authenticator is read again after the password is
+// checked, before the second factor is asked for; one without is
+// checked in Finish's transaction. A wrong password is counted there and
+// then, and a right one only when the login finishes.
 func (s *Service) Login(who *Who, pw []byte) (*PendingLogin, error) {
 	pre := who.rec
 	p, err := s.checkPassword(pre, pw)
@@ -295,11 +299,17 @@ func (s *Service) Login(who *Who, pw []byte) (*PendingLogin, error) {
 	if p.kek == nil {
 		return nil, s.finish(p, a) // counts the failure, unless locked since
 	}
-	now, err := s.CheckLogin(pre.UserID)
-	if err != nil {
+	l := &PendingLogin{s: s, p: p, a: a, pwLen: utf8.RuneCount(pw), who: who}
+	if !who.HasOTP {
+		// No prompt follows: Finish checks the lock in its transaction,
+		// and refuses an authenticator registered in the meantime.
+		return l, nil
+	}
+	if l.who, err = s.CheckLogin(pre.UserID); err != nil {
 		return nil, err
 	}
-	return &PendingLogin{s: s, p: p, a: a, pwLen: utf8.RuneCount(pw), who: now, NeedsSecondFactor: now.HasOTP}, nil
+	l.NeedsSecondFactor = l.who.HasOTP
+	return l, nil
 }
 
 // PendingLogin is a login whose password was right.
@@ -328,6 +338,9 @@ func (l *PendingLogin) Finish(sf SecondFactor) (*Session, error) {
 	}
 	var sess *Session
 	a.change = func(u *Unlocked) error {
+		if a.second == nil && u.Account.OTP != nil {
+			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
+		}
 		at := u.Now
 		u.Account.LastLoginAt = &at
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,

@@ -31,18 +31,21 @@ import (
 // two kcloud processes anywhere can never both use one code, or both
 // count a failure from the same count.
 //
-// Each Txn also writes a marker key, leased so that it expires. When the
-// answer to a Txn is lost (the member died, the connection broke), the
-// next attempt reads the marker first: there, the change was made; not
-// there, the retry compares the marker as absent, so that the lost Txn
-// and the retry can never both apply.
+// Each Txn also writes a marker key, and deletes the markers older than an
+// hour. When the answer to a Txn is lost (the member died, the connection
+// broke), the next attempt reads the marker first: there, the change was
+// made; not there, the retry compares the marker as absent, so that the
+// lost Txn and the retry can never both apply.
+//
+// A transaction's reads go in as few requests as it allows: the schema
+// record with the first, and what the function says it will read
+// (Tx.Prefetch) in one Txn of ranges (issue 26).
 type Etcd struct {
 	o EtcdOptions
 	g *gateway
 
 	mu      sync.Mutex
 	ready   bool     // this process read a schema it knows
-	lease   int64    // the lease markers are written with
 	foreign []string // keys under the prefix kcloud did not write, skipped
 }
 
@@ -124,12 +127,13 @@ func (e *Etcd) run(write, create bool, fn func(RawTx) error) error {
 	backoff := 2 * time.Millisecond
 	for {
 		t := newEtcdTx(ctx, e, !write)
+		t.schema, t.create = !e.isReady(), create
 		err := t.checkPending(pending)
 		if err == nil {
-			err = e.checkSchema(t, create)
-		}
-		if err == nil {
 			err = fn(t)
+		}
+		if err == nil && t.schema {
+			_, err = t.read() // a function that read nothing: the schema alone
 		}
 		if t.failed != nil {
 			err = t.failed // the backend's error, however fn wrapped it
@@ -232,26 +236,21 @@ func (e *Etcd) wrap(ctx context.Context, err error) error {
 	return fail.Wrap(fail.Other, err, "%s", e.Name())
 }
 
-// checkSchema reads the schema record, once per process: none means no
-// directory (Create writes one), a newer one is refused untouched.
-func (e *Etcd) checkSchema(t *etcdTx, create bool) error {
-	e.mu.Lock()
-	ready := e.ready
-	e.mu.Unlock()
-	if ready {
-		return nil
-	}
-	raw, err := t.Get(Meta, schemaKey)
-	if err != nil {
-		return err
-	}
-	if raw == nil {
-		if !create {
+// checkSchema checks the schema record r, read with the first request of
+// a transaction while this process has not read one it knows: none means
+// no directory (Create writes one), a newer one is refused untouched.
+func (e *Etcd) checkSchema(t *etcdTx, r *rangeResponse) error {
+	k, _ := e.encode(Meta, schemaKey)
+	if len(r.KVs) == 0 {
+		t.saw(k, 0)
+		if !t.create {
 			return fail.Mark(fail.Other, ErrNoStore, "no kcloud directory under %s on the etcd cluster at %s",
 				e.o.Prefix, strings.Join(e.o.Endpoints, ", "))
 		}
 		return t.Put(Meta, schemaKey, []byte(strconv.Itoa(Version)))
 	}
+	t.saw(k, int64(r.KVs[0].ModRevision))
+	raw := r.KVs[0].Value
 	v, err := strconv.Atoi(string(raw))
 	switch {
 	case err != nil || v < 1:
@@ -269,38 +268,36 @@ func (e *Etcd) checkSchema(t *etcdTx, create bool) error {
 	return nil
 }
 
+func (e *Etcd) isReady() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ready
+}
+
 func (e *Etcd) setReady() {
 	e.mu.Lock()
 	e.ready = true
 	e.mu.Unlock()
 }
 
-// marker returns a new marker key.
+// markerLife is how long a marker stays: a commit deletes the markers
+// written longer ago than that by the clock of the machine that wrote
+// them. The retry that reads a marker comes within
+// store.etcd.request_timeout of writing it; machines whose clocks are an
+// hour apart would also disagree on every OTP code.
+const markerLife = time.Hour
+
+// marker returns a new marker key: the time, then 16 random bytes, so
+// that the markers older than markerLife are one range.
 func (e *Etcd) marker() string {
 	var b [16]byte
 	rand.Read(b[:])
-	return e.o.Prefix + "txn/" + hex.EncodeToString(b[:])
+	return e.markerAt(time.Now()) + "-" + hex.EncodeToString(b[:])
 }
 
-// leaseID grants, once, the lease markers are written with: they expire
-// on their own, long after any retry could read them.
-func (e *Etcd) leaseID(ctx context.Context, renew bool) (int64, error) {
-	e.mu.Lock()
-	id := e.lease
-	e.mu.Unlock()
-	if id != 0 && !renew {
-		return id, nil
-	}
-	var out struct {
-		ID i64 `json:"ID"`
-	}
-	if err := e.g.call(ctx, "/v3/lease/grant", map[string]string{"TTL": "600"}, &out, true); err != nil {
-		return 0, err
-	}
-	e.mu.Lock()
-	e.lease = int64(out.ID)
-	e.mu.Unlock()
-	return int64(out.ID), nil
+// markerAt is where the markers of time at start.
+func (e *Etcd) markerAt(at time.Time) string {
+	return fmt.Sprintf("%stxn/@%016x", e.o.Prefix, at.Unix())
 }
 
 // encode maps a bucket and key to an etcd key. A key's part after a NUL

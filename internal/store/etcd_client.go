@@ -76,15 +76,6 @@ type rpcError struct {
 	status  int
 }
 
-// leaseNotFound: the server's answer to a lease that expired. The gRPC
-// code (NotFound) is shared with other answers; the wire message is
-// etcd's constant rpctypes.ErrGRPCLeaseNotFound, which etcd's own client
-// also tells apart by its value. 3.4's gateway puts it in "error".
-func (e *rpcError) leaseNotFound() bool {
-	const msg = "etcdserver: requested lease not found"
-	return e.Code == codeNotFound && (e.Message == msg || e.Err == msg)
-}
-
 func (e *rpcError) Error() string {
 	m := e.Message
 	if m == "" {

@@ -14,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -282,32 +283,34 @@ func FuzzEtcdKeys(f *testing.F) {
 	})
 }
 
-// TestEtcdLeaseExpired: a write after the lease its markers hang on has
-// gone (revoked here, as expiry would) takes a new lease and commits,
-// once, rather than failing with etcd's "lease not found".
-func TestEtcdLeaseExpired(t *testing.T) {
+// TestEtcdOldMarkersGo: a commit deletes the markers written more than
+// markerLife ago, and only those: the one it writes and a recent one stay.
+func TestEtcdOldMarkersGo(t *testing.T) {
 	c, prefix := etcdtest.Shared(t)
 	e := OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix})
 	s := New(e)
+	cli := c.Client("", "")
+	stale := e.markerAt(time.Now().Add(-markerLife-time.Minute)) + "-old"
+	recent := e.markerAt(time.Now().Add(-markerLife+time.Minute)) + "-recent"
+	legacy := prefix + "txn/0123abcd" // a marker of an older kcloud: its lease ends it
+	for _, k := range []string{stale, recent, legacy} {
+		if _, err := cli.Put(etcdtest.Ctx(t), k, "kcloud"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.Create(func(tx *Tx) error { _, err := increment(tx, Accounts, "n"); return err }); err != nil {
 		t.Fatal(err)
 	}
-	old := e.lease
-	if old == 0 {
-		t.Fatal("the first write took no lease")
-	}
-	if _, err := c.Client("", "").Revoke(etcdtest.Ctx(t), clientv3.LeaseID(old)); err != nil {
+	r, err := cli.Get(etcdtest.Ctx(t), prefix+"txn/", clientv3.WithPrefix())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(func(tx *Tx) error { _, err := increment(tx, Accounts, "n"); return err }); err != nil {
-		t.Fatalf("a write after the lease expired: %v", err)
+	var keys []string
+	for _, kv := range r.Kvs {
+		keys = append(keys, string(kv.Key))
 	}
-	var n counter
-	if err := s.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "n", &n); return err }); err != nil || n.N != 2 {
-		t.Fatalf("counter %d (%v), want 2", n.N, err)
-	}
-	if e.lease == old {
-		t.Fatal("the write kept the revoked lease")
+	if slices.Contains(keys, stale) || !slices.Contains(keys, recent) || !slices.Contains(keys, legacy) || len(keys) != 3 {
+		t.Fatalf("markers after a commit: %q; want %q, %q and the commit's own", keys, recent, legacy)
 	}
 }
 
@@ -349,5 +352,61 @@ func TestEtcdAnswersBounded(t *testing.T) {
 			}
 			t.Logf("%v (allocated %d MiB)", err, (after.TotalAlloc-before.TotalAlloc)>>20)
 		})
+	}
+}
+
+// TestEtcdPrefetch: what Prefetch read is compared at commit once the
+// function reads it, and only then: another writer's change to a record
+// prefetched and not read lets the commit through; one to a record read
+// from the prefetch runs the function again, on the new value.
+func TestEtcdPrefetch(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	s := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+	if err := s.Create(func(tx *Tx) error {
+		if err := tx.Put(Accounts, "a", counter{1}); err != nil {
+			return err
+		}
+		return tx.Put(Accounts, "b", counter{1})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	other := New(OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix}))
+	for _, tc := range []struct {
+		changed string
+		runs    int
+	}{{"b", 1}, {"a", 2}} {
+		runs := 0
+		err := s.Update(func(tx *Tx) error {
+			runs++
+			if err := tx.Prefetch(Ref{Bucket: Accounts, Key: "a"}, Ref{Bucket: Accounts, Key: "b"}, Ref{Bucket: Activity, Key: "a", Log: true}); err != nil {
+				return err
+			}
+			if runs == 1 { // another writer, between the read and the commit
+				if err := other.Update(func(tx *Tx) error { _, err := increment(tx, Accounts, tc.changed); return err }); err != nil {
+					return err
+				}
+			}
+			var a counter
+			if _, err := tx.Get(Accounts, "a", &a); err != nil {
+				return err
+			}
+			if err := tx.Put(Accounts, "sum", counter{a.N}); err != nil {
+				return err
+			}
+			return tx.AppendKeep(Activity, "a", counter{a.N}, 10)
+		})
+		if err != nil || runs != tc.runs {
+			t.Fatalf("%s changed meanwhile: %v, %d runs; want %d", tc.changed, err, runs, tc.runs)
+		}
+	}
+	var sum counter
+	if err := s.View(func(tx *Tx) error { _, err := tx.Get(Accounts, "sum", &sum); return err }); err != nil || sum.N != 2 {
+		t.Fatalf("sum %d (%v): the rerun did not see the new value", sum.N, err)
+	}
+	n := 0
+	if err := s.View(func(tx *Tx) error {
+		return tx.Newest(Activity, "a", func(func(any) error) bool { n++; return true })
+	}); err != nil || n != 2 {
+		t.Fatalf("%d log records (%v), want 2", n, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // etcdTx is one attempt at a transaction on etcd. Reads go to the
@@ -19,9 +20,25 @@ type etcdTx struct {
 	seen   map[string]int64  // key -> its mod revision when read (0: absent)
 	ranges [][2]string       // scanned ranges [start, end)
 	writes map[string]*write // key -> what the transaction wrote there
+	// cache holds what was read at rev and not yet handed to the
+	// function (Prefetch, scans); a key is compared at commit only once
+	// the function reads it.
+	cache map[string]cached
+	// first holds, by a log's first key, the newest record of the log
+	// (Prefetch), for the reverse scan that asks for it.
+	first map[string]*rangeResponse
+	// schema: the schema record is yet to be read, with the first read
+	// (this process has not read it; checkSchema); create: a Create,
+	// which writes it where there is none.
+	schema, create bool
 	// failed is the first error the cluster gave: however the function
 	// wraps it, the transaction reports this one.
 	failed error
+}
+
+type cached struct {
+	value []byte // nil: absent
+	mod   int64
 }
 
 type write struct {
@@ -30,7 +47,8 @@ type write struct {
 }
 
 func newEtcdTx(ctx context.Context, e *Etcd, readOnly bool) *etcdTx {
-	return &etcdTx{e: e, ctx: ctx, readOnly: readOnly, seen: map[string]int64{}, writes: map[string]*write{}}
+	return &etcdTx{e: e, ctx: ctx, readOnly: readOnly, seen: map[string]int64{}, writes: map[string]*write{},
+		cache: map[string]cached{}, first: map[string]*rangeResponse{}}
 }
 
 type kv struct {
@@ -47,41 +65,159 @@ type rangeResponse struct {
 	More bool `json:"more"`
 }
 
-// rangeOf reads keys in [key, end) (just key when end is ""), at most
+// rangeOp reads keys in [key, end) (just key when end is ""), at most
 // limit of them (0: all), descending when reverse is set.
-func (t *etcdTx) rangeOf(key, end string, limit int, reverse bool) (*rangeResponse, error) {
+type rangeOp struct {
+	key, end string
+	limit    int
+	reverse  bool
+}
+
+func (o rangeOp) request(rev int64) map[string]any {
+	in := map[string]any{"key": []byte(o.key)}
+	if o.end != "" {
+		in["range_end"] = []byte(o.end)
+	}
+	if o.limit > 0 {
+		in["limit"] = i64(o.limit)
+	}
+	if rev > 0 {
+		in["revision"] = i64(rev)
+	}
+	if o.reverse {
+		in["sort_order"], in["sort_target"] = "DESCEND", "KEY"
+	}
+	return in
+}
+
+// read sends ops in one request, all read at the transaction's revision
+// (the first request sets it): one range, or a Txn of ranges, which etcd
+// reads at one revision. The schema record goes along with the first
+// request of a process that has not read it yet.
+func (t *etcdTx) read(ops ...rangeOp) ([]*rangeResponse, error) {
 	if t.failed != nil {
 		return nil, t.failed
 	}
-	in := map[string]any{"key": []byte(key)}
-	if end != "" {
-		in["range_end"] = []byte(end)
+	schema := t.schema
+	if schema {
+		k, _ := t.e.encode(Meta, schemaKey)
+		ops = append([]rangeOp{{key: k}}, ops...)
 	}
-	if limit > 0 {
-		in["limit"] = i64(limit)
-	}
-	if t.rev > 0 {
-		in["revision"] = i64(t.rev)
-	}
-	if reverse {
-		in["sort_order"], in["sort_target"] = "DESCEND", "KEY"
-	}
-	var out rangeResponse
-	if err := t.e.g.call(t.ctx, "/v3/kv/range", in, &out, true); err != nil {
+	rs, err := t.send(ops)
+	if err != nil {
 		t.failed = err
 		return nil, err
 	}
-	for _, x := range out.KVs {
-		if len(x.Value) > maxRecord {
-			t.failed = &DamageError{Store: t.e.Name(), Detail: fmt.Sprintf("the etcd key %q holds %d bytes; kcloud writes no record over %d MiB",
-				x.Key, len(x.Value), maxRecord>>20)}
-			return nil, t.failed
+	for _, r := range rs {
+		for _, x := range r.KVs {
+			if len(x.Value) > maxRecord {
+				t.failed = &DamageError{Store: t.e.Name(), Detail: fmt.Sprintf("the etcd key %q holds %d bytes; kcloud writes no record over %d MiB",
+					x.Key, len(x.Value), maxRecord>>20)}
+				return nil, t.failed
+			}
 		}
+	}
+	if schema {
+		t.schema = false
+		if err := t.e.checkSchema(t, rs[0]); err != nil {
+			t.failed = err
+			return nil, err
+		}
+		rs = rs[1:]
+	}
+	return rs, nil
+}
+
+// send sends ops: a range for one, a Txn of ranges for more.
+func (t *etcdTx) send(ops []rangeOp) ([]*rangeResponse, error) {
+	if len(ops) == 1 {
+		var out rangeResponse
+		if err := t.e.g.call(t.ctx, "/v3/kv/range", ops[0].request(t.rev), &out, true); err != nil {
+			return nil, err
+		}
+		if t.rev == 0 {
+			t.rev = int64(out.Header.Revision)
+		}
+		return []*rangeResponse{&out}, nil
+	}
+	req := make([]map[string]any, len(ops))
+	for i, o := range ops {
+		req[i] = map[string]any{"request_range": o.request(t.rev)}
+	}
+	var out struct {
+		Header struct {
+			Revision i64 `json:"revision"`
+		} `json:"header"`
+		Responses []struct {
+			Range *rangeResponse `json:"response_range"`
+		} `json:"responses"`
+	}
+	if err := t.e.g.call(t.ctx, "/v3/kv/txn", map[string]any{"success": req}, &out, true); err != nil {
+		return nil, err
+	}
+	if len(out.Responses) != len(ops) {
+		return nil, &DamageError{Store: t.e.Name(), Detail: fmt.Sprintf("the etcd cluster answered %d reads with %d", len(ops), len(out.Responses))}
 	}
 	if t.rev == 0 {
 		t.rev = int64(out.Header.Revision)
 	}
-	return &out, nil
+	rs := make([]*rangeResponse, len(ops))
+	for i, x := range out.Responses {
+		if rs[i] = x.Range; rs[i] == nil {
+			rs[i] = &rangeResponse{}
+		}
+	}
+	return rs, nil
+}
+
+// Prefetch reads refs in one request: what the function reads next
+// comes from it (issue 26: a round trip each is paid in sequence).
+func (t *etcdTx) Prefetch(refs []Ref) error {
+	var ops []rangeOp
+	for _, r := range refs {
+		key := r.Key
+		if r.Log {
+			key = logPrefix(key) // as Newest and AppendKeep scan it
+		}
+		k, err := t.e.encode(r.Bucket, key)
+		if err != nil {
+			return err
+		}
+		if r.Log {
+			ops = append(ops, rangeOp{key: k, end: string(prefixEnd(k)), limit: 1, reverse: true})
+		} else if _, ok := t.cache[k]; !ok && t.writes[k] == nil {
+			if _, ok := t.seen[k]; !ok {
+				ops = append(ops, rangeOp{key: k})
+			}
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	rs, err := t.read(ops...)
+	if err != nil {
+		return err
+	}
+	for i, o := range ops {
+		if o.end != "" {
+			t.first[o.key] = rs[i]
+			continue
+		}
+		c := cached{}
+		if len(rs[i].KVs) > 0 {
+			c = cached{value: nonNil(rs[i].KVs[0].Value), mod: int64(rs[i].KVs[0].ModRevision)}
+		}
+		t.cache[o.key] = c
+	}
+	return nil
+}
+
+// nonNil is v, or an empty value for a key present and empty.
+func nonNil(v []byte) []byte {
+	if v == nil {
+		return []byte{}
+	}
+	return v
 }
 
 func (t *etcdTx) Get(b Bucket, key string) ([]byte, error) {
@@ -99,20 +235,34 @@ func (t *etcdTx) get(k string) ([]byte, error) {
 		}
 		return slices.Clone(w.value), nil
 	}
-	r, err := t.rangeOf(k, "", 0, false)
+	if c, ok := t.cache[k]; ok {
+		t.saw(k, c.mod)
+		return slices.Clone(c.value), nil
+	}
+	if t.scannedAll(k) {
+		return nil, nil // absent where a scan read: its range is compared
+	}
+	rs, err := t.read(rangeOp{key: k})
 	if err != nil {
 		return nil, err
 	}
-	if len(r.KVs) == 0 {
+	if len(rs[0].KVs) == 0 {
 		t.saw(k, 0)
 		return nil, nil
 	}
-	t.saw(k, int64(r.KVs[0].ModRevision))
-	v := r.KVs[0].Value
-	if v == nil {
-		v = []byte{} // present, and empty
+	t.saw(k, int64(rs[0].KVs[0].ModRevision))
+	return nonNil(rs[0].KVs[0].Value), nil
+}
+
+// scannedAll reports whether k lies in a range a scan read (and so is
+// absent, if no scan cached it).
+func (t *etcdTx) scannedAll(k string) bool {
+	for _, r := range t.ranges {
+		if k >= r[0] && k < r[1] {
+			return true
+		}
 	}
-	return v, nil
+	return false
 }
 
 // saw records a key's mod revision for the commit's compare: the first
@@ -189,12 +339,19 @@ func (t *etcdTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	lo, hi := start, end // what is left to read
 	limit := 8
 	for {
-		r, err := t.rangeOf(lo, hi, limit, reverse)
-		if err != nil {
-			return err
+		r := t.first[start]
+		if r != nil && reverse && hi == end {
+			delete(t.first, start) // the newest record, prefetched
+		} else {
+			rs, err := t.read(rangeOp{key: lo, end: hi, limit: limit, reverse: reverse})
+			if err != nil {
+				return err
+			}
+			r = rs[0]
 		}
 		for _, x := range r.KVs {
 			k := string(x.Key)
+			t.cache[k] = cached{value: nonNil(x.Value), mod: int64(x.ModRevision)}
 			for len(own) > 0 && before(own[0], k) {
 				if more, err := emit(own[0], t.writes[own[0]].value); !more || err != nil {
 					t.scanned(start, end, own[0], reverse)
@@ -288,36 +445,24 @@ func (t *etcdTx) commit(ctx context.Context, marker string) (bool, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if len(cmp) > maxTxnOps || len(keys)+1 > maxTxnOps {
+	if len(cmp) > maxTxnOps || len(keys)+2 > maxTxnOps {
 		return false, fmt.Errorf("store: a transaction of %d reads and %d writes is more than etcd takes at once", len(cmp), len(keys))
 	}
-	lease, err := t.e.leaseID(ctx, false)
-	if err != nil {
-		return false, err
+	ops := make([]map[string]any, 0, len(keys)+2)
+	for _, k := range keys {
+		if w := t.writes[k]; w.del {
+			ops = append(ops, map[string]any{"request_delete_range": map[string]any{"key": []byte(k)}})
+		} else {
+			ops = append(ops, map[string]any{"request_put": map[string]any{"key": []byte(k), "value": w.value}})
+		}
 	}
-	for try := 0; ; try++ {
-		ops := make([]map[string]any, 0, len(keys)+1)
-		for _, k := range keys {
-			if w := t.writes[k]; w.del {
-				ops = append(ops, map[string]any{"request_delete_range": map[string]any{"key": []byte(k)}})
-			} else {
-				ops = append(ops, map[string]any{"request_put": map[string]any{"key": []byte(k), "value": w.value}})
-			}
-		}
-		ops = append(ops, map[string]any{"request_put": map[string]any{
-			"key": []byte(marker), "value": []byte("kcloud"), "lease": i64(lease)}})
-		var out struct {
-			Succeeded bool `json:"succeeded"`
-		}
-		err := t.e.g.call(ctx, "/v3/kv/txn", map[string]any{"compare": cmp, "success": ops}, &out, false)
-		var r *rpcError
-		if try == 0 && errors.As(err, &r) && r.leaseNotFound() {
-			// The lease expired while this process waited: a new one.
-			if lease, err = t.e.leaseID(ctx, true); err != nil {
-				return false, err
-			}
-			continue
-		}
-		return out.Succeeded, err
+	old := t.e.markerAt(time.Now().Add(-markerLife))
+	ops = append(ops,
+		map[string]any{"request_put": map[string]any{"key": []byte(marker), "value": []byte("kcloud")}},
+		map[string]any{"request_delete_range": map[string]any{"key": []byte(t.e.markerAt(time.Unix(0, 0))), "range_end": []byte(old)}})
+	var out struct {
+		Succeeded bool `json:"succeeded"`
 	}
+	err := t.e.g.call(ctx, "/v3/kv/txn", map[string]any{"compare": cmp, "success": ops}, &out, false)
+	return out.Succeeded, err
 }

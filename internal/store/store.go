@@ -212,6 +212,26 @@ func (t *Tx) Append(b Bucket, prefix string, v any) error {
 	return t.appendAt(b, prefix, last+1, v)
 }
 
+// Ref names a record a transaction is about to read: the record at Key,
+// or, with Log, the newest record of the log under Key (Newest,
+// AppendKeep).
+type Ref struct {
+	Bucket Bucket
+	Key    string
+	Log    bool
+}
+
+// Prefetch says what the transaction is about to read, so that a
+// directory on a network reads it all in one request; what the
+// transaction then reads comes from what it fetched, at the same
+// revision. A local store has nothing to gain, and ignores it.
+func (t *Tx) Prefetch(refs ...Ref) error {
+	if p, ok := t.raw.(interface{ Prefetch([]Ref) error }); ok {
+		return p.Prefetch(refs)
+	}
+	return nil
+}
+
 // AppendKeep appends v as Append does and keeps the newest keep records
 // as Trim does, reading the log's end once.
 func (t *Tx) AppendKeep(b Bucket, prefix string, v any, keep int) error {

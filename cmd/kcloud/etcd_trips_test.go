@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kcloud/kcloud/internal/etcdtest"
+)
+
+// tripCounter is an HTTP proxy in front of one etcd member that counts
+// the requests kcloud sends it, by path.
+type tripCounter struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (c *tripCounter) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.paths
+	c.paths = nil
+	return p
+}
+
+func countingProxy(t *testing.T, endpoint string) (*tripCounter, string) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &tripCounter{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var in struct{ Key []byte }
+		json.Unmarshal(body, &in)
+		c.mu.Lock()
+		c.paths = append(c.paths, r.URL.Path+"("+string(in.Key)+")")
+		c.mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return c, srv.URL
+}
+
+// TestEtcdRoundTrips counts the requests each command sends the etcd
+// cluster (issue 26): each one is a round trip paid in sequence, 1-20 ms
+// on a cluster in another zone. The counts are docs/etcd.md's; a change
+// that adds one fails here.
+func TestEtcdRoundTrips(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	count, endpoint := countingProxy(t, c.Endpoints()[0])
+	env := etcdEnv(t, []string{endpoint}, prefix)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	count.take()
+	for _, step := range []struct {
+		stdin string
+		args  []string
+		want  int
+	}{
+		{password + "\n", []string{"login", "--password-stdin"}, 3},
+		{"", []string{"whoami"}, 1},
+		{password + "\n", []string{"account", "show", "--password-stdin"}, 2},
+		{password + "\n", []string{"account", "set", "--name", "Alice Kim", "--password-stdin"}, 3},
+		{password + "\n", []string{"account", "activity", "--password-stdin"}, 3},
+		{"", []string{"org", "show"}, 1},
+		{password + "\n", []string{"member", "list", "--password-stdin"}, 3},
+		{"", []string{"logout"}, 2},
+	} {
+		run(t, env, step.stdin, step.args...)
+		got := count.take()
+		t.Logf("%s: %d: %s", strings.Join(step.args, " "), len(got), strings.Join(got, " "))
+		if len(got) != step.want {
+			t.Errorf("%s: %d requests, want %d: %s", strings.Join(step.args, " "), len(got), step.want, strings.Join(got, " "))
+		}
+	}
+
+	// With an authenticator, login reads the account again after the
+	// password, before it asks for the code (security rule 4).
+	run(t, env, password+"\n", "login", "--password-stdin")
+	var begin struct{ Secret string }
+	if err := json.Unmarshal([]byte(run(t, env, password+"\n", "otp", "register", "--begin", "--password-stdin", "-o", "json")), &begin); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totpCode(begin.Secret, 0)
+	run(t, env, password+"\n", "otp", "register", "--code", code, "--password-stdin")
+	run(t, env, "", "logout")
+	next, _ := totpCode(begin.Secret, 1) // not used yet: registration used this step's
+	count.take()
+	run(t, env, password+"\n", "login", "--otp", next, "--password-stdin")
+	if got := count.take(); len(got) != 4 {
+		t.Errorf("login with an authenticator: %d requests, want 4: %s", len(got), strings.Join(got, " "))
+	}
+}
