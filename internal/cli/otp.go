@@ -194,11 +194,23 @@ func (o *registerOptions) clearSecret(done string) {
 		}
 	}
 	if env := o.IO.Term; env == "dumb" || env == "" {
-		o.tty(done + " Clear your terminal's scrollback: it still holds the setup key.\n")
+		o.tty(done + "\n" + o.wrapped("Clear your terminal's scrollback: it still holds the setup key."))
 		return
 	}
 	o.tty("\x1b[H\x1b[2J\x1b[3J")
-	o.tty(done + " The QR code and the setup key were cleared from the screen; if\nyour terminal's scrollback still shows them, clear it.\n")
+	o.tty(done + "\n" + o.wrapped("The QR code and the setup key were cleared from the screen; if your terminal's scrollback still shows them, clear it."))
+}
+
+// wrapped is s wrapped to the terminal's width, at spaces, with a final
+// newline.
+func (o *registerOptions) wrapped(s string) string {
+	cols := 80
+	if t, err := o.IO.TTY(); err == nil {
+		if c, _ := t.Size(); c > 0 {
+			cols = c
+		}
+	}
+	return strings.Join(wrapColumn([]string{s}, cols), "\n") + "\n"
 }
 
 // tty writes to the terminal, if there is one: the steps of an

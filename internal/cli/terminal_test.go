@@ -169,7 +169,7 @@ func TestTerminalRegisterAndDelete(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("otp register: exit %d\n%s\nterminal:\n%s", code, errOut, screen)
 	}
-	for _, want := range []string{"▀", "Setup key: ", "A code is the 6 digits", "That code is not right (1 of", "\x1b[H\x1b[2J\x1b[3J", "Registered. The QR code and the setup key were cleared"} {
+	for _, want := range []string{"▀", "Setup key: ", "A code is the 6 digits", "That code is not right (1 of", "\x1b[H\x1b[2J\x1b[3J", "Registered.\nThe QR code and the setup key were cleared"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the terminal does not show %q:\n%s", want, screen)
 		}
