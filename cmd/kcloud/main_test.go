@@ -108,6 +108,7 @@ func TestScripts(t *testing.T) {
 			"httpserver":  cmdHTTPServer,
 			"code":        cmdCode,
 			"capture":     cmdCapture,
+			"mimedecode":  cmdMIMEDecode,
 			"tamper":      cmdTamper,
 		},
 	})

@@ -2,18 +2,24 @@ package main
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -219,4 +225,36 @@ func cmdCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Check(os.WriteFile(ts.MkAbs("message"), data, 0o644))
 	ts.Setenv(args[0], string(m[0][2]))
+}
+
+// mimedecode FILE: the email in FILE as a person's mail program shows it,
+// on stdout: its Subject decoded (RFC 2047) and its body decoded by its
+// Content-Transfer-Encoding, in its charset (UTF-8 only).
+func cmdMIMEDecode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mimedecode FILE")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	m, err := mail.ReadMessage(f)
+	ts.Check(err)
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	ts.Check(err)
+	if _, params, err := mime.ParseMediaType(m.Header.Get("Content-Type")); err != nil || !strings.EqualFold(params["charset"], "utf-8") {
+		ts.Fatalf("Content-Type %q: not text in UTF-8", m.Header.Get("Content-Type"))
+	}
+	var body io.Reader = m.Body
+	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	text, err := io.ReadAll(body)
+	ts.Check(err)
+	if !utf8.Valid(text) {
+		ts.Fatalf("the body is not UTF-8")
+	}
+	ts.Stdout().Write([]byte("Subject: " + subject + "\n\n" + strings.ReplaceAll(string(text), "\r\n", "\n")))
 }

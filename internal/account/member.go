@@ -174,7 +174,9 @@ type MemberCheck struct {
 	NeedsSecondFactor bool
 	// Email is the member's verified email, if any (reset-password --send).
 	Email *Contact
-	uuid  string // the member's, to bind a reset code to
+	// Language is the member's, for the message a reset sends.
+	Language string
+	uuid     string // the member's, to bind a reset code to
 }
 
 // CheckMember checks, before anyone types, that the session's account is
@@ -201,7 +203,7 @@ func (v *Visit) CheckMember(userID string, act MemberAction) (*MemberCheck, erro
 		if err := refuseLockout(tx, v.who.UserID, m, act); err != nil {
 			return err
 		}
-		c = &MemberCheck{Action: act, UserID: id, NeedsSecondFactor: v.who.HasOTP, Email: m.Email, uuid: m.UUID}
+		c = &MemberCheck{Action: act, UserID: id, NeedsSecondFactor: v.who.HasOTP, Email: m.Email, Language: m.language(), uuid: m.UUID}
 		return nil
 	})
 	return c, err
@@ -296,19 +298,19 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			return err
 		}
 		out = &Acted{Changed: true}
-		var what, event string
+		var what, event, key string
 		switch c.Action {
 		case Unlock:
 			out.Changed = m.LockedUntil != nil || m.Failures > 0 || m.SecondFailures > 0 || m.Lockouts > 0 || m.FailedInRow > 0
 			// A disabled password stays so: only a new one (account
 			// recover, reset-password) ends that.
 			m.LockedUntil, m.Failures, m.SecondFailures, m.Lockouts, m.FailedInRow = nil, 0, 0, 0, 0
-			event, what = EvMemberUnlocked, "your account's lockout and failed attempts were cleared"
+			event, key, what = EvMemberUnlocked, "member_unlocked", "your account's lockout and failed attempts were cleared"
 		case ResetOTP:
 			out.Changed = m.OTP != nil || m.PendingOTP != nil
 			m.OTP, m.PendingOTP = nil, nil
 			u.tx.Forget()
-			event, what = EvMemberOTPReset, "your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register"
+			event, key, what = EvMemberOTPReset, "member_otp_reset", "your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register"
 		case ResetPassword:
 			if m.UUID != c.uuid {
 				return kindErr(fail.Other, ErrAccountRaced)
@@ -320,26 +322,26 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			endAccountSessions(m, u.Now)
 			u.tx.Forget()
 			out.ResetCode, out.ResetExpiresAt, out.Sent = formatReset(code), m.ResetCode.ExpiresAt, sendTo
-			event, what = EvMemberPWReset, "your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin"
+			event, key, what = EvMemberPWReset, "member_password_reset", "your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin"
 		case Disable:
 			out.Changed = !m.Disabled
 			m.Disabled = true
 			endAccountSessions(m, u.Now)
-			event, what = EvMemberDisabled, "your account was disabled; every session ended"
+			event, key, what = EvMemberDisabled, "member_disabled", "your account was disabled; every session ended"
 		case Enable:
 			out.Changed = m.Disabled
 			m.Disabled = false
-			event, what = EvMemberEnabled, "your account was enabled again"
+			event, key, what = EvMemberEnabled, "member_enabled", "your account was enabled again"
 		case GrantAdmin:
 			out.Changed = !m.Admin
 			m.Admin = true
-			event, what = EvMemberAdmin, "your account was made an admin of the organization"
+			event, key, what = EvMemberAdmin, "member_admin", "your account was made an admin of the organization"
 		case RevokeAdmin:
 			out.Changed = m.Admin
 			m.Admin = false
-			event, what = EvMemberNotAdmin, "your account is no longer an admin of the organization"
+			event, key, what = EvMemberNotAdmin, "member_not_admin", "your account is no longer an admin of the organization"
 		case Delete:
-			event, what = EvMemberDeleted, "your account was deleted"
+			event, key, what = EvMemberDeleted, "member_deleted", "your account was deleted"
 		default:
 			return fail.Usagef("unknown member action %q", c.Action)
 		}
@@ -348,7 +350,7 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			return nil
 		}
 		detail := fmt.Sprintf(evMemberNoticeFmt, what, u.Account.UserID)
-		memberNotices = noticesFor(m, event, detail, u.Now)
+		memberNotices = noticesFor(m, event, say(key, detail, u.Account.UserID), u.Now)
 		if err := u.Log(event, m.UserID); err != nil {
 			return err
 		}
@@ -414,13 +416,16 @@ func endAccountSessions(a *Account, now time.Time) {
 }
 
 // noticesFor are the security alerts to a's verified email and phone.
-func noticesFor(a *Account, event, what string, now time.Time) []Notice {
+func noticesFor(a *Account, event string, w Words, now time.Time) []Notice {
 	var out []Notice
+	n := Notice{UserID: a.UserID, Event: event, What: w.What, Time: now, Language: a.language(), Key: w.Key, Args: w.Args}
 	if a.Email != nil {
-		out = append(out, Notice{To: a.Email.Address, UserID: a.UserID, Event: event, What: what, Time: now})
+		n.To = a.Email.Address
+		out = append(out, n)
 	}
 	if a.Phone != nil {
-		out = append(out, Notice{To: a.Phone.Address, Phone: true, UserID: a.UserID, Event: event, What: what, Time: now})
+		n.To, n.Phone = a.Phone.Address, true
+		out = append(out, n)
 	}
 	return out
 }

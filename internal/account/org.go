@@ -48,8 +48,8 @@ func (n NewPassword) forAccount(id string) ([]byte, error) {
 
 // newAccount makes an account with a hashed password and a fresh data key.
 // It runs Argon2id, so it is called outside any transaction.
-func (s *Service) newAccount(id, name, nick string, admin bool, np NewPassword, now time.Time) (*Account, error) {
-	pw, err := np.forAccount(id)
+func (s *Service) newAccount(p Profile, admin bool, np NewPassword, now time.Time) (*Account, error) {
+	pw, err := np.forAccount(p.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +57,8 @@ func (s *Service) newAccount(id, name, nick string, admin bool, np NewPassword, 
 	if err != nil {
 		return nil, err
 	}
-	a := NewRecord(id, newUUID(), name, h, kek, now)
-	a.Nickname, a.Admin = nick, admin
+	a := NewRecord(p.UserID, newUUID(), p.Name, h, kek, now)
+	a.Nickname, a.Admin, a.Language = p.Nickname, admin, p.Language
 	return a, nil
 }
 
@@ -75,6 +75,9 @@ func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.T
 // Profile is what a person typed for a new account.
 type Profile struct {
 	UserID, Name, Nickname string
+	// Language is of the codes and notices sent to the person: en or
+	// ko; "" is en.
+	Language string
 }
 
 // CheckedProfileNew is a new account's Profile whose form Check checked
@@ -100,6 +103,11 @@ func (p Profile) Check(usesNicknames bool) (CheckedProfileNew, error) {
 	if p.Nickname != "" && !usesNicknames {
 		return CheckedProfileNew{}, errNoNicknames()
 	}
+	if p.Language != "" {
+		if err := CheckLanguage(p.Language); err != nil {
+			return CheckedProfileNew{}, err
+		}
+	}
 	return CheckedProfileNew{p}, nil
 }
 
@@ -123,7 +131,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, checked CheckedProfile
 		return nil, nil, errNoNicknames()
 	}
 	now := s.now()
-	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, true, pw, now)
+	acc, err := s.newAccount(p, true, pw, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -173,7 +181,7 @@ func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
 	if p.UserID == "" {
 		return nil, fail.Usagef("the profile was not checked")
 	}
-	acc, err := s.newAccount(p.UserID, p.Name, p.Nickname, n.Admin, n.Password, s.now())
+	acc, err := s.newAccount(p, n.Admin, n.Password, s.now())
 	if err != nil {
 		return nil, err
 	}

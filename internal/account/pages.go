@@ -103,6 +103,16 @@ func (v *Visit) Activity(pw []byte, limit int) ([]Event, error) {
 type ProfileChange struct {
 	Name     *string
 	Nickname *string
+	// Language is of the codes and notices sent to the person: en or ko.
+	Language *string
+}
+
+// CheckLanguage checks a language an account's messages may be sent in.
+func CheckLanguage(l string) error {
+	if l != "en" && l != "ko" {
+		return fail.Usagef("the language must be en or ko, not %q", l)
+	}
+	return nil
 }
 
 // A CheckedProfile is a ProfileChange whose form was checked, normalized,
@@ -113,8 +123,13 @@ type CheckedProfile struct{ c ProfileChange }
 // CheckProfile checks the change's form and the organization's nickname
 // policy as the session read it.
 func (v *Visit) CheckProfile(c ProfileChange) (CheckedProfile, error) {
-	if c.Name == nil && c.Nickname == nil {
+	if c.Name == nil && c.Nickname == nil && c.Language == nil {
 		return CheckedProfile{}, kindErr(fail.Usage, ErrNothingToSet)
+	}
+	if c.Language != nil {
+		if err := CheckLanguage(*c.Language); err != nil {
+			return CheckedProfile{}, err
+		}
 	}
 	if c.Name != nil {
 		n, err := CheckName(*c.Name)
@@ -169,6 +184,10 @@ func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
 				changed = append(changed, fmt.Sprintf("nickname %q", *c.Nickname))
 			}
 		}
+		if c.Language != nil && *c.Language != u.Account.language() {
+			u.Account.Language = *c.Language
+			changed = append(changed, "language "+*c.Language)
+		}
 		out = Page{Account: u.Account.view(), Org: *u.Org}
 		if len(changed) == 0 {
 			return nil
@@ -208,7 +227,7 @@ func (v *Visit) ChangePassword(current []byte, checked NewPassword) error {
 	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
 		change: func(u *Unlocked) error {
 			u.endSessions(s, true) // every other session, on every machine
-			u.notice(EvPasswordChanged, "your password was changed")
+			u.notice(EvPasswordChanged, say("password_changed", "your password was changed"))
 			return u.Log(EvPasswordChanged, "every other session ended")
 		}})
 }

@@ -14,11 +14,13 @@ type Who struct {
 	Name   string
 	Admin  bool
 	HasOTP bool
-	rec    *Account
+	// Language is of the codes and notices sent to the person: en or ko.
+	Language string
+	rec      *Account
 }
 
 func (a *Account) who() *Who {
-	return &Who{UserID: a.UserID, Name: a.Name, Admin: a.Admin, HasOTP: a.OTP != nil, rec: a}
+	return &Who{UserID: a.UserID, Name: a.Name, Admin: a.Admin, HasOTP: a.OTP != nil, Language: a.language(), rec: a}
 }
 
 // View is what the account page shows.

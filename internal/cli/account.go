@@ -50,19 +50,24 @@ func accountShowRun(o *accountShowOptions) error {
 
 type setOptions struct {
 	deps
-	name, nickname, userID string
-	changed                func(flag string) bool
+	name, nickname, userID, language string
+	changed                          func(flag string) bool
 }
 
 func newAccountSetCmd(f *Factory) *cobra.Command {
 	o := &setOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "set",
-		Short: "Change your name or nickname",
+		Short: "Change your name, nickname or the language of your messages",
 		Long: `Change your name or nickname. An empty --nickname clears it. A nickname can
-be set only where the organization uses nicknames; the User ID never changes.`,
+be set only where the organization uses nicknames; the User ID never changes.
+
+--language is the language of the codes and security notices kcloud sends
+you by email and SMS, whoever's terminal sends them: en or ko. A new
+account starts in the language of whoever created it.`,
 		Example: `  kcloud account set --name "Alice Kim"
-  kcloud account set --nickname ""`,
+  kcloud account set --nickname ""
+  kcloud account set --language ko`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.changed = cmd.Flags().Changed
@@ -72,6 +77,8 @@ be set only where the organization uses nicknames; the User ID never changes.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.name, "name", "", "your new `name` (1 to 64 characters)")
 	fl.StringVar(&o.nickname, "nickname", "", "your new `nickname`; empty clears it")
+	fl.StringVar(&o.language, "language", "", "the `language` of the codes and notices sent to you: en or ko")
+	cmd.RegisterFlagCompletionFunc("language", cobra.FixedCompletions([]string{"en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringVar(&o.userID, "user-id", "", "not allowed: the User ID cannot be changed")
 	fl.MarkHidden("user-id")
 	return cmd
@@ -89,6 +96,9 @@ func accountSetRun(o *setOptions) error {
 	}
 	if o.changed("nickname") {
 		c.Nickname = &o.nickname
+	}
+	if o.changed("language") {
+		c.Language = &o.language
 	}
 	v, acc, _, err := f.session()
 	if err != nil {
@@ -222,6 +232,7 @@ func accountCreateRun(o *createOptions) error {
 			return err
 		}
 	}
+	n.Language = f.language() // the creator's, until the person sets their own
 	checked, err := n.Check(org.UsesNicknames)
 	if err != nil {
 		return err

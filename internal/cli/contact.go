@@ -108,7 +108,7 @@ func verifyRun(o *verifyOptions) error {
 		ctx, stop := interruptible()
 		sent, err := v.SendCode(pw, t, func(code string, ttl time.Duration) error {
 			var err error
-			receipt, err = sender.Send(ctx, message(kind, t.Address, code, ttl))
+			receipt, err = sender.Send(ctx, message(acc.Language, kind, t.Address, code, ttl))
 			if err != nil && ctx.Err() != nil {
 				return context.Cause(ctx) // Ctrl-C: the command's signal exit, not a delivery failure
 			}
@@ -189,7 +189,10 @@ func deliveryKey(k contact.Kind) string {
 
 // message is the text of a verification message: the code is the only
 // six-digit number in it.
-func message(kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
+func message(lang string, kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
+	if lang == "ko" {
+		return koCodeMessage(kind, to, code, ttl)
+	}
 	if kind == contact.Phone {
 		return delivery.Message{To: to, Body: fmt.Sprintf("[kcloud] Your verification code is %s. It expires in %s.", code, words(ttl))}
 	}

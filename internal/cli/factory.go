@@ -156,6 +156,16 @@ func (f *Factory) deps() deps {
 	return deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() *gojq.Code { return f.jq }}
 }
 
+// language is the language of text for people on this run: ui.language,
+// auto read from the locale (config.Config.Language).
+func (f *deps) language() string {
+	cfg, err := f.Config()
+	if err != nil {
+		return "en"
+	}
+	return cfg.Language()
+}
+
 // output returns the output format.
 func (f *deps) output() (string, error) {
 	cfg, err := f.Config()

@@ -100,6 +100,7 @@ func initRun(o *initOptions) error {
 			return err
 		}
 	}
+	o.profile.Language = f.language()               // the messages sent to the first admin: the language kcloud speaks here
 	profile, err := o.profile.Check(o.orgNicknames) // once: Init takes it as checked
 	if err != nil {
 		return err

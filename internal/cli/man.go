@@ -38,7 +38,8 @@ func environment() [][2]string {
 		env = append(env, [2]string{config.EnvName(k), "the configuration key " + k + ": a flag wins over it, it wins over the file"})
 	}
 	return append(env,
-		[2]string{"NO_COLOR", "when set, the QR code is not drawn unless --qr asks for it"},
+		[2]string{"LC_ALL, LC_MESSAGES, LANG", "with ui.language auto, the first of them set picks the language: Korean (ko, ko_KR.UTF-8) or English (anything else)"},
+		[2]string{"NO_COLOR", "when set, the QR code is not drawn unless --qr asks for it, and then without colour"},
 		[2]string{"TERM", "dumb: no escape sequence is written"},
 		[2]string{"HOME", "where the XDG directories are when they are not set"},
 		[2]string{"XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME", "where kcloud's files live (default ~/.config, ~/.local/share, ~/.local/state)"},

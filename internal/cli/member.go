@@ -320,7 +320,7 @@ func memberActionRun(o *memberActionOptions) error {
 		opts.Send = func(to contact.Target, code string, ttl time.Duration) error {
 			ctx, stop := interruptible()
 			defer stop()
-			receipt, err := newSender(cfg, contact.Email, f.Now).Send(ctx, resetMessage(to.Address, c.UserID, code, acc.UserID, ttl))
+			receipt, err := newSender(cfg, contact.Email, f.Now).Send(ctx, resetMessage(c.Language, to.Address, c.UserID, code, acc.UserID, ttl))
 			if err != nil && ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
@@ -386,7 +386,10 @@ func memberActionRun(o *memberActionOptions) error {
 }
 
 // resetMessage carries an admin's reset code to the member.
-func resetMessage(to, member, code, admin string, ttl time.Duration) delivery.Message {
+func resetMessage(lang, to, member, code, admin string, ttl time.Duration) delivery.Message {
+	if lang == "ko" {
+		return koResetMessage(to, member, code, admin, ttl)
+	}
 	return delivery.Message{To: to, Subject: "Your kcloud password was reset",
 		Body: "The admin " + admin + " reset your kcloud password. Your one-time reset code is " + code + ".\n\n" +
 			"Set a new password with:\n\n    kcloud account recover --user-id " + member + " --reset-code " + code + "\n\n" +

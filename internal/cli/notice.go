@@ -43,6 +43,9 @@ func noticeMessage(n account.Notice) delivery.Message {
 		host = "an unnamed machine"
 	}
 	host = unlikeCode(host)
+	if what, ok := koWhat(n); ok && n.Language == "ko" {
+		return koNoticeMessage(n, unlikeCode(what), host)
+	}
 	when := n.Time.UTC().Format("Monday, 2 January 2006 at 15:04 UTC")
 	body := fmt.Sprintf(`Hello %s,
 
@@ -66,6 +69,9 @@ nothing. kcloud never asks for your password by email.
 // smsNotice is a security notice by SMS: what happened, and what to do if
 // it was not the person, in one short text.
 func smsNotice(n account.Notice) delivery.Message {
+	if what, ok := koWhat(n); ok && n.Language == "ko" {
+		return koSMSNotice(n, unlikeCode(what))
+	}
 	return delivery.Message{To: n.To, Body: fmt.Sprintf("[kcloud] %s: %s. Not you? Change your password (kcloud account password) and tell your admin.",
 		unlikeCode(n.UserID), unlikeCode(n.What))}
 }

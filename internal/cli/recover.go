@@ -152,7 +152,7 @@ func recoverRun(o *recoverOptions) error {
 		ctx, stop := interruptible()
 		sent, err := r.SendCode(func(code string, ttl time.Duration) error {
 			var err error
-			receipt, err = sender.Send(ctx, recoverMessage(t.Kind, t.Address, code, ttl))
+			receipt, err = sender.Send(ctx, recoverMessage(r.Who().Language, t.Kind, t.Address, code, ttl))
 			if err != nil && ctx.Err() != nil {
 				return context.Cause(ctx) // Ctrl-C: the command's signal exit, not a delivery failure
 			}
@@ -295,7 +295,10 @@ func resetRun(f *deps, svc *account.Service, id string, code otp.RecoveryCode) e
 	return printRecovered(f, done)
 }
 
-func recoverMessage(kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
+func recoverMessage(lang string, kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
+	if lang == "ko" {
+		return koRecoverMessage(kind, to, code, ttl)
+	}
 	if kind == contact.Phone {
 		return delivery.Message{To: to, Body: "[kcloud] Your code to reset your password is " + code + ". It expires in " + words(ttl) + "."}
 	}

@@ -36,6 +36,10 @@ type Config struct {
 	OTP struct {
 		Issuer string `mapstructure:"issuer"`
 	} `mapstructure:"otp"`
+	UI struct {
+		// Language is auto, en or ko (Language resolves auto).
+		Language string `mapstructure:"language"`
+	} `mapstructure:"ui"`
 	Notify struct {
 		SecurityAlerts bool `mapstructure:"security_alerts"`
 	} `mapstructure:"notify"`
@@ -125,6 +129,7 @@ func Defaults() map[string]any {
 		"output":                            "text",
 		"session.ttl":                       "12h",
 		"otp.issuer":                        "KakaoCloud",
+		"ui.language":                       "auto",
 		"verification.code_ttl":             "10m",
 		"verification.resend_after":         "60s",
 		"verification.max_attempts":         5,
@@ -344,6 +349,9 @@ func (c *Config) validate() error {
 		if err := checkWebhookURL(u); err != nil {
 			return bad("delivery.sms.webhook.url", "%v", err)
 		}
+	}
+	if err := oneOf("ui.language", c.UI.Language, "auto", "en", "ko"); err != nil {
+		return err
 	}
 	if err := oneOf("output", c.Output, "text", "json", "yaml"); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,7 +113,7 @@ func RFC5322(from string, m Message, now time.Time) []byte {
 	}
 	h("From", from)
 	h("To", m.To)
-	h("Subject", m.Subject)
+	h("Subject", mime.BEncoding.Encode("utf-8", m.Subject)) // RFC 2047 where it is not ASCII
 	h("Date", now.Format(time.RFC1123Z))
 	h("Message-ID", "<"+token(24)+"@"+domain+">")
 	h("MIME-Version", "1.0")

@@ -1,0 +1,31 @@
+package config
+
+import (
+	"os"
+	"strings"
+)
+
+// Language is the language of text for people: ui.language, where auto
+// reads the locale as POSIX orders it (LC_ALL, then LC_MESSAGES, then
+// LANG; the first that is set and not empty decides). A Korean locale
+// ("ko", "ko_KR.UTF-8") is ko; C, POSIX and every other language are en.
+func (c *Config) Language() string {
+	if c.UI.Language == "en" || c.UI.Language == "ko" {
+		return c.UI.Language
+	}
+	return LocaleLanguage(os.Getenv)
+}
+
+// LocaleLanguage is the language auto picks from the environment getenv
+// reads.
+func LocaleLanguage(getenv func(string) string) string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if loc := getenv(v); loc != "" {
+			if loc == "ko" || strings.HasPrefix(loc, "ko_") || strings.HasPrefix(loc, "ko.") || strings.HasPrefix(loc, "ko@") {
+				return "ko"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
