@@ -44,7 +44,7 @@ func accountShowRun(o *accountShowOptions) error {
 		return err
 	}
 	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-		writePage(t, &page.Account, &page.Org)
+		writePage(t, f.tr(), &page.Account, &page.Org)
 	})
 }
 
@@ -114,7 +114,7 @@ func accountSetRun(o *setOptions) error {
 	}
 	f.say("Saved.")
 	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-		writePage(t, &page.Account, &page.Org)
+		writePage(t, f.tr(), &page.Account, &page.Org)
 	})
 }
 

@@ -15,10 +15,11 @@ func home(t *testing.T) string {
 	h := t.TempDir()
 	t.Setenv("HOME", h)
 	for _, v := range []string{"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "KCLOUD_CONFIG",
-		"KCLOUD_STORE_PATH", "KCLOUD_OUTPUT", "KCLOUD_NO_INPUT"} {
+		"KCLOUD_STORE_PATH", "KCLOUD_OUTPUT", "KCLOUD_NO_INPUT", "KCLOUD_UI_LANGUAGE"} {
 		t.Setenv(v, "")
 		os.Unsetenv(v)
 	}
+	t.Setenv("LC_ALL", "C") // English, whatever the machine's locale: a test that wants Korean says so
 	return h
 }
 

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/kcloud/kcloud/internal/account"
 )
 
@@ -92,43 +90,38 @@ func newPageDoc(a *account.View, o *account.Organization) pageDoc {
 }
 
 // writePage is the account page for people: the console's three sections.
-func writePage(t *table, a *account.View, o *account.Organization) {
-	t.heading("Basic information")
-	t.row("User ID", a.UserID)
-	t.row("User UUID", a.UUID)
-	t.row("Name", a.Name)
-	t.row("Nickname", a.Nickname)
-	t.row("Registration date", fmtTime(&a.RegisteredAt))
-	t.row("Last login", fmtTime(a.LastLoginAt))
+func writePage(t *table, w tr, a *account.View, o *account.Organization) {
+	t.heading(w.T("Basic information"))
+	t.row(w.T("User ID"), a.UserID)
+	t.row(w.T("User UUID"), a.UUID)
+	t.row(w.T("Name"), a.Name)
+	t.row(w.T("Nickname"), a.Nickname)
+	t.row(w.T("Registration date"), w.Time(&a.RegisteredAt))
+	t.row(w.T("Last login"), w.Time(a.LastLoginAt))
 	t.blank()
-	t.heading("Contact and authentication information")
-	t.row("Contact email", contactText(a.Email))
-	t.row("Mobile phone number", contactText(a.Phone))
-	otp := "not registered"
+	t.heading(w.T("Contact and authentication information"))
+	t.row(w.T("Contact email"), contactText(w, a.Email))
+	t.row(w.T("Mobile phone number"), contactText(w, a.Phone))
+	otp := w.T("not registered")
 	if a.OTP != nil {
-		otp = "registered " + fmtTime(&a.OTP.RegisteredAt)
+		otp = w.F("registered %s", w.Time(&a.OTP.RegisteredAt))
 		if n := len(a.OTP.Authenticators); n > 1 {
-			otp += fmt.Sprintf(" (%d authenticators)", n)
+			otp = w.F("registered %s (%d authenticators)", w.Time(&a.OTP.RegisteredAt), n)
 		}
 	}
-	t.row("OTP", otp)
+	t.row(w.T("OTP"), otp)
 	t.blank()
-	t.heading("Organization information")
-	t.row("Organization name", o.Name)
-	t.row("Organization ID", o.ID)
-	t.row("Uses nicknames", yesNo(o.UsesNicknames))
+	t.heading(w.T("Organization information"))
+	t.row(w.T("Organization name"), o.Name)
+	t.row(w.T("Organization ID"), o.ID)
+	t.row(w.T("Uses nicknames"), w.yesNo(o.UsesNicknames))
 }
 
-func contactText(c *account.Contact) string {
+func contactText(w tr, c *account.Contact) string {
 	if c == nil {
 		return ""
 	}
-	return c.Address + " (verified " + fmtTime(&c.VerifiedAt) + ")"
+	return w.F("%s (verified %s)", c.Address, w.Time(&c.VerifiedAt))
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
+func yesNo(b bool) string { return tr{}.yesNo(b) }

@@ -192,7 +192,7 @@ func memberShowRun(o *memberShowOptions) error {
 		return err
 	}
 	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-		writePage(t, &page.Account, &page.Org)
+		writePage(t, f.tr(), &page.Account, &page.Org)
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -107,37 +106,77 @@ func looksTyped(s string) bool {
 }
 
 // table writes aligned "label  value" rows for people, escaping values.
+// Columns line up by display width (a Hangul syllable, or a CJK
+// character, is two columns): text/tabwriter counts runes, so it is not
+// used.
 type table struct {
-	tw *tabwriter.Writer
+	w io.Writer
+	// lines are the lines' cells; a line of one cell is not aligned, and
+	// ends the block of lines aligned together.
+	lines [][]string
 }
 
-func newTable(w io.Writer) *table {
-	return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
-}
+func newTable(w io.Writer) *table { return &table{w: w} }
 
-func (t *table) heading(s string) { fmt.Fprintf(t.tw, "%s\n", s) }
-func (t *table) blank()           { fmt.Fprintln(t.tw) }
+func (t *table) heading(s string) { t.lines = append(t.lines, []string{s}) }
+func (t *table) blank()           { t.lines = append(t.lines, []string{""}) }
 
 func (t *table) row(label, value string) {
 	if value == "" {
 		value = "-"
 	}
-	fmt.Fprintf(t.tw, "  %s\t%s\n", label, text.Escape(value))
+	t.lines = append(t.lines, []string{"  " + label, text.Escape(value)})
 }
 
 // cols writes one row of a table with a header row: cells escaped, an
 // empty one shown as "-".
 func (t *table) cols(cells ...string) {
+	row := make([]string, len(cells))
 	for i, c := range cells {
 		if c == "" {
 			c = "-"
 		}
-		cells[i] = text.Escape(c)
+		row[i] = text.Escape(c)
 	}
-	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+	t.lines = append(t.lines, row)
 }
 
-func (t *table) flush() error { return t.tw.Flush() }
+// flush writes the lines: in each block of lines of several cells, a
+// column is as wide as its widest cell, and two spaces apart from the
+// next; the last cell of a line is not padded.
+func (t *table) flush() error {
+	var b strings.Builder
+	for i := 0; i < len(t.lines); {
+		j := i
+		for j < len(t.lines) && len(t.lines[j]) > 1 {
+			j++
+		}
+		if j == i {
+			b.WriteString(t.lines[i][0] + "\n")
+			i++
+			continue
+		}
+		var widths []int
+		for _, l := range t.lines[i:j] {
+			for c, cell := range l[:len(l)-1] {
+				if c == len(widths) {
+					widths = append(widths, 0)
+				}
+				widths[c] = max(widths[c], text.Width(cell))
+			}
+		}
+		for _, l := range t.lines[i:j] {
+			for c, cell := range l[:len(l)-1] {
+				b.WriteString(cell + strings.Repeat(" ", widths[c]-text.Width(cell)+2))
+			}
+			b.WriteString(l[len(l)-1] + "\n")
+		}
+		i = j
+	}
+	t.lines = nil
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
 
 func fmtTime(t *time.Time) string {
 	if t == nil || t.IsZero() {

@@ -39,7 +39,7 @@ func TestOutputsEscapeHostileStrings(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	tb := newTable(&buf)
-	writePage(tb, a, o)
+	writePage(tb, tr{}, a, o)
 	tb.flush()
 	assertSafe(t, "text", buf.String())
 	if !strings.Contains(buf.String(), `Eve\x1b]8;;http://x\x07link`) {

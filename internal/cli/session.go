@@ -32,7 +32,7 @@ func (f *deps) visit(open func(*account.Service) (*account.Visit, error)) (*acco
 
 // password asks for the password of acc: every page asks again.
 func (f *deps) password(acc *account.Who) ([]byte, error) {
-	return f.IO.Secret("the password for "+acc.UserID, "Password for "+acc.UserID+": ")
+	return f.IO.Secret("the password for "+acc.UserID, f.tr().F("Password for %s: ", acc.UserID))
 }
 
 // openPage runs a page that asks only for the password: the session
@@ -60,7 +60,7 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 	io := f.IO
 	retry := !io.PasswordStdin && io.CanPrompt()
 	for try := 1; ; {
-		pw, err := io.Secret("the password for "+userID, "Password for "+userID+": ")
+		pw, err := io.Secret("the password for "+userID, f.tr().F("Password for %s: ", userID))
 		if err != nil {
 			var zero T
 			return zero, err
