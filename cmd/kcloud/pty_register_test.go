@@ -95,27 +95,33 @@ func TestPTYRegisterScreens(t *testing.T) {
 	for _, tc := range []struct {
 		cols, rows int
 		id, want   string
+		lang       string
 	}{
-		{80, 24, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
-		{100, 30, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
-		{120, 50, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud"},
-		{80, 24, long[24:], "otpauth://totp/KakaoCloud:" + long[24:] + "?secret=%s&issuer=KakaoCloud"},
-		{80, 24, long, "otpauth://totp/KakaoCloud:" + long + "?secret=%s"},
+		{80, 24, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud", "en"},
+		{100, 30, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud", "en"},
+		{120, 50, "alice", "otpauth://totp/KakaoCloud:alice?secret=%s&issuer=KakaoCloud", "en"},
+		{80, 24, long[24:], "otpauth://totp/KakaoCloud:" + long[24:] + "?secret=%s&issuer=KakaoCloud", "en"},
+		{80, 24, long, "otpauth://totp/KakaoCloud:" + long + "?secret=%s", "en"},
+		{80, 24, long, "otpauth://totp/KakaoCloud:" + long + "?secret=%s", "ko"}, // the steps in Korean, two columns a syllable
 	} {
 		size := [2]int{tc.cols, tc.rows}
-		t.Run(fmt.Sprintf("%dx%d/%d", size[0], size[1], len(tc.id)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%dx%d/%d", tc.lang, size[0], size[1], len(tc.id)), func(t *testing.T) {
+			words := map[string]struct{ prompt, code, cleared string }{
+				"en": {"Password for " + tc.id + ": ", "Code: ", "were cleared from the screen"},
+				"ko": {tc.id + "의 비밀번호: ", "코드: ", "화면에서 지웠습니다"},
+			}[tc.lang]
 			env := newHome(t)
-			env = append(env[:len(env):len(env)], "TERM=xterm-256color")
+			env = append(env[:len(env):len(env)], "TERM=xterm-256color", "KCLOUD_UI_LANGUAGE="+tc.lang)
 			run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", tc.id, "--name", "Alice", "--password-stdin")
 			run(t, env, password+"\n", "login", "--password-stdin")
 			s := startSized(t, env, size[0], size[1], "otp", "register")
-			s.expect("Password for " + tc.id + ": ")
+			s.expect(words.prompt)
 			s.typeLine(password)
-			s.expect("Code: ")
+			s.expect(words.code)
 			vt := termtest.Screen([]byte(s.screen()), size[0], size[1], true)
 			text := termtest.Text(vt)
 			key := setupKeyOn(text)
-			if len(key) != 32 || !strings.Contains(text, "Code: ") {
+			if len(key) != 32 || !strings.Contains(text, words.code) {
 				t.Fatalf("the screen lacks the setup key or the prompt:\n%s", text)
 			}
 			want := fmt.Sprintf(tc.want, key)
@@ -130,13 +136,13 @@ func TestPTYRegisterScreens(t *testing.T) {
 			// The recovery codes come last: wait for all of them, not
 			// for the exit, which can come before the terminal has
 			// shown what was written.
-			s.expect("were cleared from the screen")
+			s.expect(words.cleared)
 			s.expectAll(recoveryCode, 10)
 			if c := s.wait(); c != 0 {
 				t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
 			}
 			after := termtest.Text(termtest.Screen([]byte(s.screen()), size[0], size[1], true))
-			if setupKeyOn(after) != "" || !strings.Contains(after, "were cleared from the screen") {
+			if setupKeyOn(after) != "" || !strings.Contains(after, words.cleared) {
 				t.Fatalf("after registering, the screen still shows the setup key, or says nothing:\n%s", after)
 			}
 		})
@@ -162,15 +168,15 @@ func TestPTYRegisterDumbTerminal(t *testing.T) {
 }
 
 // setupKeyOn reads the setup key off a screen as a person would: the
-// groups of four after the last "Setup key:", on its line or on the lines
-// under it (beside a tall code).
+// groups of four after the last "Setup key:" (설정 키: in Korean), on its
+// line or on the lines under it (beside a tall code).
 func setupKeyOn(screen string) string {
-	i := strings.LastIndex(screen, "Setup key:")
+	i := max(strings.LastIndex(screen, "Setup key:"), strings.LastIndex(screen, "설정 키:"))
 	if i < 0 {
 		return ""
 	}
 	var key strings.Builder
-	for _, w := range strings.Fields(screen[i+len("Setup key:"):]) {
+	for _, w := range strings.Fields(screen[i:])[2:] { // past the label's two words
 		if len(w) == 4 && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == "" {
 			key.WriteString(w)
 			if key.Len() == 32 {

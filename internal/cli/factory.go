@@ -159,6 +159,9 @@ func (f *Factory) deps() deps {
 // language is the language of text for people on this run: ui.language,
 // auto read from the locale (config.Config.Language).
 func (f *deps) language() string {
+	if f.Config == nil { // a test's deps without a configuration
+		return "en"
+	}
 	cfg, err := f.Config()
 	if err != nil {
 		return "en"
@@ -205,16 +208,19 @@ func (f *deps) print(doc any, human func(t *table)) error {
 }
 
 // say writes a status line for people to stderr, in text mode only.
+//
+// A status line is said in the run's language where the catalogue has
+// it (internal/i18n), else in English.
 func (f *deps) say(format string, args ...any) {
 	if out, err := f.output(); err == nil && out == "text" {
-		fmtLine(f.IO.Err, format, args...)
+		fmtLine(f.IO.Err, f.tr().T(format), args...)
 	}
 }
 
 // sayAlways writes a status line to stderr whatever the output format:
 // for what a person must know even when a script reads stdout.
 func (f *deps) sayAlways(format string, args ...any) {
-	fmtLine(f.IO.Err, format, args...)
+	fmtLine(f.IO.Err, f.tr().T(format), args...)
 }
 
 // runCmd runs a command's run function on its options, or, when a test

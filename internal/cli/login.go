@@ -60,7 +60,7 @@ func loginRun(o *loginOptions) error {
 		}
 	}
 	if id == "" {
-		if id, err = io.Ask("the User ID", "User ID: ", "--user-id"); err != nil {
+		if id, err = io.Ask("the User ID", f.tr().T("User ID: "), "--user-id"); err != nil {
 			return err
 		}
 	}
@@ -82,7 +82,7 @@ func loginRun(o *loginOptions) error {
 		case given != nil:
 			sf = *given
 		default:
-			if sf, err = askSecondFactor(io); err != nil {
+			if sf, err = askSecondFactor(io, f.tr()); err != nil {
 				return nil, err
 			}
 		}
@@ -91,7 +91,7 @@ func loginRun(o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	f.say("Logged in as %s until %s.", sess.UserID, fmtTime(&sess.ExpiresAt))
+	f.say("Logged in as %s until %s.", sess.UserID, f.tr().Time(&sess.ExpiresAt))
 	recoveryLeft(f, sess.RecoveryCodesLeft)
 	if sess.PasswordMinLength > 0 {
 		f.sayAlways("Your password is shorter than the %d characters the organization now asks for: change it with kcloud account password.", sess.PasswordMinLength)
@@ -190,10 +190,11 @@ func whoamiRun(o *whoamiOptions) error {
 		Admin            bool   `json:"admin"`
 		SessionExpiresAt Time   `json:"session_expires_at"`
 	}{sess.UserID, newOrgDoc(org), who.Admin, Time(sess.ExpiresAt)}, func(t *table) {
-		t.row("User ID", sess.UserID)
-		t.row("Organization", org.Name+" ("+org.ID+")")
-		t.row("Admin", yesNo(who.Admin))
-		t.row("Session ends", fmtTime(&sess.ExpiresAt))
+		w := f.tr()
+		t.row(w.T("User ID"), sess.UserID)
+		t.row(w.T("Organization"), org.Name+" ("+org.ID+")")
+		t.row(w.T("Admin"), w.yesNo(who.Admin))
+		t.row(w.T("Session ends"), w.Time(&sess.ExpiresAt))
 	})
 }
 
@@ -203,7 +204,11 @@ func recoveryLeft(f *deps, left *int) {
 	if left == nil {
 		return
 	}
-	f.sayAlways("A recovery code was used: %s left.", plural(*left, "recovery code"))
+	if f.language() == "ko" {
+		f.sayAlways("A recovery code was used: %d left.", *left)
+	} else {
+		f.sayAlways("A recovery code was used: %s left.", plural(*left, "recovery code"))
+	}
 	if *left <= 3 {
 		f.sayAlways("Make new ones with: kcloud otp recovery-codes")
 	}

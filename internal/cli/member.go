@@ -337,7 +337,7 @@ func memberActionRun(o *memberActionOptions) error {
 	if c.NeedsSecondFactor {
 		if given != nil {
 			opts.SecondFactor = *given
-		} else if opts.SecondFactor, err = askSecondFactor(f.IO); err != nil {
+		} else if opts.SecondFactor, err = askSecondFactor(f.IO, f.tr()); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -147,11 +146,11 @@ func registerRun(o *registerOptions) error {
 		return err
 	}
 	for try := 1; ; {
-		typed, err := io.Code("the code from the app", "Code: ", "--code")
+		typed, err := io.Code("the code from the app", o.tr().T("Code: "), "--code")
 		if errors.Is(err, fail.ErrInterrupted) {
 			v.DiscardPendingOTP()
 			o.tty("\n")
-			o.clearSecret("Cancelled: no OTP was registered.")
+			o.clearSecret(o.tr().T("Cancelled: no OTP was registered."))
 			return err
 		}
 		if err != nil {
@@ -159,7 +158,7 @@ func registerRun(o *registerOptions) error {
 		}
 		code, ferr := otp.ParseCode(typed)
 		if ferr != nil && !io.PasswordStdin {
-			o.tty("A code is the 6 digits the app shows. Try again, or press Ctrl-C to cancel.\n")
+			o.tty(o.tr().T("A code is the 6 digits the app shows. Try again, or press Ctrl-C to cancel.") + "\n")
 			continue
 		}
 		if ferr != nil {
@@ -167,14 +166,14 @@ func registerRun(o *registerOptions) error {
 		}
 		reg, err := v.ConfirmOTP(pw, code)
 		if fail.KindOf(err) == fail.Auth && try < confirmTries && !io.PasswordStdin {
-			o.tty(fmt.Sprintf("That code is not right (%d of %d tries). Check the app's clock and try the next code.\n", try, confirmTries))
+			o.tty(o.tr().F("That code is not right (%d of %d tries). Check the app's clock and try the next code.", try, confirmTries) + "\n")
 			try++
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		o.clearSecret("Registered.")
+		o.clearSecret(o.tr().T("Registered."))
 		return printRegistered(f, reg)
 	}
 }
@@ -194,11 +193,11 @@ func (o *registerOptions) clearSecret(done string) {
 		}
 	}
 	if env := o.IO.Term; env == "dumb" || env == "" {
-		o.tty(done + "\n" + o.wrapped("Clear your terminal's scrollback: it still holds the setup key."))
+		o.tty(done + "\n" + o.wrapped(o.tr().T("Clear your terminal's scrollback: it still holds the setup key.")))
 		return
 	}
 	o.tty("\x1b[H\x1b[2J\x1b[3J")
-	o.tty(done + "\n" + o.wrapped("The QR code and the setup key were cleared from the screen; if your terminal's scrollback still shows them, clear it."))
+	o.tty(done + "\n" + o.wrapped(o.tr().T("The QR code and the setup key were cleared from the screen; if your terminal's scrollback still shows them, clear it.")))
 }
 
 // wrapped is s wrapped to the terminal's width, at spaces, with a final
@@ -255,9 +254,9 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 	cols, lines := t.Size()
 	var text []string
 	if steps {
-		text = stepsText(userID, issuer)
+		text = stepsText(o.tr(), userID, issuer)
 	}
-	key := "Setup key: " + otp.SetupKey(p.Secret)
+	key := o.tr().T("Setup key: ") + otp.SetupKey(p.Secret)
 	// The issuer parameter stays where it costs no room: the shorter
 	// URI is drawn only when the longer one's code does not fit.
 	q, l := codes[0], o.qrLayout(codes[0], cols, lines, text, key)
@@ -292,41 +291,16 @@ func (o *registerOptions) show(p *account.Pending, userID, issuer string, steps 
 }
 
 // stepsText is what an interactive registration tells the person.
-func stepsText(userID, issuer string) []string {
+func stepsText(w tr, userID, issuer string) []string {
 	return []string{
-		"Register an authenticator app.",
+		w.T("Register an authenticator app."),
 		"",
-		"Step 1. Install an app that supports TOTP, such as Google Authenticator, Microsoft Authenticator or Authy.",
-		"Step 2. Scan this QR code with the app, or type the setup key.",
-		"Step 3. Type the 6-digit code the app shows. Ctrl-C cancels.",
+		w.T("Step 1. Install an app that supports TOTP, such as Google Authenticator, Microsoft Authenticator or Authy."),
+		w.T("Step 2. Scan this QR code with the app, or type the setup key."),
+		w.T("Step 3. Type the 6-digit code the app shows. Ctrl-C cancels."),
 		"",
-		"Account: " + issuer + ":" + userID + " (time-based, 6 digits, every 30 seconds)",
+		w.F("Account: %s (time-based, 6 digits, every 30 seconds)", issuer+":"+userID),
 	}
-}
-
-// wrapColumn wraps each line to width columns, at spaces; a word longer
-// than width is cut. A wrapped line's rest is indented like a step.
-func wrapColumn(text []string, width int) []string {
-	var out []string
-	for _, line := range text {
-		indent := ""
-		if strings.HasPrefix(line, "Step ") {
-			indent = "        "
-		}
-		for {
-			if utf8.RuneCountInString(line) <= width {
-				out = append(out, line)
-				break
-			}
-			cut := strings.LastIndexByte(line[:min(len(line), width+1)], ' ')
-			if cut <= len(indent) {
-				cut = width
-			}
-			out = append(out, strings.TrimRight(line[:cut], " "))
-			line = indent + strings.TrimLeft(line[cut:], " ")
-		}
-	}
-	return out
 }
 
 // layout is where the QR code goes on the screen.
@@ -369,9 +343,9 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string, k
 	case mode == "none" || (mode == "auto" && !o.IO.IsStdoutTTY()):
 		return layout{}
 	case env == "dumb" || env == "":
-		return layout{why: "(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)"}
+		return layout{why: o.tr().T("(No QR code: this terminal shows no colours. Use --qr-png FILE for a picture, or type the setup key.)")}
 	case mode == "auto" && o.IO.NoColor:
-		return layout{why: "(No QR code: NO_COLOR is set. Use --qr half (with --qr-invert on a dark background), or --qr-png FILE, or type the setup key.)"}
+		return layout{why: o.tr().T("(No QR code: NO_COLOR is set. Use --qr half (with --qr-invert on a dark background), or --qr-png FILE, or type the setup key.)")}
 	}
 	styles := map[string][]term.QRStyle{"auto": {term.QRFull, term.QRHalf}, "full": {term.QRFull}, "half": {term.QRHalf}}[mode]
 	const below = 2 // the setup key and the prompt
@@ -397,17 +371,17 @@ func (o *registerOptions) qrLayout(q *term.QR, cols, lines int, text []string, k
 	if mode != "auto" && need.cols <= cols {
 		return need // asked for: drawn though taller than the screen
 	}
-	return layout{why: fmt.Sprintf("(No QR code: the terminal is %dx%d and the code needs %dx%d. Enlarge the terminal and run again, use --qr-png FILE, or type the setup key.)",
+	return layout{why: o.tr().F("(No QR code: the terminal is %dx%d and the code needs %dx%d. Enlarge the terminal and run again, use --qr-png FILE, or type the setup key.)",
 		cols, lines, need.cols, need.lines+below)}
 }
 
 func printRegistered(f *deps, reg *account.Registered) error {
 	if reg.RecoveryCodes == nil {
-		f.say("Registered the authenticator %s. Your recovery codes are unchanged.", reg.Name)
+		f.say("%s", f.tr().F("Registered the authenticator %s. Your recovery codes are unchanged.", reg.Name))
 		reg.RecoveryCodes = []string{}
 	} else {
-		f.say("OTP registered. Keep these recovery codes somewhere safe: each logs you in once")
-		f.say("without the app, and they will not be shown again.")
+		f.say("%s", f.tr().T("OTP registered. Keep these recovery codes somewhere safe: each logs you in once"))
+		f.say("%s", f.tr().T("without the app, and they will not be shown again."))
 	}
 	return f.print(struct {
 		RegisteredAt  Time     `json:"registered_at"`
@@ -422,9 +396,9 @@ func printRegistered(f *deps, reg *account.Registered) error {
 // askSecondFactor asks for an OTP code or a recovery code: six digits are
 // an OTP code, anything else a recovery code. At a terminal, a malformed
 // answer is asked again.
-func askSecondFactor(io *IOStreams) (account.SecondFactor, error) {
+func askSecondFactor(io *IOStreams, w tr) (account.SecondFactor, error) {
 	for {
-		code, err := io.Code("the OTP code", "OTP code (or a recovery code): ", "--otp or --recovery-code")
+		code, err := io.Code("the OTP code", w.T("OTP code (or a recovery code): "), "--otp or --recovery-code")
 		if err != nil {
 			return account.SecondFactor{}, err
 		}
@@ -435,7 +409,7 @@ func askSecondFactor(io *IOStreams) (account.SecondFactor, error) {
 		checked, err := account.NewSecondFactor(otpCode, recovery)
 		if err != nil && !io.PasswordStdin {
 			if t, terr := io.TTY(); terr == nil {
-				fmt.Fprintln(t.Writer(), "That is neither a 6-digit code nor a recovery code (xxxx-xxxx-xxxx-xxxx). Try again.")
+				fmt.Fprintln(t.Writer(), w.T("That is neither a 6-digit code nor a recovery code (xxxx-xxxx-xxxx-xxxx). Try again."))
 				continue
 			}
 		}

@@ -80,7 +80,7 @@ func (g secondFactorFlags) page(f *deps, check func(*account.Who) error) (*accou
 	if given != nil {
 		return v, pw, *given, nil
 	}
-	sf, err = askSecondFactor(f.IO)
+	sf, err = askSecondFactor(f.IO, f.tr())
 	return v, pw, sf, err
 }
 

@@ -75,7 +75,7 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 		}
 		try++
 		if t, terr := io.TTY(); terr == nil {
-			fmt.Fprintf(t.Writer(), "Wrong password: %s. Try again (%d of %d).\n", hint(err), try, passwordTries)
+			fmt.Fprintln(t.Writer(), f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err), try, passwordTries))
 		}
 	}
 }

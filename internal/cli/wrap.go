@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// stepLabel is how a step starts, in either language ("Step 1. ",
+// "1단계. "): a step's wrapped lines are indented past it.
+var stepLabel = regexp.MustCompile(`^(Step \d+\. |\d+단계\. )`)
+
+// wrapColumn wraps each line to width display columns (a Hangul syllable
+// is two), at spaces; a word wider than width is cut. A step's wrapped
+// lines are indented past its label.
+func wrapColumn(lines []string, width int) []string {
+	var out []string
+	for _, line := range lines {
+		indent := ""
+		if m := stepLabel.FindString(line); m != "" {
+			indent = strings.Repeat(" ", text.Width(m))
+		}
+		for {
+			if text.Width(line) <= width {
+				out = append(out, line)
+				break
+			}
+			// The last space within width+1 columns (a space there ends
+			// the line exactly at width), else a hard cut at width.
+			cut := strings.LastIndexByte(line[:fit(line, width+1)], ' ')
+			if cut <= len(indent) {
+				cut = fit(line, width)
+			}
+			if cut == 0 {
+				_, cut = utf8.DecodeRuneInString(line) // a rune wider than width: alone on its line
+			}
+			out = append(out, strings.TrimRight(line[:cut], " "))
+			line = indent + strings.TrimLeft(line[cut:], " ")
+		}
+	}
+	return out
+}
+
+// fit is the length in bytes of the longest prefix of s that is at most
+// w display columns wide.
+func fit(s string, w int) int {
+	n := 0
+	for i, r := range s {
+		n += text.Width(string(r))
+		if n > w {
+			return i
+		}
+	}
+	return len(s)
+}
