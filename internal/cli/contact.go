@@ -122,10 +122,10 @@ func verifyRun(o *verifyOptions) error {
 			return err
 		}
 		if receipt.Sent {
-			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, words(sent.TTL), fmtTime(&sent.ExpiresAt))
+			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		} else {
 			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in %s.", deliveryKey(kind), receipt.File)
-			f.sayAlways("The code expires in %s, at %s.", words(sent.TTL), fmtTime(&sent.ExpiresAt))
+			f.sayAlways("The code expires in %s, at %s.", f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		}
 		if o.sendOnly {
 			return f.print(struct {

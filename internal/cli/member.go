@@ -366,10 +366,10 @@ func memberActionRun(o *memberActionOptions) error {
 	}{UserID: c.UserID, ExpiresAt: Time(done.ResetExpiresAt)}
 	if done.Sent != nil {
 		reset.SentTo = &done.Sent.Masked
-		f.say("The reset code went to %s; good once, until %s.", done.Sent.Masked, fmtTime(&done.ResetExpiresAt))
+		f.say("The reset code went to %s; good once, until %s.", done.Sent.Masked, f.tr().Time(&done.ResetExpiresAt))
 	} else {
 		reset.ResetCode = &done.ResetCode
-		f.say("The code for %s, shown once, good until %s:", c.UserID, fmtTime(&done.ResetExpiresAt))
+		f.say("The code for %s, shown once, good until %s:", c.UserID, f.tr().Time(&done.ResetExpiresAt))
 	}
 	if err := f.print(reset, func(*table) {
 		if done.Sent == nil {

@@ -28,6 +28,15 @@ func (w tr) Time(t *time.Time) string {
 	return fmtTime(t)
 }
 
+// Duration says d as a reader of the run's language does: 10 minutes,
+// or 10분.
+func (w tr) Duration(d time.Duration) string {
+	if w.c != nil {
+		return koDuration(d)
+	}
+	return words(d)
+}
+
 // yesNo is b as a word.
 func (w tr) yesNo(b bool) string {
 	if b {
