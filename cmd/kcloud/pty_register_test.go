@@ -120,7 +120,7 @@ func TestPTYRegisterScreens(t *testing.T) {
 			s.expect(words.code)
 			vt := termtest.Screen([]byte(s.screen()), size[0], size[1], true)
 			text := termtest.Text(vt)
-			key := setupKeyOn(text)
+			key := termtest.SetupKey(text)
 			if len(key) != 32 || !strings.Contains(text, words.code) {
 				t.Fatalf("the screen lacks the setup key or the prompt:\n%s", text)
 			}
@@ -142,7 +142,7 @@ func TestPTYRegisterScreens(t *testing.T) {
 				t.Fatalf("exit %d; the terminal showed:\n%s", c, s.screen())
 			}
 			after := termtest.Text(termtest.Screen([]byte(s.screen()), size[0], size[1], true))
-			if setupKeyOn(after) != "" || !strings.Contains(after, words.cleared) {
+			if termtest.SetupKey(after) != "" || !strings.Contains(after, words.cleared) {
 				t.Fatalf("after registering, the screen still shows the setup key, or says nothing:\n%s", after)
 			}
 		})
@@ -165,24 +165,4 @@ func TestPTYRegisterDumbTerminal(t *testing.T) {
 	}
 	io.WriteString(s.ptmx, "\x03")
 	s.wait()
-}
-
-// setupKeyOn reads the setup key off a screen as a person would: the
-// groups of four after the last "Setup key:" (설정 키: in Korean), on its
-// line or on the lines under it (beside a tall code).
-func setupKeyOn(screen string) string {
-	i := max(strings.LastIndex(screen, "Setup key:"), strings.LastIndex(screen, "설정 키:"))
-	if i < 0 {
-		return ""
-	}
-	var key strings.Builder
-	for _, w := range strings.Fields(screen[i:])[2:] { // past the label's two words
-		if len(w) == 4 && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == "" {
-			key.WriteString(w)
-			if key.Len() == 32 {
-				break
-			}
-		}
-	}
-	return key.String()
 }

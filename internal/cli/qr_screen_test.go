@@ -50,7 +50,7 @@ func TestRegisterScreenFits(t *testing.T) {
 					if !strings.Contains(term.out.String(), step1) || !strings.Contains(text, step3) || !strings.Contains(text, "Code: ") {
 						t.Fatalf("the steps or the prompt are off the screen:\n%s", text)
 					}
-					if got := setupKeyOn(text); got != strings.ReplaceAll(key, " ", "") {
+					if got := termtest.SetupKey(text); got != strings.ReplaceAll(key, " ", "") {
 						t.Fatalf("the setup key on the screen reads %q, want %q:\n%s", got, key, text)
 					}
 					for _, th := range []termtest.Theme{termtest.Dark, termtest.Light} {
@@ -63,24 +63,4 @@ func TestRegisterScreenFits(t *testing.T) {
 			}
 		}
 	}
-}
-
-// setupKeyOn reads the setup key off a screen as a person would: the
-// groups of four after the last "Setup key:", on its line or the lines
-// under it (beside a tall code).
-func setupKeyOn(screen string) string {
-	i := max(strings.LastIndex(screen, "Setup key:"), strings.LastIndex(screen, "설정 키:"))
-	if i < 0 {
-		return ""
-	}
-	var key strings.Builder
-	for _, w := range strings.Fields(screen[i:])[2:] {
-		if len(w) == 4 && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == "" {
-			key.WriteString(w)
-			if key.Len() == 32 {
-				break
-			}
-		}
-	}
-	return key.String()
 }

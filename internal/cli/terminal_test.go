@@ -15,6 +15,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/termtest"
 )
 
 // script is a terminal for tests: what kcloud writes to it is kept, and
@@ -96,7 +97,7 @@ func atTerminal(t *testing.T, term *script, stdoutTTY bool, args ...string) (int
 // appCode is the code an app shows now for the setup key on the screen.
 func appCode(t *testing.T, screen string) string {
 	t.Helper()
-	key := setupKeyOn(screen)
+	key := termtest.SetupKey(screen)
 	if key == "" {
 		t.Fatalf("no setup key on the screen:\n%s", screen)
 	}

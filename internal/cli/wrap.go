@@ -29,9 +29,9 @@ func wrapColumn(lines []string, width int) []string {
 			}
 			// The last space within width+1 columns (a space there ends
 			// the line exactly at width), else a hard cut at width.
-			cut := strings.LastIndexByte(line[:fit(line, width+1)], ' ')
+			cut := strings.LastIndexByte(line[:text.Prefix(line, width+1)], ' ')
 			if cut <= len(indent) {
-				cut = fit(line, width)
+				cut = text.Prefix(line, width)
 			}
 			if cut == 0 {
 				_, cut = utf8.DecodeRuneInString(line) // a rune wider than width: alone on its line
@@ -41,17 +41,4 @@ func wrapColumn(lines []string, width int) []string {
 		}
 	}
 	return out
-}
-
-// fit is the length in bytes of the longest prefix of s that is at most
-// w display columns wide.
-func fit(s string, w int) int {
-	n := 0
-	for i, r := range s {
-		n += text.Width(string(r))
-		if n > w {
-			return i
-		}
-	}
-	return len(s)
 }

@@ -187,3 +187,23 @@ func invert(img image.Image) image.Image {
 	}
 	return out
 }
+
+// SetupKey reads the setup key off a screen as a person would: the groups
+// of four after the last "Setup key:" (설정 키: in Korean), on its line or
+// on the lines under it (beside a tall code); "" when there is none.
+func SetupKey(screen string) string {
+	i := max(strings.LastIndex(screen, "Setup key:"), strings.LastIndex(screen, "설정 키:"))
+	if i < 0 {
+		return ""
+	}
+	var key strings.Builder
+	for _, w := range strings.Fields(screen[i:])[2:] { // past the label's two words
+		if len(w) == 4 && strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == "" {
+			key.WriteString(w)
+			if key.Len() == 32 {
+				break
+			}
+		}
+	}
+	return key.String()
+}

@@ -1,8 +1,6 @@
 package text
 
 import (
-	"strings"
-
 	"golang.org/x/text/width"
 )
 
@@ -24,21 +22,23 @@ func runeWidth(r rune) int {
 	return 1
 }
 
+// Prefix is the length in bytes of the longest prefix of s that takes
+// at most w columns.
+func Prefix(s string, w int) int {
+	used := 0
+	for i, r := range s {
+		if used += runeWidth(r); used > w {
+			return i
+		}
+	}
+	return len(s)
+}
+
 // Truncate shortens s to at most w columns, ending it with "…" when
 // anything was cut.
 func Truncate(s string, w int) string {
 	if Width(s) <= w {
 		return s
 	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		rw := runeWidth(r)
-		if used+rw > w-1 {
-			break
-		}
-		b.WriteRune(r)
-		used += rw
-	}
-	return b.String() + "…"
+	return s[:Prefix(s, w-1)] + "…"
 }
