@@ -303,9 +303,10 @@ func accountActivityRun(o *activityOptions) error {
 		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail)}
 	}
 	return f.print(docs, func(t *table) {
-		t.cols("TIME", "EVENT", "DETAIL")
+		w := f.tr()
+		t.cols(w.T("TIME"), w.T("EVENT"), w.T("DETAIL"))
 		for _, e := range events {
-			t.cols(fmtTime(&e.Time), e.Event, e.Detail)
+			t.cols(w.Time(&e.Time), e.Event, e.Detail)
 		}
 	})
 }

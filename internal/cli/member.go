@@ -82,9 +82,10 @@ func memberListRun(o *memberListOptions) error {
 	for i, m := range members {
 		docs[i] = newMemberDoc(m)
 	}
-	rows := [][]string{{"USER ID", "NAME", "ADMIN", "OTP", "LOCKED UNTIL", "DISABLED", "LAST LOGIN"}}
+	w := f.tr()
+	rows := [][]string{{w.T("USER ID"), w.T("NAME"), w.T("ADMIN"), "OTP", w.T("LOCKED UNTIL"), w.T("DISABLED"), w.T("LAST LOGIN")}}
 	for _, m := range members {
-		rows = append(rows, []string{m.UserID, m.Name, yesNo(m.Admin), yesNo(m.OTP), minutes(m.LockedUntil), yesNo(m.Disabled), minutes(m.LastLoginAt)})
+		rows = append(rows, []string{m.UserID, m.Name, w.yesNo(m.Admin), w.yesNo(m.OTP), minutes(m.LockedUntil), w.yesNo(m.Disabled), minutes(m.LastLoginAt)})
 	}
 	if cols := f.stdoutCols(); cols > 0 {
 		fitColumns(rows, cols, 0, 1) // User IDs and names give way

@@ -88,9 +88,10 @@ func printOrg(f *deps, org *account.Organization, eff *account.Policy) error {
 		EffectivePolicy policyDoc `json:"effective_policy"`
 	}{newOrgDoc(org), newPolicyDoc(stored), newPolicyDoc(*eff)}
 	return f.print(doc, func(t *table) {
-		t.row("Organization name", org.Name)
-		t.row("Organization ID", org.ID)
-		t.row("Uses nicknames", yesNo(org.UsesNicknames))
+		w := f.tr()
+		t.row(w.T("Organization name"), org.Name)
+		t.row(w.T("Organization ID"), org.ID)
+		t.row(w.T("Uses nicknames"), w.yesNo(org.UsesNicknames))
 		here := eff.Entries()
 		for i, e := range stored.Entries() {
 			v := e[1]

@@ -129,16 +129,21 @@ func otpListRun(o *otpListOptions) error {
 		Authenticators    []authenticatorDoc `json:"authenticators"`
 		RecoveryCodesLeft int                `json:"recovery_codes_left"`
 	}{d.Authenticators, d.RecoveryCodesLeft}, func(t *table) {
+		w := f.tr()
 		if len(d.Authenticators) == 0 {
-			fmtLine(f.IO.Out, "No authenticator is registered: kcloud otp register adds one.")
+			fmtLine(f.IO.Out, "%s", w.T("No authenticator is registered: kcloud otp register adds one."))
 			return
 		}
-		t.cols("NAME", "REGISTERED", "LAST USED")
+		t.cols(w.T("NAME"), w.T("REGISTERED"), w.T("LAST USED"))
 		for _, a := range page.Account.OTP.Authenticators {
-			t.cols(a.Name, fmtTime(&a.RegisteredAt), fmtTime(a.LastUsedAt))
+			t.cols(a.Name, w.Time(&a.RegisteredAt), w.Time(a.LastUsedAt))
 		}
 		t.blank()
-		fmtLine(f.IO.Out, "%s left.", plural(d.RecoveryCodesLeft, "recovery code"))
+		if f.language() == "ko" {
+			t.heading(w.F("Recovery codes left: %d.", d.RecoveryCodesLeft))
+		} else {
+			t.heading(plural(d.RecoveryCodesLeft, "recovery code") + " left.")
+		}
 	})
 }
 
