@@ -123,5 +123,3 @@ func contactText(w tr, c *account.Contact) string {
 	}
 	return w.F("%s (verified %s)", c.Address, w.Time(&c.VerifiedAt))
 }
-
-func yesNo(b bool) string { return tr{}.yesNo(b) }
