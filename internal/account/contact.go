@@ -8,7 +8,6 @@ import (
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Sent is a verification code on its way.
@@ -129,12 +128,12 @@ func (v *Visit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Cont
 			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", t.Kind)
 		case errors.Is(err, contact.ErrVoid):
 			return fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
-				p.Failures, text.Time(p.ExpiresAt))
+				p.Failures, p.ExpiresAt)
 		case errors.Is(err, contact.ErrExpired):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": the code expired"); err != nil {
 				return err
 			}
-			return kept{fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s", text.Time(p.ExpiresAt))}
+			return kept{fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s", p.ExpiresAt)}
 		case errors.As(err, &wrong):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": "+wrong.Error()); err != nil {
 				return err

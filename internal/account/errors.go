@@ -2,11 +2,9 @@ package account
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Errors the domain returns for the command line to tell apart and to
@@ -46,8 +44,10 @@ type LockedError struct {
 	Until  time.Time
 }
 
-func (e *LockedError) Error() string {
-	return fmt.Sprintf("the account %s is locked until %s after too many failed attempts", e.UserID, text.Time(e.Until))
+func (e *LockedError) Error() string { return e.Message().In(fail.English) }
+
+func (e *LockedError) Message() fail.Message {
+	return fail.Message{Format: "the account %s is locked until %s after too many failed attempts", Args: []any{e.UserID, e.Until}}
 }
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
@@ -65,14 +65,16 @@ type FailedAttempt struct {
 	Disabled bool          // this attempt disabled the password
 }
 
-func (e *FailedAttempt) Error() string {
+func (e *FailedAttempt) Error() string { return e.Message().In(fail.English) }
+
+func (e *FailedAttempt) Message() fail.Message {
 	if e.Disabled {
-		return fmt.Sprintf("%v; after %d failed attempts in a row, the password is now disabled", e.Err, DisableAfterFailures)
+		return fail.Message{Format: "%v; after %d failed attempts in a row, the password is now disabled", Args: []any{e.Err, DisableAfterFailures}}
 	}
 	if !e.LockedTo.IsZero() {
-		return fmt.Sprintf("%v; the account is now locked until %s", e.Err, text.Time(e.LockedTo))
+		return fail.Message{Format: "%v; the account is now locked until %s", Args: []any{e.Err, e.LockedTo}}
 	}
-	return e.Err.Error()
+	return fail.Message{Format: "%v", Args: []any{e.Err}}
 }
 
 func (e *FailedAttempt) Unwrap() error { return e.Err }
@@ -84,6 +86,9 @@ type UsedCodeError struct {
 }
 
 func (e *UsedCodeError) Error() string { return ErrCodeUsed.Error() }
+func (e *UsedCodeError) Message() fail.Message {
+	return fail.Message{Format: "%v", Args: []any{ErrCodeUsed}}
+}
 func (e *UsedCodeError) Unwrap() error { return ErrCodeUsed }
 
 func kindErr(k fail.Kind, err error) error { return &fail.Error{Kind: k, Err: err} }

@@ -9,7 +9,6 @@ import (
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // An admin's password reset: a one-time code, stored as a hash, that the
@@ -141,7 +140,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 		case rc == nil:
 			return fail.Mark(fail.Auth, ErrNoResetCode, "no admin reset is pending for %s (its code was used, or none was made)", a.UserID)
 		case !u.Now.Before(rc.ExpiresAt):
-			return fail.Mark(fail.Auth, ErrCodeVoid, "the reset code expired at %s; ask the admin for a new one", text.Time(rc.ExpiresAt))
+			return fail.Mark(fail.Auth, ErrCodeVoid, "the reset code expired at %s; ask the admin for a new one", rc.ExpiresAt)
 		case matched == nil || !bytes.Equal(matched, rc.Hash.Salt):
 			authErr = s.failed(u, true, EvRecoveryFailed, "account recover", errors.New("wrong reset code"))
 			return putAccount(tx, a)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/text"
 )
@@ -223,11 +224,11 @@ func CheckUserID(s string) (string, error) {
 	id := strings.ToLower(strings.TrimSpace(s))
 	switch {
 	case id == "":
-		return "", fmt.Errorf("the User ID is empty")
+		return "", fail.Errorf("the User ID is empty")
 	case len(id) > MaxUserID:
-		return "", fmt.Errorf("the User ID is %d characters long; at most %d are allowed", len(id), MaxUserID)
+		return "", fail.Errorf("the User ID is %d characters long; at most %d are allowed", len(id), MaxUserID)
 	case !validUserID(id):
-		return "", fmt.Errorf("the User ID %q may hold only letters a-z, digits and . _ @ -, starting with a letter or digit", s)
+		return "", fail.Errorf("the User ID %q may hold only letters a-z, digits and . _ @ -, starting with a letter or digit", s)
 	}
 	return id, nil
 }

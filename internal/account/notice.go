@@ -1,9 +1,9 @@
 package account
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
 )
 
@@ -82,7 +82,7 @@ func (s *Service) sendNotices(notices []Notice) {
 			continue
 		}
 		if s.Warn != nil {
-			s.Warn(fmt.Sprintf("the security notice (%s) could not be sent: %v", n.What, err))
+			s.Warn(fail.Errorf("the security notice (%s) could not be sent: %v", n.What, err))
 		}
 		s.Store.Update(func(tx *store.Tx) error {
 			return logEvent(tx, n.UserID, Event{Time: s.now(), Event: EvNoticeFailed, Detail: n.Event + ": " + err.Error()})

@@ -312,15 +312,18 @@ type PartialStoreError struct {
 	More     bool
 }
 
-func (e *PartialStoreError) Error() string {
-	what := "activity records"
-	if len(e.Accounts) > 0 {
-		what = "the accounts " + strings.Join(e.Accounts, ", ")
-		if e.More {
-			what += " and more"
-		}
+func (e *PartialStoreError) Error() string { return e.Message().In(fail.English) }
+
+func (e *PartialStoreError) Message() fail.Message {
+	switch {
+	case len(e.Accounts) == 0:
+		return fail.Message{Format: "the store %s holds activity records but no organization: an interrupted store import", Args: []any{e.Store}}
+	case e.More:
+		return fail.Message{Format: "the store %s holds the accounts %s and more but no organization: an interrupted store import",
+			Args: []any{e.Store, strings.Join(e.Accounts, ", ")}}
 	}
-	return fmt.Sprintf("the store %s holds %s but no organization: an interrupted store import", e.Store, what)
+	return fail.Message{Format: "the store %s holds the accounts %s but no organization: an interrupted store import",
+		Args: []any{e.Store, strings.Join(e.Accounts, ", ")}}
 }
 
 func (e *PartialStoreError) Is(target error) bool { return target == ErrPartialStore }

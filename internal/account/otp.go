@@ -66,7 +66,7 @@ func checkCanRegister(a *Account, name string) (string, error) {
 func CheckAuthenticatorName(s string) (string, error) {
 	n, err := text.CheckName("the authenticator's name", s)
 	if err == nil && utf8.RuneCountInString(n) > 32 {
-		err = fmt.Errorf("the authenticator's name is %d characters long; at most 32 are allowed", utf8.RuneCountInString(n))
+		err = fail.Errorf("the authenticator's name is %d characters long; at most 32 are allowed", utf8.RuneCountInString(n))
 	}
 	if err != nil {
 		return "", fail.Usagef("%v", err)
@@ -153,7 +153,7 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 			case p == nil:
 				return fail.Mark(fail.Other, ErrNoPendingOTP, "there is no pending OTP registration for %s", a.UserID)
 			case !u.Now.Before(p.ExpiresAt):
-				return fail.Mark(fail.Other, ErrPendingExpired, "the pending OTP registration expired at %s", text.Time(p.ExpiresAt))
+				return fail.Mark(fail.Other, ErrPendingExpired, "the pending OTP registration expired at %s", p.ExpiresAt)
 			}
 			var err error
 			if sec, err = u.DataKey.Open(p.Secret, a.adPending()); err != nil {

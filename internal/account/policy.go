@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -103,13 +104,22 @@ func (r rule) set(p *Policy, v int64) {
 }
 
 func (r rule) show(v int64) string {
+	if r.dur != nil {
+		return text.Duration(time.Duration(v)) // "15 minutes"; JSON keeps Go's "15m0s"
+	}
+	return fmt.Sprint(r.value(v))
+}
+
+// value is v as a message argument: a time.Duration (said in the
+// person's language), a bool or a number.
+func (r rule) value(v int64) any {
 	switch {
 	case r.dur != nil:
-		return text.Duration(time.Duration(v)) // "15 minutes"; JSON keeps Go's "15m0s"
+		return time.Duration(v)
 	case r.flag != nil:
-		return strconv.FormatBool(v != 0)
+		return v != 0
 	}
-	return strconv.FormatInt(v, 10)
+	return v
 }
 
 // WithDefaults fills p's zero fields with the defaults (a switch's
@@ -131,15 +141,26 @@ func (p Policy) Check() error {
 		// Zero is "the default"; anything else is held to the bounds a
 		// typed value is (a stored or imported policy included).
 		if v := r.get(&p); v != 0 && (v < r.min || v > r.max) {
-			return fmt.Errorf("%s=%s is out of range (%s to %s)", r.key, r.show(v), r.show(r.min), r.show(r.max))
+			return fail.Errorf("%s=%v is out of range (%v to %v)", r.key, r.value(v), r.value(r.min), r.value(r.max))
 		}
 	}
 	p = p.WithDefaults()
 	if p.PasswordMinLength < MinPasswordAlone && !p.RequireOTP {
-		return fmt.Errorf("security.password_min_length=%d needs security.require_otp=true: a password that is the only factor has at least %d characters",
+		return fail.Errorf("security.password_min_length=%d needs security.require_otp=true: a password that is the only factor has at least %d characters",
 			p.PasswordMinLength, MinPasswordAlone)
 	}
 	return nil
+}
+
+// Values returns the policy's values as message arguments (Entries'
+// order): durations stay time.Duration, to be said in the person's
+// language.
+func (p Policy) Values() []any {
+	out := make([]any, len(rules))
+	for i, r := range rules {
+		out[i] = r.value(r.get(&p))
+	}
+	return out
 }
 
 // Entries returns the policy as key and value, in the contract's order.
@@ -155,7 +176,7 @@ func (p Policy) Entries() [][2]string {
 func (p *Policy) Set(kv string) error {
 	key, val, ok := strings.Cut(kv, "=")
 	if !ok {
-		return fmt.Errorf("%q is not KEY=VALUE", kv)
+		return fail.Errorf("%q is not KEY=VALUE", kv)
 	}
 	key = strings.TrimSpace(key)
 	for _, r := range rules {
@@ -167,13 +188,13 @@ func (p *Policy) Set(kv string) error {
 		case r.dur != nil:
 			d, err := time.ParseDuration(strings.TrimSpace(val))
 			if err != nil {
-				return fmt.Errorf("%s: %q is not a duration such as 15m", key, val)
+				return fail.Errorf("%s: %q is not a duration such as 15m", key, val)
 			}
 			v = int64(d)
 		case r.flag != nil:
 			b, err := strconv.ParseBool(strings.TrimSpace(val))
 			if err != nil {
-				return fmt.Errorf("%s: %q is not true or false", key, val)
+				return fail.Errorf("%s: %q is not true or false", key, val)
 			}
 			if b {
 				v = 1
@@ -181,19 +202,19 @@ func (p *Policy) Set(kv string) error {
 		default:
 			n, err := strconv.Atoi(strings.TrimSpace(val))
 			if err != nil {
-				return fmt.Errorf("%s: %q is not a whole number", key, val)
+				return fail.Errorf("%s: %q is not a whole number", key, val)
 			}
 			v = int64(n)
 		}
 		if v < r.min || v > r.max {
-			return fmt.Errorf("%s: %s is out of range (%s to %s)", key, r.show(v), r.show(r.min), r.show(r.max))
+			return fail.Errorf("%s: %v is out of range (%v to %v)", key, r.value(v), r.value(r.min), r.value(r.max))
 		}
 		r.set(p, v)
 		return nil
 	}
 	keys := PolicyKeys()
 	sort.Strings(keys)
-	return fmt.Errorf("%q is not a policy key; the keys are %s", key, strings.Join(keys, ", "))
+	return fail.Errorf("%q is not a policy key; the keys are %s", key, strings.Join(keys, ", "))
 }
 
 // Local is this machine's configuration of the policy keys: only the
@@ -206,9 +227,9 @@ func LocalValue[T time.Duration | int](v T) int64 { return int64(v) }
 // Effective merges the organization's policy with this machine's: a
 // local value counts only where it is stricter. Each looser local value
 // is named in the warnings and ignored.
-func (p Policy) Effective(local Local) (Policy, []string) {
+func (p Policy) Effective(local Local) (Policy, []error) {
 	eff := p.WithDefaults()
-	var warnings []string
+	var warnings []error
 	for _, r := range rules {
 		v, ok := local[r.key]
 		if !ok {
@@ -218,8 +239,8 @@ func (p Policy) Effective(local Local) (Policy, []string) {
 		if (r.stricter == "lower" && v < org) || (r.stricter == "higher" && v > org) {
 			r.set(&eff, v)
 		} else if v != org {
-			warnings = append(warnings, fmt.Sprintf("ignoring %s=%s from this machine's configuration: the organization's policy (%s) is stricter",
-				r.key, r.show(v), r.show(org)))
+			warnings = append(warnings, fail.Errorf("ignoring %s=%v from this machine's configuration: the organization's policy (%v) is stricter",
+				r.key, r.value(v), r.value(org)))
 		}
 	}
 	return eff, warnings

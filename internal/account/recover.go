@@ -12,7 +12,6 @@ import (
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/store"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // A forgotten password (account recover): a code sent to the verified
@@ -369,10 +368,10 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		case err == nil:
 		case errors.Is(err, contact.ErrVoid):
 			authErr = fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
-				pc.Pending.Failures, text.Time(pc.Pending.ExpiresAt))
+				pc.Pending.Failures, pc.Pending.ExpiresAt)
 			return putAccount(tx, a) // Void stays set
 		case errors.Is(err, contact.ErrExpired):
-			return fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s; run kcloud account recover again for a new one", text.Time(pc.Pending.ExpiresAt))
+			return fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s; run kcloud account recover again for a new one", pc.Pending.ExpiresAt)
 		case errors.As(err, &wrong):
 			return counted(wrong)
 		default:

@@ -153,7 +153,7 @@ func TestPolicyStoredStricterLocally(t *testing.T) {
 		var warnings []string
 		loose := newService(path, c)
 		loose.LocalPolicy = Local{"security.lockout_threshold": 1000000}
-		loose.Warn = func(w string) { warnings = append(warnings, w) }
+		loose.Warn = func(w error) { warnings = append(warnings, w.Error()) }
 		login(t, loose, "alice", []byte("wrong password"))
 		if err := login(t, loose, "alice", []byte("wrong password")); fail.KindOf(err) != fail.Auth {
 			t.Fatalf("second wrong password: %v", err)
@@ -238,7 +238,7 @@ func TestNoticeToOldAndNewAddress(t *testing.T) {
 		}
 		s.Notify = func(Notice) error { return errors.New("mail server down") }
 		var warned []string
-		s.Warn = func(w string) { warned = append(warned, w) }
+		s.Warn = func(w error) { warned = append(warned, w.Error()) }
 		if err := on(s, acct(t, s, "alice")).ChangePassword(pw, checked(t, []byte("an entirely new pass phrase"), "alice")); err != nil {
 			t.Fatalf("a notice that fails undid the change: %v", err)
 		}

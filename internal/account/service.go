@@ -22,7 +22,7 @@ type Service struct {
 	LocalPolicy Local
 	// Warn is told, once, of each looser local value that is ignored,
 	// and of each security notice that could not be sent.
-	Warn func(string)
+	Warn func(error)
 	// Notify sends a security notice; nil sends none
 	// (notify.security_alerts: false).
 	Notify func(Notice) error

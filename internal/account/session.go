@@ -6,7 +6,6 @@ import (
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Sessions belong to a machine: with a shared directory they stay in
@@ -40,7 +39,7 @@ func (s *Service) sessionIn(tx *store.Tx) (*Session, error) {
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s",
-			sess.UserID, text.Time(sess.ExpiresAt))
+			sess.UserID, sess.ExpiresAt)
 	}
 	return &sess, nil
 }
@@ -134,7 +133,7 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 		sess.ExpiresAt = end
 		if !s.now().Before(end) {
 			return nil, nil, nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s (the organization's session.ttl is %s)",
-				sess.UserID, text.Time(end), text.Duration(s.policy(org).SessionTTL))
+				sess.UserID, end, s.policy(org).SessionTTL)
 		}
 	}
 	return sess, acc.who(), org, nil
@@ -158,11 +157,10 @@ func (a *Account) holds(sess *Session) error {
 	if sess.Epoch == a.SessionEpoch {
 		return nil
 	}
-	when := "since"
 	if a.SessionsEndedAt != nil {
-		when = "at " + text.Time(*a.SessionsEndedAt)
+		return fail.Mark(fail.LoginRequired, ErrSessionEnded, "every session of %s was ended at %s, this one too", a.UserID, *a.SessionsEndedAt)
 	}
-	return fail.Mark(fail.LoginRequired, ErrSessionEnded, "every session of %s was ended %s, this one too", a.UserID, when)
+	return fail.Mark(fail.LoginRequired, ErrSessionEnded, "every session of %s was ended since, this one too", a.UserID)
 }
 
 // endSessions ends every session of the account, on every machine; the

@@ -142,7 +142,7 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	cur, err := f.IO.Secret("the current password", "Current password for "+acc.UserID+": ")
+	cur, err := f.IO.Secret("the current password", f.tr().F("Current password for %s: ", acc.UserID))
 	if err != nil {
 		return err
 	}

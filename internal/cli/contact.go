@@ -95,7 +95,7 @@ func verifyRun(o *verifyOptions) error {
 		return err
 	}
 	if o.code == "" && !o.sendOnly && !io.PasswordStdin && !io.CanPrompt() {
-		return io.missing("the code", "send with --send-only, then check with --code CODE")
+		return io.missing("the code", word("send with --send-only, then check with --code CODE"))
 	}
 	pw, err := f.password(acc)
 	if err != nil {
@@ -156,7 +156,7 @@ func verifyRun(o *verifyOptions) error {
 			// At a terminal, a mistyped or wrong code is asked again
 			// while the code is still good.
 			if o.code == "" && !io.PasswordStdin && !errors.Is(err, account.ErrCodeVoid) {
-				f.sayAlways("%s", errorLine(err))
+				f.sayAlways("%s", errorLine(err, f.tr()))
 				typed = ""
 				continue
 			}
@@ -173,11 +173,12 @@ func verifyRun(o *verifyOptions) error {
 	}
 }
 
-func errorLine(err error) string {
-	if h := hint(err); h != "" {
-		return err.Error() + " (" + h + ")"
+// errorLine is err and its hint on one line, in w's language.
+func errorLine(err error, w tr) string {
+	if h := hint(err, w); h != "" {
+		return w.say(err) + " (" + h + ")"
 	}
-	return err.Error()
+	return w.say(err)
 }
 
 func deliveryKey(k contact.Kind) string {
@@ -202,8 +203,6 @@ func message(lang string, kind contact.Kind, to, code string, ttl time.Duration)
 
 // words says a duration without long digit runs: "10 minutes".
 func words(d time.Duration) string { return text.Duration(d) }
-
-func plural(n int, unit string) string { return text.Plural(n, unit) }
 
 func newSender(cfg *config.Config, kind contact.Kind, now func() time.Time) delivery.Sender {
 	d := cfg.Delivery

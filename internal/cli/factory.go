@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"os"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -68,7 +69,7 @@ func (f *Factory) Service() (*account.Service, error) {
 		Issuer:      cfg.OTP.Issuer,
 		LocalPolicy: localPolicy(cfg),
 		Local:       f.localStore(cfg),
-		Warn:        func(w string) { fmtLine(f.IO.Err, "kcloud: warning: %s", w) },
+		Warn:        func(w error) { d := f.deps(); fmtLine(f.IO.Err, "kcloud: warning: %s", d.tr().say(w)) },
 	}
 	if cfg.Notify.SecurityAlerts {
 		f.svc.Notify = notifier(cfg, f.Now)
@@ -163,8 +164,8 @@ func (f *deps) language() string {
 		return "en"
 	}
 	cfg, err := f.Config()
-	if err != nil {
-		return "en"
+	if err != nil { // said in the language of the environment
+		return config.EnvLanguage(os.Getenv)
 	}
 	return cfg.Language()
 }
@@ -213,14 +214,14 @@ func (f *deps) print(doc any, human func(t *table)) error {
 // it (internal/i18n), else in English.
 func (f *deps) say(format string, args ...any) {
 	if out, err := f.output(); err == nil && out == "text" {
-		fmtLine(f.IO.Err, f.tr().T(format), args...)
+		fmtLine(f.IO.Err, "%s", f.tr().F(format, args...))
 	}
 }
 
 // sayAlways writes a status line to stderr whatever the output format:
 // for what a person must know even when a script reads stdout.
 func (f *deps) sayAlways(format string, args ...any) {
-	fmtLine(f.IO.Err, f.tr().T(format), args...)
+	fmtLine(f.IO.Err, "%s", f.tr().F(format, args...))
 }
 
 // runCmd runs a command's run function on its options, or, when a test

@@ -35,9 +35,11 @@ type IOStreams struct {
 	openTTY   func() (Terminal, error)
 	// beforeSecret runs before each secret is read (Argon2id's prefault).
 	beforeSecret func()
-	tty          Terminal
-	ttyErr       error
-	lines        *bufio.Reader
+	// lang is the run's language, read when the person is asked.
+	lang   func() tr
+	tty    Terminal
+	ttyErr error
+	lines  *bufio.Reader
 }
 
 // Terminal is where prompts, the QR code and the steps go: the
@@ -119,13 +121,24 @@ func (s *IOStreams) Close() {
 	}
 }
 
-// missing is the usage error for an input nobody can be asked for.
-func (s *IOStreams) missing(what, supply string) error {
-	why := "there is no terminal to ask on"
-	if s.NoInput {
-		why = "--no-input is set"
+// tr is the language the person is asked in: the run's, once its
+// configuration is read (newRootFor sets lang).
+func (s *IOStreams) tr() tr {
+	if s.lang == nil {
+		return tr{}
 	}
-	return fail.Usagef("%s is required and %s", what, why).WithHint("%s", supply)
+	return s.lang()
+}
+
+// word is what, a text for people, kept to be said in the run's language.
+func word(what string) fail.Message { return fail.Message{Format: what} }
+
+// missing is the usage error for an input nobody can be asked for.
+func (s *IOStreams) missing(what string, supply fail.Message) error {
+	if s.NoInput {
+		return fail.Usagef("%s is required and --no-input is set", word(what)).WithHint("%s", supply)
+	}
+	return fail.Usagef("%s is required and there is no terminal to ask on", word(what)).WithHint("%s", supply)
 }
 
 // stdinLine reads the next line of stdin for --password-stdin. When
@@ -134,9 +147,9 @@ func (s *IOStreams) missing(what, supply string) error {
 func (s *IOStreams) stdinLine(what string) ([]byte, error) {
 	if s.stdinTTY && !s.NoInput {
 		if t, err := s.TTY(); err == nil {
-			b, err := t.ReadSecret(upperFirst(what)+": ", secret.MaxPassword)
+			b, err := t.ReadSecret(upperFirst(s.tr().T(what))+": ", secret.MaxPassword)
 			if errors.Is(err, term.ErrTooLong) {
-				return nil, fail.Usagef("%s is longer than %d bytes", what, secret.MaxPassword)
+				return nil, fail.Usagef("%s is longer than %d bytes", word(what), secret.MaxPassword)
 			}
 			return b, err
 		}
@@ -151,7 +164,7 @@ func (s *IOStreams) stdinLine(what string) ([]byte, error) {
 		b, err := s.lines.ReadByte()
 		if err != nil {
 			if len(line) == 0 {
-				return nil, fail.Usagef("--password-stdin: standard input ended before %s", what)
+				return nil, fail.Usagef("--password-stdin: standard input ended before %s", word(what))
 			}
 			break
 		}
@@ -162,7 +175,7 @@ func (s *IOStreams) stdinLine(what string) ([]byte, error) {
 	}
 	line = trimEOL(line)
 	if len(line) > secret.MaxPassword {
-		return nil, fail.Usagef("--password-stdin: the line for %s is longer than %d bytes", what, secret.MaxPassword)
+		return nil, fail.Usagef("--password-stdin: the line for %s is longer than %d bytes", word(what), secret.MaxPassword)
 	}
 	return line, nil
 }
@@ -187,12 +200,12 @@ func (s *IOStreams) Secret(what, label string) ([]byte, error) {
 		return s.stdinLine(what)
 	}
 	if !s.CanPrompt() {
-		return nil, s.missing(what, "pass it on standard input with --password-stdin")
+		return nil, s.missing(what, word("pass it on standard input with --password-stdin"))
 	}
 	t, _ := s.TTY()
-	b, err := t.ReadSecret(label, secret.MaxPassword)
+	b, err := t.ReadSecret(s.tr().T(label), secret.MaxPassword)
 	if errors.Is(err, term.ErrTooLong) {
-		return nil, fail.Usagef("%s is longer than %d bytes", what, secret.MaxPassword)
+		return nil, fail.Usagef("%s is longer than %d bytes", word(what), secret.MaxPassword)
 	}
 	return b, err
 }
@@ -202,7 +215,16 @@ func (s *IOStreams) Secret(what, label string) ([]byte, error) {
 const newPasswordTries = 3
 
 // passwordRule is said before the first new-password prompt.
-const passwordRule = "A password has at least 15 characters (8 where an OTP is required), is not a\ncommon one, and holds no part of your User ID, name or organization. A few\nunrelated words make a good one."
+var passwordRule = msg("A password has at least 15 characters (8 where an OTP is required), is not a\ncommon one, and holds no part of your User ID, name or organization. A few\nunrelated words make a good one.")
+
+// The prompts for a new password, for the person's own account and for
+// another's (NewPassword's whose).
+var (
+	newPasswordPrompt   = msg("New password: ")
+	repeatPrompt        = msg("Repeat the new password: ")
+	newPasswordForOther = msg("New password for %s: ")
+	repeatForOther      = msg("Repeat the new password for %s: ")
+)
 
 // NewPassword asks for a new password; at a terminal, twice. check is
 // the rule it must meet, and makes the checked value the domain takes
@@ -214,9 +236,10 @@ const passwordRule = "A password has at least 15 characters (8 where an OTP is r
 // whose, when it is not the person's own account, names it in the
 // prompts: "New password for bob: ".
 func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T, error)) (T, error) {
-	prompt, repeat := "New password: ", "Repeat the new password: "
+	w := s.tr()
+	prompt, repeat := w.T(newPasswordPrompt), w.T(repeatPrompt)
 	if whose != "" {
-		prompt, repeat = "New password for "+whose+": ", "Repeat the new password for "+whose+": "
+		prompt, repeat = w.F(newPasswordForOther, whose), w.F(repeatForOther, whose)
 	}
 	var none T
 	if s.PasswordStdin {
@@ -227,10 +250,10 @@ func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T,
 		return check(pw)
 	}
 	if !s.CanPrompt() {
-		return none, s.missing(what, "pass it on standard input with --password-stdin")
+		return none, s.missing(what, word("pass it on standard input with --password-stdin"))
 	}
 	t, _ := s.TTY()
-	fmt.Fprintln(t.Writer(), passwordRule)
+	fmt.Fprintln(t.Writer(), w.T(passwordRule))
 	var err error
 	for try := 1; try <= newPasswordTries; try++ {
 		var pw, again []byte
@@ -251,7 +274,7 @@ func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T,
 			return none, err
 		}
 		if try < newPasswordTries {
-			fmt.Fprintf(t.Writer(), "%s. Try again (%d of %d).\n", upperFirst(err.Error()), try+1, newPasswordTries)
+			fmt.Fprintln(t.Writer(), w.F("%s. Try again (%d of %d).", upperFirst(w.say(err)), try+1, newPasswordTries))
 		}
 	}
 	return none, err
@@ -272,21 +295,21 @@ func (s *IOStreams) Code(what, label, flag string) (string, error) {
 		return string(b), err
 	}
 	if !s.CanPrompt() {
-		return "", s.missing(what, fmt.Sprintf("give it with %s, or as a line of standard input with --password-stdin", flag))
+		return "", s.missing(what, fail.Message{Format: "give it with %s, or as a line of standard input with --password-stdin", Args: []any{flag}})
 	}
 	t, _ := s.TTY()
-	return t.ReadLine(label, 64)
+	return t.ReadLine(s.tr().T(label), 64)
 }
 
 // Ask asks for a value that flag could have supplied.
 func (s *IOStreams) Ask(what, label, flag string) (string, error) {
 	if !s.CanPrompt() {
-		return "", s.missing(what, "give it with "+flag)
+		return "", s.missing(what, fail.Message{Format: "give it with %s", Args: []any{flag}})
 	}
 	t, _ := s.TTY()
-	v, err := t.ReadLine(label, 1024)
+	v, err := t.ReadLine(s.tr().T(label), 1024)
 	if errors.Is(err, term.ErrTooLong) {
-		return "", fail.Usagef("%s is too long", what)
+		return "", fail.Usagef("%s is too long", word(what))
 	}
 	return v, err
 }
@@ -298,16 +321,16 @@ func (s *IOStreams) Confirm(label string, def bool) (bool, error) {
 		return def, err
 	}
 	for {
-		v, err := t.ReadLine(label, 16)
+		v, err := t.ReadLine(s.tr().T(label), 16)
 		if err != nil && !errors.Is(err, term.ErrTooLong) {
 			return def, err
 		}
 		switch v {
 		case "":
 			return def, nil
-		case "y", "Y", "yes", "Yes":
+		case "y", "Y", "yes", "Yes", "예", "네":
 			return true, nil
-		case "n", "N", "no", "No":
+		case "n", "N", "no", "No", "아니요", "아니오":
 			return false, nil
 		}
 	}

@@ -54,7 +54,7 @@ func writeJQ(w io.Writer, code *gojq.Code, doc any) error {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	timeout, heap, outMax := jqTimeout, jqHeapLimit, jqOutputMax // read once, here
-	timer := time.AfterFunc(timeout, func() { cancel(fmt.Errorf("ran longer than %s", words(timeout))) })
+	timer := time.AfterFunc(timeout, func() { cancel(fail.Errorf("ran longer than %s", timeout)) })
 	defer timer.Stop()
 	defer watchHeap(cancel, heap)()
 	stopped := func() error {
@@ -87,7 +87,7 @@ func writeJQ(w io.Writer, code *gojq.Code, doc any) error {
 			line = append(text.EscapeQuoted(b), '\n')
 		}
 		if written += len(line); written > outMax {
-			cancel(fmt.Errorf("printed more than %s", bytesInWords(outMax)))
+			cancel(fail.Errorf("printed more than %s", bytesInWords(outMax)))
 			return stopped()
 		}
 		w.Write(line)
@@ -119,7 +119,7 @@ func watchHeap(cancel context.CancelCauseFunc, limit uint64) func() {
 			case <-t.C:
 				metrics.Read(sample)
 				if sample[0].Value.Uint64() > base+limit {
-					cancel(fmt.Errorf("used more than %s of memory", bytesInWords(int(limit))))
+					cancel(fail.Errorf("used more than %s of memory", bytesInWords(int(limit))))
 					return
 				}
 			}

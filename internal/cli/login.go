@@ -204,11 +204,8 @@ func recoveryLeft(f *deps, left *int) {
 	if left == nil {
 		return
 	}
-	if f.language() == "ko" {
-		f.sayAlways("A recovery code was used: %d left.", *left)
-	} else {
-		f.sayAlways("A recovery code was used: %s left.", plural(*left, "recovery code"))
-	}
+	fmtLine(f.IO.Err, "%s", f.tr().N("A recovery code was used: %d recovery code left.",
+		"A recovery code was used: %d recovery codes left.", *left, *left))
 	if *left <= 3 {
 		f.sayAlways("Make new ones with: kcloud otp recovery-codes")
 	}

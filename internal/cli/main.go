@@ -67,19 +67,23 @@ func run(io *IOStreams, args []string) int {
 			err = (&fail.Error{Kind: fail.Usage, Err: err}).WithHint("see `kcloud --help`")
 		}
 	}
-	report(io.Err, err)
+	if err != nil { // the language only when there is something to say
+		d := f.deps()
+		report(io.Err, err, d.tr())
+	}
 	return exitCode(err)
 }
 
-// report writes err in kcloud's one voice: "kcloud: what went wrong" and,
-// where one helps, "kcloud: hint: what to do".
-func report(w io.Writer, err error) {
+// report writes err in kcloud's one voice, in the run's language:
+// "kcloud: what went wrong" and, where one helps, "kcloud: hint: what to
+// do".
+func report(w io.Writer, err error, lang tr) {
 	if err == nil || errors.Is(err, fail.ErrInterrupted) {
 		return
 	}
-	msg := err.Error()
+	msg := lang.say(err)
 	fmt.Fprintf(w, "kcloud: %s\n", text.Escape(strings.TrimSuffix(msg, ".")))
-	if h := hint(err); h != "" {
+	if h := hint(err, lang); h != "" {
 		fmt.Fprintf(w, "kcloud: hint: %s\n", text.Escape(h))
 	}
 }

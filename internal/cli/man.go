@@ -23,11 +23,15 @@ var exitCodes = [][2]string{
 	{"128+N", "ended by signal N at a prompt (SIGHUP 129, SIGQUIT 131, SIGTERM 143)"},
 }
 
-// environment is every variable kcloud reads, with what it does.
-func environment() [][2]string {
+// environment is every variable kcloud reads, with what it does, in
+// English.
+func environment() [][2]string { return environmentIn(tr{}) }
+
+// environmentIn is environment in w's language.
+func environmentIn(w tr) [][2]string {
 	env := [][2]string{
-		{"KCLOUD_CONFIG", "the configuration file, in place of $XDG_CONFIG_HOME/kcloud/config.yaml (--config)"},
-		{"KCLOUD_NO_INPUT", "1: never prompt; a missing input is an error (--no-input)"},
+		{"KCLOUD_CONFIG", w.T("the configuration file, in place of $XDG_CONFIG_HOME/kcloud/config.yaml (--config)")},
+		{"KCLOUD_NO_INPUT", w.T("1: never prompt; a missing input is an error (--no-input)")},
 	}
 	keys := make([]string, 0, len(config.Defaults()))
 	for k := range config.Defaults() {
@@ -35,39 +39,56 @@ func environment() [][2]string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		env = append(env, [2]string{config.EnvName(k), "the configuration key " + k + ": a flag wins over it, it wins over the file"})
+		env = append(env, [2]string{config.EnvName(k), w.F("the configuration key %s: a flag wins over it, it wins over the file", k)})
 	}
 	return append(env,
-		[2]string{"LC_ALL, LC_MESSAGES, LANG", "with ui.language auto, the first of them set picks the language: Korean (ko, ko_KR.UTF-8) or English (anything else)"},
-		[2]string{"NO_COLOR", "when set, the QR code is not drawn unless --qr asks for it, and then without colour"},
-		[2]string{"TERM", "dumb: no escape sequence is written"},
-		[2]string{"HOME", "where the XDG directories are when they are not set"},
-		[2]string{"XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME", "where kcloud's files live (default ~/.config, ~/.local/share, ~/.local/state)"},
+		[2]string{"LC_ALL, LC_MESSAGES, LANG", w.T("with ui.language auto, the first of them set picks the language: Korean (ko, ko_KR.UTF-8) or English (anything else)")},
+		[2]string{"NO_COLOR", w.T("when set, the QR code is not drawn unless --qr asks for it, and then without colour")},
+		[2]string{"TERM", w.T("dumb: no escape sequence is written")},
+		[2]string{"HOME", w.T("where the XDG directories are when they are not set")},
+		[2]string{"XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME", w.T("where kcloud's files live (default ~/.config, ~/.local/share, ~/.local/state)")},
 	)
+}
+
+// topicLong is the long text of the help topic named name, in w's
+// language: built when shown, as the rows are translated one by one.
+func topicLong(name string, w tr) string {
+	if name == "exit-codes" {
+		rows := make([][2]string, len(exitCodes))
+		for i, e := range exitCodes {
+			rows[i] = [2]string{e[0], w.T(e[1])}
+		}
+		return w.T("kcloud's exit codes, for scripts:") + "\n\n" + topicList(rows)
+	}
+	return w.T("The environment variables kcloud reads:") + "\n\n" + topicList(environmentIn(w))
+}
+
+// topicList lays out a help topic's rows: the name, and its meaning
+// wrapped under it (an exit code's starts on the code's line).
+func topicList(rows [][2]string) string {
+	var b strings.Builder
+	for _, r := range rows {
+		lines := wrapColumn([]string{r[1]}, 70)
+		if len(r[0]) <= 6 { // an exit code: on the line of its meaning
+			b.WriteString("  " + r[0] + strings.Repeat(" ", 8-len(r[0])) + lines[0] + "\n")
+			lines = lines[1:]
+		} else {
+			b.WriteString("  " + r[0] + "\n")
+		}
+		for _, line := range lines {
+			b.WriteString("          " + line + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // helpTopics are kcloud help exit-codes and kcloud help environment.
 func helpTopics() []*cobra.Command {
-	list := func(rows [][2]string) string {
-		var b strings.Builder
-		for _, r := range rows {
-			lines := wrapColumn([]string{r[1]}, 70)
-			if len(r[0]) <= 6 { // an exit code: on the line of its meaning
-				b.WriteString("  " + r[0] + strings.Repeat(" ", 8-len(r[0])) + lines[0] + "\n")
-				lines = lines[1:]
-			} else {
-				b.WriteString("  " + r[0] + "\n")
-			}
-			for _, line := range lines {
-				b.WriteString("          " + line + "\n")
-			}
-		}
-		return strings.TrimRight(b.String(), "\n")
-	}
+	topic := map[string]string{"topic": "yes"}
 	return []*cobra.Command{
-		{Use: "exit-codes", Short: "What kcloud's exit codes mean", Long: "kcloud's exit codes, for scripts:\n\n" + list(exitCodes),
+		{Use: "exit-codes", Short: "What kcloud's exit codes mean", Long: topicLong("exit-codes", tr{}), Annotations: topic,
 			Example: "  kcloud help exit-codes\n  kcloud whoami >/dev/null 2>&1; [ $? -eq 5 ] && kcloud login"},
-		{Use: "environment", Short: "Every environment variable kcloud reads", Long: "The environment variables kcloud reads:\n\n" + list(environment()),
+		{Use: "environment", Short: "Every environment variable kcloud reads", Long: topicLong("environment", tr{}), Annotations: topic,
 			Example: "  kcloud help environment\n  KCLOUD_OUTPUT=json kcloud whoami"},
 	}
 }

@@ -85,7 +85,7 @@ func memberListRun(o *memberListOptions) error {
 	w := f.tr()
 	rows := [][]string{{w.T("USER ID"), w.T("NAME"), w.T("ADMIN"), "OTP", w.T("LOCKED UNTIL"), w.T("DISABLED"), w.T("LAST LOGIN")}}
 	for _, m := range members {
-		rows = append(rows, []string{m.UserID, m.Name, w.yesNo(m.Admin), w.yesNo(m.OTP), minutes(m.LockedUntil), w.yesNo(m.Disabled), minutes(m.LastLoginAt)})
+		rows = append(rows, []string{m.UserID, m.Name, w.yesNo(m.Admin), w.yesNo(m.OTP), w.minutes(m.LockedUntil), w.yesNo(m.Disabled), w.minutes(m.LastLoginAt)})
 	}
 	if cols := f.stdoutCols(); cols > 0 {
 		fitColumns(rows, cols, 0, 1) // User IDs and names give way
@@ -97,10 +97,14 @@ func memberListRun(o *memberListOptions) error {
 	})
 }
 
-// minutes is a time in a list, to the minute: "2026-12-04 15:01 UTC".
-func minutes(t *time.Time) string {
-	if t == nil || t.IsZero() {
+// minutes is a time in a list, to the minute: "2026-12-04 15:01 UTC",
+// or "2026년 12월 5일 00:01 KST".
+func (w tr) minutes(t *time.Time) string {
+	switch {
+	case t == nil || t.IsZero():
 		return "-"
+	case w.c != nil:
+		return koTime(*t)
 	}
 	return t.Local().Format("2006-01-02 15:04 MST")
 }
@@ -207,25 +211,25 @@ type memberAction struct {
 
 var memberActions = []memberAction{
 	{act: account.Unlock, short: "End a member's lockout and clear their failed attempts",
-		example: "kcloud member unlock bob", done: "Unlocked %s.", already: "%s was not locked and had no failed attempts; nothing changed."},
+		example: "kcloud member unlock bob", done: msg("Unlocked %s."), already: msg("%s was not locked and had no failed attempts; nothing changed.")},
 	{act: account.ResetOTP, short: "Remove a member's authenticators and recovery codes (lost phone)",
 		long: `Remove a member's authenticators and recovery codes, as when their phone is
 lost: the member then logs in with the password alone and registers an
 authenticator again.`,
-		example: "kcloud member reset-otp bob", done: "Removed the authenticators and recovery codes of %s.", already: "%s has no authenticator; nothing changed."},
+		example: "kcloud member reset-otp bob", done: msg("Removed the authenticators and recovery codes of %s."), already: msg("%s has no authenticator; nothing changed.")},
 	{act: account.ResetPassword, short: "Give a member a one-time code to set a new password",
 		long: `Reset a member's password: the password stops working, every session of the
 member ends, and their authenticators and recovery codes are removed (the old
 password sealed them). The one-time reset code is printed once, or sent to the
 member's verified email with --send; within 24 hours, the member sets a new
 password with kcloud account recover --user-id USER --reset-code CODE.`,
-		example: "kcloud member reset-password bob\n  kcloud member reset-password bob --send", done: "Reset the password of %s."},
+		example: "kcloud member reset-password bob\n  kcloud member reset-password bob --send", done: msg("Reset the password of %s.")},
 	{act: account.Disable, short: "Disable a member's account: no login, every session ends",
-		example: "kcloud member disable bob", done: "Disabled %s; every session of the account ended.", already: "%s was already disabled; nothing changed."},
+		example: "kcloud member disable bob", done: msg("Disabled %s; every session of the account ended."), already: msg("%s was already disabled; nothing changed.")},
 	{act: account.Enable, short: "Enable a disabled member's account",
-		example: "kcloud member enable bob", done: "Enabled %s.", already: "%s was not disabled; nothing changed."},
+		example: "kcloud member enable bob", done: msg("Enabled %s."), already: msg("%s was not disabled; nothing changed.")},
 	{act: account.Delete, short: "Delete a member's account and its activity",
-		example: "kcloud member delete bob", done: "Deleted %s and its activity."},
+		example: "kcloud member delete bob", done: msg("Deleted %s and its activity.")},
 }
 
 type memberActionOptions struct {
@@ -281,10 +285,10 @@ Your password is asked for, then your second factor when you have one.`,
 				return fail.Usagef("give --grant or --revoke")
 			case grant:
 				o.act = account.GrantAdmin
-				o.said = memberAction{done: "%s is now an admin.", already: "%s was already an admin; nothing changed."}
+				o.said = memberAction{done: msg("%s is now an admin."), already: msg("%s was already an admin; nothing changed.")}
 			default:
 				o.act = account.RevokeAdmin
-				o.said = memberAction{done: "%s is no longer an admin.", already: "%s was not an admin; nothing changed."}
+				o.said = memberAction{done: msg("%s is no longer an admin."), already: msg("%s was not an admin; nothing changed.")}
 			}
 			return runCmd(f, o, memberActionRun)
 		},

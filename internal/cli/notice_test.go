@@ -86,7 +86,7 @@ func TestKoreanWords(t *testing.T) {
 	if _, ok := koWhat(account.Notice{Key: "locked"}); ok {
 		t.Error("a notice short of its arguments was worded in Korean; it falls back to English")
 	}
-	for d, want := range map[time.Duration]string{15 * time.Minute: "15분", 90 * time.Minute: "1시간 30분", 24 * time.Hour: "24시간", 45 * time.Second: "45초", 0: "0초"} {
+	for d, want := range map[time.Duration]string{15 * time.Minute: "15분", 90 * time.Minute: "1시간 30분", 24 * time.Hour: "24시간", 45 * time.Second: "45초", 0: "0초", -time.Minute: "-1분"} {
 		if got := koDuration(d); got != want {
 			t.Errorf("koDuration(%v) = %q, want %q", d, got, want)
 		}

@@ -92,11 +92,11 @@ func printOrg(f *deps, org *account.Organization, eff *account.Policy) error {
 		t.row(w.T("Organization name"), org.Name)
 		t.row(w.T("Organization ID"), org.ID)
 		t.row(w.T("Uses nicknames"), w.yesNo(org.UsesNicknames))
-		here := eff.Entries()
+		here, vals := eff.Entries(), eff.Values()
 		for i, e := range stored.Entries() {
-			v := e[1]
-			if here[i][1] != v {
-				v += " (" + here[i][1] + " on this machine)"
+			v := w.F("%v", stored.Values()[i])
+			if here[i][1] != e[1] {
+				v = w.F("%v (%v on this machine)", stored.Values()[i], vals[i])
 			}
 			t.row(e[0], v)
 		}

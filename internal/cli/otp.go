@@ -110,7 +110,7 @@ func registerRun(o *registerOptions) error {
 		}
 	}
 	if o.code == "" && !o.begin && !io.PasswordStdin && !io.CanPrompt() {
-		return io.missing("the code from the app", "register in two steps: --begin, then --code CODE")
+		return io.missing("the code from the app", word("register in two steps: --begin, then --code CODE"))
 	}
 	pw, err := f.password(acc)
 	if err != nil {
@@ -137,9 +137,10 @@ func registerRun(o *registerOptions) error {
 			OTPAuthURI string `json:"otpauth_uri"`
 			ExpiresAt  Time   `json:"expires_at"`
 		}{otp.Encode(p.Secret), p.URI, Time(p.ExpiresAt)}, func(t *table) {
-			t.row("Setup key", otp.SetupKey(p.Secret))
+			w := f.tr()
+			t.row(w.T("Setup key"), otp.SetupKey(p.Secret))
 			t.row("URI", p.URI)
-			t.row("Expires", fmtTime(&p.ExpiresAt))
+			t.row(w.T("Expires"), w.Time(&p.ExpiresAt))
 		})
 	}
 	if err := o.show(p, acc.UserID, cfg.OTP.Issuer, true); err != nil {

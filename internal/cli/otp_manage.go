@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // The authenticators and recovery codes an account has: otp list,
@@ -97,7 +98,8 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 	if left == nil {
 		f.say("The OTP and its recovery codes are deleted.")
 	} else {
-		f.say("Deleted. %s left; %s.", plural(len(left.Authenticators), "authenticator"), plural(left.RecoveryCodesLeft, "recovery code"))
+		f.say("Deleted. %s left; %s.", fail.Plural(len(left.Authenticators), "%d authenticator", "%d authenticators"),
+			fail.Plural(left.RecoveryCodesLeft, "%d recovery code", "%d recovery codes"))
 	}
 	return f.print(struct {
 		Deleted bool `json:"otp_deleted"`
@@ -139,11 +141,7 @@ func otpListRun(o *otpListOptions) error {
 			t.cols(a.Name, w.Time(&a.RegisteredAt), w.Time(a.LastUsedAt))
 		}
 		t.blank()
-		if f.language() == "ko" {
-			t.heading(w.F("Recovery codes left: %d.", d.RecoveryCodesLeft))
-		} else {
-			t.heading(plural(d.RecoveryCodesLeft, "recovery code") + " left.")
-		}
+		t.heading(w.N("%d recovery code left.", "%d recovery codes left.", d.RecoveryCodesLeft, d.RecoveryCodesLeft))
 	})
 }
 

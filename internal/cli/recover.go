@@ -143,7 +143,7 @@ func recoverRun(o *recoverOptions) error {
 		if !interactive { // standard input cannot hold a code not yet sent
 			return fail.Usagef("--password-stdin needs --code: send the code first with --send-only")
 		}
-		return io.missing("the code", "send with --send-only, then give it with --code CODE")
+		return io.missing("the code", word("send with --send-only, then give it with --code CODE"))
 	}
 	if o.code == "" {
 		t := r.Target
@@ -189,7 +189,7 @@ func recoverRun(o *recoverOptions) error {
 	// The code sent, asked again at a terminal while it is still good.
 	code := given
 	for code.Digits() == "" {
-		typed, err := io.Code("the code", "Code sent to "+r.Target.Masked+": ", "--code")
+		typed, err := io.Code("the code", f.tr().F("Code sent to %s: ", r.Target.Masked), "--code")
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func recoverRun(o *recoverOptions) error {
 		if !interactive || !retryable(err) {
 			return err
 		}
-		f.sayAlways("%s", errorLine(err))
+		f.sayAlways("%s", errorLine(err, f.tr()))
 	}
 	if r.NeedsRecoveryCode && rc.IsZero() {
 		if interactive && io.CanPrompt() {
@@ -230,7 +230,7 @@ func recoverRun(o *recoverOptions) error {
 			if !interactive || !retryable(err) {
 				return err
 			}
-			f.sayAlways("%s", errorLine(err))
+			f.sayAlways("%s", errorLine(err, f.tr()))
 		}
 	}
 	who, org := r.Who(), r.Org()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -110,6 +109,7 @@ func newRootFor(io *IOStreams, args []string) (*cobra.Command, *Factory) {
 	f := &Factory{IO: io, Now: now}
 	// Ready Argon2id's memory while the person types: when a secret is
 	// asked for, after every check that can fail without one.
+	io.lang = func() tr { d := f.deps(); return d.tr() }
 	io.beforeSecret = func() {
 		if cfg, err := f.Config(); err == nil {
 			secret.Prefault(cfg.Argon2())
@@ -157,6 +157,12 @@ or, for an organization that shares it, on an etcd cluster.`,
 		".LocalFlags.FlagUsages", "(.LocalFlags.FlagUsagesWrapped 80)",
 		".InheritedFlags.FlagUsages", "(.InheritedFlags.FlagUsagesWrapped 80)",
 	).Replace(root.UsageTemplate()))
+	help := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		d := f.deps()
+		localizeHelp(c, d.tr())
+		help(c, args)
+	})
 	cobra.AddTemplateFunc("kcloudVersion", versionLine)
 	root.SetVersionTemplate("{{kcloudVersion}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -278,7 +284,7 @@ func exactArgs(n int) cobra.PositionalArgs {
 			return nil
 		}
 		path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
-		return fail.Usagef("%s takes %s, not %d", path, plural(n, "argument"), len(args)).
+		return fail.Usagef("%s takes %s, not %d", path, fail.Plural(n, "%d argument", "%d arguments"), len(args)).
 			WithHint("usage: %s (see `%s --help`)", cmd.UseLine(), cmd.CommandPath())
 	}
 }
@@ -288,19 +294,32 @@ func exactArgs(n int) cobra.PositionalArgs {
 // says `invalid argument "abc" for "-n, --limit" flag: strconv.ParseInt:
 // parsing "abc": invalid syntax`. Other errors pass unchanged.
 func flagValueError(err error) error {
-	var bad *pflag.InvalidValueError
-	var num *strconv.NumError
-	if !errors.As(err, &bad) || !errors.As(err, &num) {
+	var (
+		bad     *pflag.InvalidValueError
+		num     *strconv.NumError
+		missing *pflag.NotExistError
+		needs   *pflag.ValueRequiredError
+	)
+	switch {
+	case errors.As(err, &missing) && missing.GetSpecifiedShortnames() != "":
+		return fail.Mark(fail.Usage, err, "unknown shorthand flag: %q in -%s", rune(missing.GetSpecifiedName()[0]), missing.GetSpecifiedShortnames())
+	case errors.As(err, &missing):
+		return fail.Mark(fail.Usage, err, "unknown flag: --%s", missing.GetSpecifiedName())
+	case errors.As(err, &needs) && needs.GetSpecifiedShortnames() != "":
+		return fail.Mark(fail.Usage, err, "flag needs an argument: %q in -%s", rune(needs.GetSpecifiedName()[0]), needs.GetSpecifiedShortnames())
+	case errors.As(err, &needs):
+		return fail.Mark(fail.Usage, err, "flag needs an argument: --%s", needs.GetSpecifiedName())
+	case !errors.As(err, &bad) || !errors.As(err, &num):
 		return err
 	}
-	what := "not a whole number"
+	what := word("not a whole number")
 	switch {
 	case errors.Is(num.Err, strconv.ErrRange):
-		what = "out of range"
+		what = word("out of range")
 	case num.Func == "ParseBool":
-		what = "not true or false"
+		what = word("not true or false")
 	case num.Func == "ParseFloat":
-		what = "not a number"
+		what = word("not a number")
 	}
-	return fmt.Errorf("--%s: %q is %s", bad.GetFlag().Name, bad.GetValue(), what)
+	return fail.Errorf("--%s: %q is %s", bad.GetFlag().Name, bad.GetValue(), what)
 }

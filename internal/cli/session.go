@@ -32,7 +32,7 @@ func (f *deps) visit(open func(*account.Service) (*account.Visit, error)) (*acco
 
 // password asks for the password of acc: every page asks again.
 func (f *deps) password(acc *account.Who) ([]byte, error) {
-	return f.IO.Secret("the password for "+acc.UserID, f.tr().F("Password for %s: ", acc.UserID))
+	return f.IO.Secret(f.tr().F("the password for %s", acc.UserID), f.tr().F("Password for %s: ", acc.UserID))
 }
 
 // openPage runs a page that asks only for the password: the session
@@ -60,7 +60,7 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 	io := f.IO
 	retry := !io.PasswordStdin && io.CanPrompt()
 	for try := 1; ; {
-		pw, err := io.Secret("the password for "+userID, f.tr().F("Password for %s: ", userID))
+		pw, err := io.Secret(f.tr().F("the password for %s", userID), f.tr().F("Password for %s: ", userID))
 		if err != nil {
 			var zero T
 			return zero, err
@@ -75,7 +75,7 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 		}
 		try++
 		if t, terr := io.TTY(); terr == nil {
-			fmt.Fprintln(t.Writer(), f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err), try, passwordTries))
+			fmt.Fprintln(t.Writer(), f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
 		}
 	}
 }

@@ -81,7 +81,7 @@ func storeBackupRun(o *backupOptions) error {
 		return err
 	}
 	for _, k := range st.Foreign() {
-		fmtLine(f.IO.Err, "kcloud: warning: skipped %q, which kcloud did not write (an etcd role allowed it); the rest is in the backup", k)
+		fmtLine(f.IO.Err, "kcloud: warning: %s", f.tr().F("skipped %q, which kcloud did not write (an etcd role allowed it); the rest is in the backup", k))
 	}
 	f.say("Wrote a copy of %s to %s.", st.Name(), o.file)
 	return f.print(struct {
@@ -121,7 +121,7 @@ func storeCheckRun(o *checkOptions) error {
 		return err
 	}
 	if len(faults) > 0 {
-		return fail.Otherf("the store %s has %s", st.Name(), plural(len(faults), "fault"))
+		return fail.Otherf("the store %s has %s", st.Name(), fail.Plural(len(faults), "%d fault", "%d faults"))
 	}
 	f.say("The store %s is consistent.", st.Name())
 	return nil

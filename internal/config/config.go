@@ -6,7 +6,6 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +61,7 @@ type Config struct {
 	// local value only where one was given.
 	Set map[string]bool `mapstructure:"-"`
 	// source says where a key's value came from, for error messages.
-	source func(key string) string
+	source func(key string) fail.Message
 
 	Delivery struct {
 		Email struct {
@@ -182,12 +181,12 @@ func Load(file string, mustExist bool, flags map[string]*pflag.Flag) (*Config, e
 
 // sources returns where a key's value came from: a flag, a variable, the
 // file (inFile) or the default.
-func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool) func(string) string {
-	var source func(key string) string
-	source = func(key string) string {
+func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool) func(string) fail.Message {
+	var source func(key string) fail.Message
+	source = func(key string) fail.Message {
 		if key == "security.argon2" { // three keys checked together
 			for _, k := range []string{"memory", "time", "threads"} {
-				if src := source(key + "." + k); src != "the default" {
+				if src := source(key + "." + k); src.Format != "the default" {
 					return src
 				}
 			}
@@ -195,13 +194,13 @@ func sources(flags map[string]*pflag.Flag, file string, inFile func(string) bool
 		f := flags[key]
 		switch {
 		case f != nil && f.Changed:
-			return "from --" + f.Name
+			return fail.Message{Format: "from --%s", Args: []any{f.Name}}
 		case os.Getenv(EnvName(key)) != "":
-			return "from " + EnvName(key)
+			return fail.Message{Format: "from %s", Args: []any{EnvName(key)}}
 		case inFile(key):
-			return "in " + file
+			return fail.Message{Format: "in %s", Args: []any{file}}
 		}
-		return "the default"
+		return fail.Message{Format: "the default"}
 	}
 	return source
 }
@@ -292,7 +291,7 @@ func loadViper(file string, mustExist bool, flags map[string]*pflag.Flag, defaul
 
 func (c *Config) validate() error {
 	bad := func(key string, format string, args ...any) error {
-		return fail.Usagef("configuration: %s (%s): %s", key, c.source(key), fmt.Sprintf(format, args...))
+		return fail.Usagef("configuration: %s (%s): %s", key, c.source(key), fail.Message{Format: format, Args: args})
 	}
 	oneOf := func(key, val string, allowed ...string) error {
 		for _, a := range allowed {

@@ -277,11 +277,11 @@ func TestLoadWithoutFile(t *testing.T) {
 	}{
 		{name: "nothing set", want: func(c *Config) bool {
 			return c.Output == "text" && c.Store.Path == "/home/u/.local/share/kcloud/kcloud.db" && len(c.Set) == 0 &&
-				c.source("output") == "the default"
+				c.source("output").In(fail.English) == "the default"
 		}},
 		{name: "flags", flags: map[string]string{"output": "json", "store": "~/s.db"}, want: func(c *Config) bool {
 			return c.Output == "json" && c.Store.Path == "/home/u/s.db" && c.Set["output"] && c.Set["store.path"] &&
-				c.source("output") == "from --output"
+				c.source("output").In(fail.English) == "from --output"
 		}},
 		{name: "variables", env: map[string]string{
 			"KCLOUD_SESSION_TTL": "1h", "KCLOUD_OUTPUT": "yaml", "KCLOUD_STORE_PATH": "rel/s.db",
@@ -293,7 +293,7 @@ func TestLoadWithoutFile(t *testing.T) {
 				reflect.DeepEqual(c.Delivery.SMS.Command, []string{"send-sms", "--fast"}) &&
 				reflect.DeepEqual(c.Delivery.SMS.Webhook.Headers, map[string]string{"X-Key": "k"}) &&
 				len(c.Store.Etcd.Endpoints) == 2 && c.Security.Argon2.Time == 3 && !c.Notify.SecurityAlerts &&
-				c.OTP.Issuer == "KakaoCloud" && !c.Set["otp.issuer"] && c.source("session.ttl") == "from KCLOUD_SESSION_TTL"
+				c.OTP.Issuer == "KakaoCloud" && !c.Set["otp.issuer"] && c.source("session.ttl").In(fail.English) == "from KCLOUD_SESSION_TTL"
 		}},
 		{name: "a flag over its variable", env: map[string]string{"KCLOUD_OUTPUT": "yaml"}, flags: map[string]string{"output": "json"},
 			want: func(c *Config) bool { return c.Output == "json" }},

@@ -88,8 +88,9 @@ func (c *Config) decode(v *viper.Viper, file string, inFile func(string) bool) e
 // the known key nearest to it ("" when none is near).
 type UnknownKeyError struct{ Key, File, Nearest string }
 
-func (e *UnknownKeyError) Error() string {
-	return fmt.Sprintf("configuration: unknown key %q in %s", e.Key, e.File)
+func (e *UnknownKeyError) Error() string { return e.Message().In(fail.English) }
+func (e *UnknownKeyError) Message() fail.Message {
+	return fail.Message{Format: "configuration: unknown key %q in %s", Args: []any{e.Key, e.File}}
 }
 
 // sortedKeys are the keys in order, so that the first bad key is the one
@@ -114,14 +115,14 @@ func set(dst, raw any) error {
 	case *string:
 		s, ok := raw.(string)
 		if !ok {
-			return fmt.Errorf("%v is not text", raw)
+			return fail.Errorf("%v is not text", raw)
 		}
 		*p = s
 	case *time.Duration:
 		s := fmt.Sprint(raw)
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration such as 10m", s)
+			return fail.Errorf("%q is not a duration such as 10m", s)
 		}
 		*p = d
 	case *bool:
@@ -131,11 +132,11 @@ func set(dst, raw any) error {
 		case string:
 			b, err := strconv.ParseBool(r)
 			if err != nil {
-				return fmt.Errorf("%q is not true or false", r)
+				return fail.Errorf("%q is not true or false", r)
 			}
 			*p = b
 		default:
-			return fmt.Errorf("%v is not true or false", raw)
+			return fail.Errorf("%v is not true or false", raw)
 		}
 	case *int:
 		return setInt(p, raw, 1<<31-1)
@@ -154,12 +155,12 @@ func set(dst, raw any) error {
 			for i, x := range r {
 				s, ok := x.(string)
 				if !ok {
-					return fmt.Errorf("argument %d (%v) is not text", i, x)
+					return fail.Errorf("argument %d (%v) is not text", i, x)
 				}
 				(*p)[i] = s
 			}
 		default:
-			return fmt.Errorf("%v is not a list of arguments", raw)
+			return fail.Errorf("%v is not a list of arguments", raw)
 		}
 	case *commaList:
 		switch r := raw.(type) {
@@ -179,7 +180,7 @@ func set(dst, raw any) error {
 		case string: // from the environment: a JSON object
 			if strings.TrimSpace(r) != "" {
 				if err := json.Unmarshal([]byte(r), &m); err != nil {
-					return fmt.Errorf("headers must be a JSON object of strings: %v", err)
+					return fail.Errorf("headers must be a JSON object of strings: %v", err)
 				}
 			}
 		case map[string]string:
@@ -188,12 +189,12 @@ func set(dst, raw any) error {
 			for k, x := range r {
 				s, ok := x.(string)
 				if !ok {
-					return fmt.Errorf("header %s: %v is not text", k, x)
+					return fail.Errorf("header %s: %v is not text", k, x)
 				}
 				m[k] = s
 			}
 		default:
-			return fmt.Errorf("%v is not a map of headers", raw)
+			return fail.Errorf("%v is not a map of headers", raw)
 		}
 		*p = m
 	default:
@@ -223,13 +224,13 @@ func integer(raw any, lo, hi int64) (int64, error) {
 	case string:
 		var err error
 		if n, err = strconv.ParseInt(strings.TrimSpace(r), 10, 64); err != nil {
-			return 0, fmt.Errorf("%q is not a whole number", r)
+			return 0, fail.Errorf("%q is not a whole number", r)
 		}
 	default:
-		return 0, fmt.Errorf("%v is not a whole number", raw)
+		return 0, fail.Errorf("%v is not a whole number", raw)
 	}
 	if n < lo || n > hi {
-		return 0, fmt.Errorf("%d is out of range", n)
+		return 0, fail.Errorf("%d is out of range", n)
 	}
 	return n, nil
 }

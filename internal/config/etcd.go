@@ -2,11 +2,11 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -60,22 +60,22 @@ func checkEndpoint(ep string) error {
 	}
 	u, err := url.Parse(ep)
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return fmt.Errorf("%q is not a URL such as https://etcd1.example.com:2379", ep)
+		return fail.Errorf("%q is not a URL such as https://etcd1.example.com:2379", ep)
 	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q: an endpoint is a scheme, a host and a port, nothing more", ep)
+		return fail.Errorf("%q: an endpoint is a scheme, a host and a port, nothing more", ep)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !Loopback(u.Hostname()) {
-			return fmt.Errorf("%q: plain http only to loopback; use https", ep)
+			return fail.Errorf("%q: plain http only to loopback; use https", ep)
 		}
 	default:
-		return fmt.Errorf("%q: the scheme must be https (or http to loopback)", ep)
+		return fail.Errorf("%q: the scheme must be https (or http to loopback)", ep)
 	}
 	if u.Port() == "" {
-		return fmt.Errorf("%q has no port (etcd's is usually 2379)", ep)
+		return fail.Errorf("%q has no port (etcd's is usually 2379)", ep)
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func checkWebhookURL(raw string) error {
 		if Loopback(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("sends codes and headers in the clear to %s: use https (plain http only to loopback)", u.Host)
+		return fail.Errorf("sends codes and headers in the clear to %s: use https (plain http only to loopback)", u.Host)
 	}
 	return errors.New("must be https (or http to loopback)")
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/mail"
 	"os"
@@ -36,10 +35,10 @@ func readBounded(file string) ([]byte, error) {
 		return nil, err
 	}
 	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d KiB; kcloud's configuration fits in a few", MaxFileSize>>10)
+		return nil, fail.Errorf("larger than %d KiB; kcloud's configuration fits in a few", MaxFileSize>>10)
 	}
 	if d := yamlDepth(data); d > MaxDepth {
-		return nil, fmt.Errorf("nested %d or more levels deep; kcloud's keys are at most 5", d)
+		return nil, fail.Errorf("nested %d or more levels deep; kcloud's keys are at most 5", d)
 	}
 	return data, nil
 }
@@ -106,10 +105,10 @@ func checkFrom(from string) error {
 	}
 	a, err := mail.ParseAddress(from)
 	if err != nil {
-		return fmt.Errorf("%q is not an email address", from)
+		return fail.Errorf("%q is not an email address", from)
 	}
 	if strings.ContainsAny(a.Address, " \t\"<>") {
-		return fmt.Errorf("%q is not an email address", from)
+		return fail.Errorf("%q is not an email address", from)
 	}
 	return nil
 }

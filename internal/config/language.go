@@ -16,6 +16,16 @@ func (c *Config) Language() string {
 	return LocaleLanguage(os.Getenv)
 }
 
+// EnvLanguage is the language of a run whose configuration could not be
+// read (the error about it is said in it): KCLOUD_UI_LANGUAGE where it
+// names one, else the locale's.
+func EnvLanguage(getenv func(string) string) string {
+	if l := getenv("KCLOUD_UI_LANGUAGE"); l == "en" || l == "ko" {
+		return l
+	}
+	return LocaleLanguage(getenv)
+}
+
 // LocaleLanguage is the language auto picks from the environment getenv
 // reads.
 func LocaleLanguage(getenv func(string) string) string {

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/phone"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Kind is what a contact is.
@@ -32,7 +32,7 @@ func ParseKind(s string) (Kind, error) {
 	case Email, Phone:
 		return Kind(s), nil
 	}
-	return "", fmt.Errorf("%q is not a kind of contact: use email or phone", s)
+	return "", fail.Errorf("%q is not a kind of contact: use email or phone", s)
 }
 
 // Target is a contact in its canonical form, and as shown to people.
@@ -54,17 +54,17 @@ func Parse(kind Kind, s string) (Target, error) {
 	case Phone:
 		n, err := phone.Parse(s)
 		if err != nil {
-			return Target{}, fmt.Errorf("the phone number %q: %w", s, err)
+			return Target{}, fail.Errorf("the phone number %q: %w", s, err)
 		}
 		return Target{Kind: Phone, Address: n.E164, Masked: n.Masked()}, nil
 	}
-	return Target{}, fmt.Errorf("unknown kind of contact %q", kind)
+	return Target{}, fail.Errorf("unknown kind of contact %q", kind)
 }
 
 // ParseEmail reads exactly one addr-spec: no display name, no list, no
 // comment, nothing that could inject a header. The domain is lower-cased.
 func ParseEmail(s string) (string, error) {
-	bad := func(why string) error { return fmt.Errorf("the email address %q %s", s, why) }
+	bad := func(why string) error { return fail.Errorf("the email address %q %s", s, fail.Message{Format: why}) }
 	if strings.ContainsAny(s, "\r\n") {
 		return "", bad("holds a line break")
 	}
@@ -147,14 +147,15 @@ func (p *Pending) void(max int) bool { return p.Void || p.Failures >= max }
 // ErrWait is a rate limit: a new code cannot be sent before Until.
 type ErrWait struct {
 	Until time.Time
-	Why   string
+	Why   fail.Message
 	// Pending: the code sent before, to the same address, still works
 	// until its window ends (Expires).
 	Pending bool
 	Expires time.Time
 }
 
-func (e *ErrWait) Error() string { return e.Why }
+func (e *ErrWait) Error() string         { return e.Why.In(fail.English) }
+func (e *ErrWait) Message() fail.Message { return e.Why }
 
 // Next decides whether a new code may be sent to address now, and returns
 // the failures it inherits. prev is the pending code of that kind, if
@@ -167,16 +168,15 @@ func (r Rules) Next(prev *Pending, address string, now time.Time) (failures int,
 		return 0, nil // nothing pending, or its window is over
 	}
 	if prev.void(r.MaxAttempts) {
-		return 0, &ErrWait{Until: prev.ExpiresAt, Why: fmt.Sprintf("too many wrong codes; a new one can be sent at %s",
-			text.Time(prev.ExpiresAt))}
+		return 0, &ErrWait{Until: prev.ExpiresAt, Why: fail.Message{Format: "too many wrong codes; a new one can be sent at %s",
+			Args: []any{prev.ExpiresAt}}}
 	}
 	if wait := prev.SentAt.Add(r.ResendAfter); now.Before(wait) {
-		to := ""
+		why := fail.Message{Format: "a code was sent %s; a new one can be sent at %s", Args: []any{fail.Ago(now.Sub(prev.SentAt)), wait}}
 		if prev.Address != address {
-			to = " to another address"
+			why.Format = "a code was sent to another address %s; a new one can be sent at %s"
 		}
-		return 0, &ErrWait{Until: wait, Why: fmt.Sprintf("a code was sent%s %s; a new one can be sent at %s",
-			to, text.Ago(now.Sub(prev.SentAt)), text.Time(wait)), Pending: to == "", Expires: prev.ExpiresAt}
+		return 0, &ErrWait{Until: wait, Why: why, Pending: prev.Address == address, Expires: prev.ExpiresAt}
 	}
 	return prev.Failures, nil
 }
@@ -198,15 +198,20 @@ type WrongCode struct {
 	Until time.Time // the code's window ends (when a new one can be sent)
 }
 
-func (e *WrongCode) Error() string {
-	msg := e.Err.Error()
-	if e.Err == ErrElsewhere {
-		msg = "that code was sent to another " + string(e.Kind)
+func (e *WrongCode) Error() string { return e.Message().In(fail.English) }
+
+func (e *WrongCode) Message() fail.Message {
+	m := fail.Message{Format: "%v", Args: []any{e.Err}}
+	switch {
+	case e.Err == ErrElsewhere && e.Kind == Phone:
+		m = fail.Message{Format: "that code was sent to another phone"}
+	case e.Err == ErrElsewhere:
+		m = fail.Message{Format: "that code was sent to another email"}
 	}
 	if e.Left == 0 {
-		msg += "; the code is now void"
+		m.Format += "; the code is now void"
 	}
-	return msg
+	return m
 }
 func (e *WrongCode) Unwrap() error { return e.Err }
 

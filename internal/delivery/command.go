@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/perm"
 )
 
@@ -97,7 +97,7 @@ func (w *Webhook) Send(ctx context.Context, m Message) (Receipt, error) {
 		// A *url.Error names the URL, which may carry a token.
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = fmt.Errorf("%s %s: %w", ue.Op, redact(w.URL), ue.Err)
+			err = fail.Errorf("%s %s: %w", ue.Op, redact(w.URL), ue.Err)
 		}
 		return Receipt{}, failed("webhook", "%v", err)
 	}

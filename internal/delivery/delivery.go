@@ -8,12 +8,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"mime"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // Message is one message to one address.
@@ -41,11 +42,14 @@ type Error struct {
 	Err    error
 }
 
-func (e *Error) Error() string { return "delivery by " + e.Method + " failed: " + e.Err.Error() }
+func (e *Error) Error() string { return e.Message().In(fail.English) }
+func (e *Error) Message() fail.Message {
+	return fail.Message{Format: "delivery by %s failed: %v", Args: []any{e.Method, e.Err}}
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 func failed(method string, format string, args ...any) error {
-	return &Error{Method: method, Err: fmt.Errorf(format, args...)}
+	return &Error{Method: method, Err: fail.Errorf(format, args...)}
 }
 
 // Outbox writes each message as a file, mode 0600: ".eml" (a whole RFC

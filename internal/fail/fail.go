@@ -6,7 +6,6 @@ package fail
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Kind says what sort of failure an error is.
@@ -25,36 +24,44 @@ const (
 // Error is an error with a kind and an optional hint for the person.
 type Error struct {
 	Kind Kind
-	Msg  string
-	Hint string
+	Msg  Message
+	Hint Message
 	Err  error // the cause, if any
 	// Quiet hides the cause's text: it is there for errors.Is, and Msg
 	// says it all.
 	Quiet bool
 }
 
-func (e *Error) Error() string {
-	switch {
-	case e.Msg != "" && e.Err != nil && !e.Quiet:
-		return e.Msg + ": " + e.Err.Error()
-	case e.Msg != "":
-		return e.Msg
-	case e.Err != nil:
-		return e.Err.Error()
+func (e *Error) Error() string { return e.in(English) }
+
+// in is e's text in l: its message, then its cause's.
+func (e *Error) in(l Language) string {
+	msg := ""
+	if e.Msg.Format != "" {
+		msg = e.Msg.In(l)
 	}
-	return "failed"
+	if e.Err != nil && !e.Quiet {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += Say(e.Err, l)
+	}
+	if msg == "" {
+		return l.Format("failed")
+	}
+	return msg
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // WithHint returns e with a hint line for the person.
 func (e *Error) WithHint(format string, args ...any) *Error {
-	e.Hint = fmt.Sprintf(format, args...)
+	e.Hint = Message{format, args}
 	return e
 }
 
 func newf(k Kind, format string, args []any) *Error {
-	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: k, Msg: Message{format, args}}
 }
 
 func Usagef(format string, args ...any) *Error  { return newf(Usage, format, args) }
@@ -68,13 +75,13 @@ func Otherf(format string, args ...any) *Error { return newf(Other, format, args
 
 // Wrap gives err a kind and a message, keeping it as the cause.
 func Wrap(k Kind, err error, format string, args ...any) *Error {
-	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &Error{Kind: k, Msg: Message{format, args}, Err: err}
 }
 
 // Mark gives err a kind and a message that replaces its text: err stays
 // in the chain for errors.Is and errors.As.
 func Mark(k Kind, err error, format string, args ...any) *Error {
-	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...), Err: err, Quiet: true}
+	return &Error{Kind: k, Msg: Message{format, args}, Err: err, Quiet: true}
 }
 
 // Interrupt is the error for signal number n at a prompt: the process
@@ -89,7 +96,7 @@ func InterruptedBy(n int) error { return &Error{Kind: Interrupted, Err: &Interru
 
 // ErrInterrupted is returned when the person pressed Ctrl-C, or the process
 // was asked to stop, while kcloud waited for input.
-var ErrInterrupted = &Error{Kind: Interrupted, Msg: "interrupted"}
+var ErrInterrupted = &Error{Kind: Interrupted, Msg: Message{Format: "interrupted"}}
 
 // KindOf reports the kind of err: the kind of the outermost *Error in its
 // chain, or Other.
@@ -102,16 +109,16 @@ func KindOf(err error) Kind {
 }
 
 // HintOf returns the first hint found in err's chain.
-func HintOf(err error) string {
+func HintOf(err error) Message {
 	for err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
-			return ""
+			return Message{}
 		}
-		if e.Hint != "" {
+		if e.Hint.Format != "" {
 			return e.Hint
 		}
 		err = e.Err
 	}
-	return ""
+	return Message{}
 }

@@ -4,12 +4,13 @@
 //
 // A catalogue is parsed only when its language is used, on first use, so
 // an English run reads none; the reader is kcloud's own (the .po subset
-// this catalogue uses: msgid, msgstr, multi-line strings, C escapes),
-// because a gettext library's package initialisers cost every start of
-// every command about 0.6 ms (leonelquinteros/gotext v1.7.2 links
-// encoding/gob and its plural-forms parser; measured with
-// GODEBUG=inittrace=1). Korean has no plural forms, so no plural
-// machinery is needed for it.
+// this catalogue uses: msgid, msgid_plural, msgstr, msgstr[N], multi-line
+// strings, C escapes), because a gettext library's package initialisers
+// cost every start of every command about 0.6 ms (leonelquinteros/gotext
+// v1.7.2 links encoding/gob and its plural-forms parser; measured with
+// GODEBUG=inittrace=1). Korean has one plural form (Plural-Forms:
+// nplurals=1; plural=0), so a message with a plural takes msgstr[0]
+// whatever the number; a language with more forms needs its rule here.
 package i18n
 
 import (
@@ -50,22 +51,47 @@ func (c *Catalog) T(msgid string) string {
 	return msgid
 }
 
+// N is the form of a message with a plural for the number n: in English
+// singular for 1 and plural otherwise; in c's language its translation
+// (Korean's one form), or the English form where the catalogue has none.
+func (c *Catalog) N(singular, plural string, n int) string {
+	if c != nil {
+		c.once.Do(func() { c.msgs, c.err = Parse(koPO) })
+		if s := c.msgs[PluralKey(singular, plural)]; s != "" {
+			return s
+		}
+	}
+	if n == 1 {
+		return singular
+	}
+	return plural
+}
+
+// PluralKey is the key under which Parse keeps a message with a plural:
+// its msgid and msgid_plural joined by a NUL, as gettext's .mo files do.
+func PluralKey(singular, plural string) string { return singular + "\x00" + plural }
+
 // Sprintf formats the translation of format.
 func (c *Catalog) Sprintf(format string, args ...any) string {
 	return fmt.Sprintf(c.T(format), args...)
 }
 
 // Parse reads a .po file: each msgid and its msgstr (the header's empty
-// msgid is skipped). Comments and msgctxt-free entries only.
+// msgid is skipped); a message with a plural under PluralKey, with its
+// msgstr[0]. Comments and msgctxt-free entries only.
 func Parse(po string) (map[string]string, error) {
 	msgs := map[string]string{}
-	var id, str *strings.Builder
+	var id, plural, str *strings.Builder
 	var cur *strings.Builder
 	flush := func() {
 		if id != nil && str != nil && id.Len() > 0 {
-			msgs[id.String()] = str.String()
+			key := id.String()
+			if plural != nil {
+				key = PluralKey(key, plural.String())
+			}
+			msgs[key] = str.String()
 		}
-		id, str, cur = nil, nil, nil
+		id, plural, str, cur = nil, nil, nil, nil
 	}
 	for n, line := range strings.Split(po, "\n") {
 		line = strings.TrimSpace(line)
@@ -77,8 +103,24 @@ func Parse(po string) (map[string]string, error) {
 			id = &strings.Builder{}
 			cur = id
 			line = strings.TrimPrefix(line, "msgid ")
+		case strings.HasPrefix(line, "msgid_plural "):
+			if id == nil || plural != nil || str != nil {
+				return nil, fmt.Errorf("line %d: msgid_plural without its msgid", n+1)
+			}
+			plural = &strings.Builder{}
+			cur = plural
+			line = strings.TrimPrefix(line, "msgid_plural ")
+		case strings.HasPrefix(line, "msgstr[0] "):
+			if id == nil || plural == nil || str != nil {
+				return nil, fmt.Errorf("line %d: msgstr[0] without its msgid_plural", n+1)
+			}
+			str = &strings.Builder{}
+			cur = str
+			line = strings.TrimPrefix(line, "msgstr[0] ")
+		case strings.HasPrefix(line, "msgstr["):
+			return nil, fmt.Errorf("line %d: a second plural form; this language has one (nplurals=1)", n+1)
 		case strings.HasPrefix(line, "msgstr "):
-			if id == nil || str != nil {
+			if id == nil || plural != nil || str != nil {
 				return nil, fmt.Errorf("line %d: msgstr without its msgid", n+1)
 			}
 			str = &strings.Builder{}
@@ -97,3 +139,16 @@ func Parse(po string) (map[string]string, error) {
 	flush()
 	return msgs, nil
 }
+
+// Has reports whether c holds a translation of msgid (a PluralKey for a
+// message with a plural); a nil Catalog, English, holds every message.
+func (c *Catalog) Has(msgid string) bool {
+	if c == nil {
+		return true
+	}
+	c.once.Do(func() { c.msgs, c.err = Parse(koPO) })
+	return c.msgs[msgid] != ""
+}
+
+// KoreanPO is the Korean catalogue's text, for tests that check it.
+func KoreanPO() string { return koPO }

@@ -3,6 +3,7 @@ package i18n
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,9 @@ func TestCatalogs(t *testing.T) {
 	for id, s := range msgs {
 		if s == "" {
 			t.Errorf("ko.po: %q has no translation", id)
+		}
+		if _, pl, ok := strings.Cut(id, "\x00"); ok { // msgid_plural's placeholders are msgid's
+			id = pl
 		}
 		if a, b := verbs.FindAllString(id, -1), verbs.FindAllString(s, -1); !slices.Equal(a, b) {
 			t.Errorf("ko.po: %q has placeholders %q, its translation %q has %q", id, a, s, b)
@@ -44,14 +48,25 @@ func TestFallback(t *testing.T) {
 	if got := For("ko").Sprintf("Password for %s: ", "alice"); got != "alice의 비밀번호: " {
 		t.Errorf("ko, formatted: %q", got)
 	}
+	for n, want := range map[int]string{1: "%d file", 2: "%d files", 0: "%d files"} {
+		if got := For("en").N("%d file", "%d files", n); got != want {
+			t.Errorf("en, %d: %q", n, got)
+		}
+		if got := For("ko").N("%d file", "%d files", n); got != want {
+			t.Errorf("ko, missing, %d: %q", n, got)
+		}
+	}
 }
 
 func TestParse(t *testing.T) {
-	m, err := Parse("msgid \"\"\nmsgstr \"\"\n\"Language: ko\\n\"\n\n# c\nmsgid \"a\"\n\"b\\n\"\nmsgstr \"x\"\n\"y\"\n")
-	if err != nil || len(m) != 1 || m["ab\n"] != "xy" {
+	m, err := Parse("msgid \"\"\nmsgstr \"\"\n\"Language: ko\\n\"\n\n# c\nmsgid \"a\"\n\"b\\n\"\nmsgstr \"x\"\n\"y\"\n" +
+		"msgid \"%d file\"\nmsgid_plural \"%d files\"\nmsgstr[0] \"파일 %d개\"\n")
+	if err != nil || len(m) != 2 || m["ab\n"] != "xy" || m[PluralKey("%d file", "%d files")] != "파일 %d개" {
 		t.Fatalf("%q, %v", m, err)
 	}
-	for _, bad := range []string{"msgstr \"x\"", "msgid \"a\"\nmsgstr \"x\"\nmsgstr \"y\"", "msgid a"} {
+	for _, bad := range []string{"msgstr \"x\"", "msgid \"a\"\nmsgstr \"x\"\nmsgstr \"y\"", "msgid a",
+		"msgid \"a\"\nmsgstr[0] \"x\"", "msgid \"a\"\nmsgid_plural \"b\"\nmsgstr \"x\"",
+		"msgid \"a\"\nmsgid_plural \"b\"\nmsgstr[0] \"x\"\nmsgstr[1] \"y\""} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}

@@ -9,11 +9,11 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	potp "github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 )
@@ -78,7 +78,7 @@ func LabelURI(issuer, account string, secret []byte) (string, error) {
 // neither part may hold ':'.
 func URI(issuer, account string, secret []byte) (string, error) {
 	if issuer == "" || strings.Contains(issuer, ":") || strings.Contains(account, ":") {
-		return "", fmt.Errorf("the issuer %q and account %q must be non-empty and hold no ':'", issuer, account)
+		return "", fail.Errorf("the issuer %q and account %q must be non-empty and hold no ':'", issuer, account)
 	}
 	esc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 	return "otpauth://totp/" + url.PathEscape(issuer) + ":" + url.PathEscape(account) +

@@ -20,12 +20,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
-	"fmt"
 	"math"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // MinGuesses is the least a new password must take a guesser: 10^8,
@@ -34,10 +35,13 @@ const MinGuesses = 1e8
 
 // Weak is a refused password, with the reason.
 type Weak struct {
-	Reason string
+	Reason fail.Message
 }
 
-func (w *Weak) Error() string { return w.Reason }
+func (w *Weak) Error() string         { return w.Reason.In(fail.English) }
+func (w *Weak) Message() fail.Message { return w.Reason }
+
+func weak(format string, args ...any) *Weak { return &Weak{fail.Message{Format: format, Args: args}} }
 
 // Check refuses pw if it is common, guessable, or contains one of
 // personal (the User ID, the name, the organization's name). Each is
@@ -68,20 +72,20 @@ func Check(pw string, personal ...string) error {
 			}
 			for _, f := range forms {
 				if strings.Contains(f, w) {
-					return &Weak{fmt.Sprintf("the password contains %q, which anyone in the organization can see", shown(p, w, i))}
+					return weak("the password contains %q, which anyone in the organization can see", shown(p, w, i))
 				}
 			}
 		}
 	}
 	if rank, ok := load().rank("passwords", lower); ok {
-		return &Weak{fmt.Sprintf("the password is the %s most common one in breaches", ordinal(rank))}
+		return weak("the password is the %s most common one in breaches", fail.Ordinal(rank))
 	}
 	if famous(forms) {
-		return &Weak{"the password is a famous example, printed where everyone who guesses passwords has read it"}
+		return weak("the password is a famous example, printed where everyone who guesses passwords has read it")
 	}
 	for _, f := range forms[1:] {
 		if rank, ok := load().rank("passwords", f); ok {
-			return &Weak{fmt.Sprintf("the password is the %s most common one in breaches, written another way", ordinal(rank))}
+			return weak("the password is the %s most common one in breaches, written another way", fail.Ordinal(rank))
 		}
 	}
 	g := Guesses(pw)
@@ -91,7 +95,7 @@ func Check(pw string, personal ...string) error {
 		}
 	}
 	if g < MinGuesses {
-		return &Weak{fmt.Sprintf("the password could be guessed in about %s tries", roughly(g))}
+		return weak("the password could be guessed in about %s tries", fail.Rough(g))
 	}
 	return nil
 }
@@ -381,34 +385,4 @@ func factorial(n int) float64 {
 		f *= float64(i)
 	}
 	return f
-}
-
-func ordinal(n int) string {
-	suffix := "th"
-	switch {
-	case n%100 >= 11 && n%100 <= 13:
-	case n%10 == 1:
-		suffix = "st"
-	case n%10 == 2:
-		suffix = "nd"
-	case n%10 == 3:
-		suffix = "rd"
-	}
-	if n == 1 {
-		return "1st"
-	}
-	return fmt.Sprintf("%d%s", n, suffix)
-}
-
-// roughly says a count of guesses in words a person reads at a glance.
-func roughly(g float64) string {
-	switch {
-	case g < 1000:
-		return fmt.Sprintf("%.0f", g)
-	case g < 1e6:
-		return fmt.Sprintf("%.0f thousand", g/1e3)
-	case g < 1e9:
-		return fmt.Sprintf("%.0f million", g/1e6)
-	}
-	return fmt.Sprintf("%.0f billion", g/1e9)
 }

@@ -8,7 +8,8 @@ package perm
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // Errors for callers to tell apart; the message says which file and why.
@@ -30,11 +31,16 @@ type Problem struct {
 	Fix  string // "chmod 600 /x/kcloud.db", or "" when only its owner can
 }
 
-func (p *Problem) Error() string {
-	what := p.Err.Error()
+func (p *Problem) Error() string { return p.Message().In(fail.English) }
+
+// Message is what is wrong, and why (the mode, the owner).
+func (p *Problem) Message() fail.Message {
+	format := map[error]string{ErrOthersWrite: "other users can write %s (%s)", ErrOthersRead: "other users can read %s (%s)",
+		ErrOwner: "%s belongs to another user (%s)"}[p.Err]
+	what := "it"
 	if p.Dir {
-		what = strings.Replace(what, " it", " its directory", 1)
+		what = "its directory"
 	}
-	return what + " (" + p.Why + ")"
+	return fail.Message{Format: format, Args: []any{fail.Message{Format: what}, p.Why}}
 }
 func (p *Problem) Unwrap() error { return p.Err }

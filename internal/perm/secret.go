@@ -2,10 +2,11 @@ package perm
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // ReadSecret reads a password kept in a file (the SMTP server's, the etcd
@@ -14,7 +15,7 @@ import (
 // refused file is a *Problem.
 func ReadSecret(path string, limit int64) (string, error) {
 	if err := Check(path, true); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+		return "", fail.Errorf("%s: %w", path, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -26,7 +27,7 @@ func ReadSecret(path string, limit int64) (string, error) {
 		return "", err
 	}
 	if int64(len(b)) > limit {
-		return "", fmt.Errorf("%s is larger than %d bytes", path, limit)
+		return "", fail.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	s := strings.TrimRight(string(b), "\r\n")
 	if s == "" || strings.ContainsAny(s, "\r\n") {

@@ -17,9 +17,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"unicode/utf8"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -44,11 +44,11 @@ var Maximum = Params{Memory: 1 << 20, Time: 16, Threads: 16}
 // Check reports whether p is at least Minimum and at most Maximum.
 func (p Params) Check() error {
 	if p.Memory < Minimum.Memory || p.Time < Minimum.Time || p.Threads < Minimum.Threads {
-		return fmt.Errorf("argon2id parameters m=%d t=%d p=%d are below the minimum m=%d t=%d p=%d",
+		return fail.Errorf("argon2id parameters m=%d t=%d p=%d are below the minimum m=%d t=%d p=%d",
 			p.Memory, p.Time, p.Threads, Minimum.Memory, Minimum.Time, Minimum.Threads)
 	}
 	if p.Memory > Maximum.Memory || p.Time > Maximum.Time || p.Threads > Maximum.Threads {
-		return fmt.Errorf("argon2id parameters m=%d t=%d p=%d are above the maximum m=%d t=%d p=%d",
+		return fail.Errorf("argon2id parameters m=%d t=%d p=%d are above the maximum m=%d t=%d p=%d",
 			p.Memory, p.Time, p.Threads, Maximum.Memory, Maximum.Time, Maximum.Threads)
 	}
 	return nil
@@ -74,10 +74,10 @@ func CheckPassword(pw []byte) error {
 		return errors.New("the password is not valid UTF-8")
 	}
 	if n := utf8.RuneCount(pw); n < MinPassword {
-		return fmt.Errorf("the password has %d characters; at least %d are required", n, MinPassword)
+		return fail.Errorf("the password has %d characters; at least %d are required", n, MinPassword)
 	}
 	if len(pw) > MaxPassword {
-		return fmt.Errorf("the password is %d bytes long; at most %d are allowed", len(pw), MaxPassword)
+		return fail.Errorf("the password is %d bytes long; at most %d are allowed", len(pw), MaxPassword)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func (h Hash) Verify(pw []byte) (*Key, error) {
 		return nil, err
 	}
 	if len(h.Salt) != saltLen || len(h.Verifier) != keyLen {
-		return nil, fmt.Errorf("the password hash has a %d-byte salt and a %d-byte verifier", len(h.Salt), len(h.Verifier))
+		return nil, fail.Errorf("the password hash has a %d-byte salt and a %d-byte verifier", len(h.Salt), len(h.Verifier))
 	}
 	v, kek := derive(pw, h.Salt, h.Params)
 	if subtle.ConstantTimeCompare(v, h.Verifier) != 1 {

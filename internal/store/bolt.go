@@ -13,7 +13,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Bolt is the local store: one bbolt file.
@@ -353,14 +352,14 @@ func (s *Bolt) wrap(err error) error {
 	case errors.As(err, &fe):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
-		return fail.Mark(fail.Busy, ErrBusy, "the store %s is busy: another kcloud held it for more than %s", s.path, text.Duration(s.timeout))
+		return fail.Mark(fail.Busy, ErrBusy, "the store %s is busy: another kcloud held it for more than %s", s.path, s.timeout)
 	case errors.Is(err, ErrNewer):
 		return fail.Wrap(fail.Other, err, "refusing %s", s.path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, ErrNotKcloud):
 		if errors.Is(err, ErrNotKcloud) {
 			return fail.Wrap(fail.Other, err, "%s is not a kcloud store", s.path)
 		}
-		return fail.Mark(fail.Other, fmt.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
+		return fail.Mark(fail.Other, fail.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
 	case errors.Is(err, berrors.ErrChecksum):
 		d := &DamageError{Store: s.path, Detail: err.Error(), Err: err}
 		return fail.Mark(fail.Other, d, "%v", d)

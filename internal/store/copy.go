@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,7 +108,7 @@ func Import(src *Store, dst *Store, refuse func(*Tx) error) error {
 				err = scanErr
 			}
 			if err != nil {
-				return fmt.Errorf("copying %s: %w", b, err)
+				return fail.Errorf("copying %s: %w", b, err)
 			}
 		}
 		return nil
@@ -152,7 +151,7 @@ func copyRecords(in, out *Tx, skip ...Bucket) error {
 			err = scanErr
 		}
 		if err != nil {
-			return fmt.Errorf("copying %s: %w", b, err)
+			return fail.Errorf("copying %s: %w", b, err)
 		}
 	}
 	return nil

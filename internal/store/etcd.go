@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Etcd keeps an organization's directory on an etcd cluster, under one
@@ -192,7 +191,7 @@ func compacted(err error) bool {
 var (
 	// ErrUnreachable: the cluster did not answer in time. It is an
 	// ErrBusy too (exit 6).
-	ErrUnreachable = fmt.Errorf("%w: the etcd cluster did not answer", ErrBusy)
+	ErrUnreachable = fail.Errorf("%w: the etcd cluster did not answer", ErrBusy)
 	// ErrEtcdAuth: the cluster refused the configured user's password.
 	ErrEtcdAuth = errors.New("the etcd cluster refused the user")
 	// ErrEtcdDenied: the configured user's roles do not allow the request.
@@ -218,20 +217,16 @@ func (e *Etcd) wrap(ctx context.Context, err error) error {
 	case errors.As(err, &f) && !retryable(err) && !errors.Is(err, errConflict):
 		return err
 	case errors.As(err, &auth):
-		return &fail.Error{Kind: fail.Other, Err: ErrEtcdAuth, Quiet: true,
-			Msg: fmt.Sprintf("%s: the cluster refused the etcd user %q: %v", e.Name(), auth.user, auth.err)}
+		return fail.Mark(fail.Other, ErrEtcdAuth, "%s: the cluster refused the etcd user %q: %v", e.Name(), auth.user, auth.err)
 	case errors.As(err, &r) && r.Code == codePermissionDenied:
-		return &fail.Error{Kind: fail.Other, Err: ErrEtcdDenied, Quiet: true,
-			Msg: fmt.Sprintf("%s: the etcd user %q may not do this (%v)", e.Name(), e.o.Username, r)}
+		return fail.Mark(fail.Other, ErrEtcdDenied, "%s: the etcd user %q may not do this (%v)", e.Name(), e.o.Username, r)
 	case errors.As(err, &tl):
-		return &fail.Error{Kind: fail.Other, Err: ErrEtcdTLS, Quiet: true,
-			Msg: fmt.Sprintf("TLS with the etcd member %s failed: %v", tl.endpoint, tl.err)}
+		return fail.Mark(fail.Other, ErrEtcdTLS, "TLS with the etcd member %s failed: %v", tl.endpoint, tl.err)
 	case errors.Is(err, errLostAnswer):
 		return fail.Wrap(fail.Other, err, "%s", e.Name())
 	case retryable(err) || errors.Is(err, errConflict) || compacted(err) || ctx.Err() != nil:
-		return &fail.Error{Kind: fail.Busy, Err: ErrUnreachable, Quiet: true,
-			Msg: fmt.Sprintf("the etcd cluster at %s did not answer within %s: %v",
-				strings.Join(e.o.Endpoints, ", "), text.Duration(e.o.RequestTimeout), err)}
+		return fail.Mark(fail.Busy, ErrUnreachable, "the etcd cluster at %s did not answer within %s: %v",
+			strings.Join(e.o.Endpoints, ", "), e.o.RequestTimeout, err)
 	}
 	return fail.Wrap(fail.Other, err, "%s", e.Name())
 }
@@ -307,7 +302,7 @@ func (e *Etcd) markerAt(at time.Time) string {
 func (e *Etcd) encode(b Bucket, k string) (string, error) {
 	head, tail, nul := strings.Cut(k, "\x00")
 	if strings.Contains(head, "/") {
-		return "", fmt.Errorf("store: the key %q holds a '/', which the etcd layout keeps for itself", k)
+		return "", fail.Errorf("store: the key %q holds a '/', which the etcd layout keeps for itself", k)
 	}
 	s := e.o.Prefix + string(b) + "/" + head
 	if nul {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // gateway speaks etcd's v3 API as JSON over HTTP (the grpc-gateway every
@@ -183,7 +185,7 @@ func (g *gateway) post(ctx context.Context, path string, in, out any) error {
 		return &transportError{endpoint: ep, err: err}
 	}
 	if len(data) > maxResponse {
-		return fmt.Errorf("%s: an answer of more than %d MiB", ep, maxResponse>>20)
+		return fail.Errorf("%s: an answer of more than %d MiB", ep, maxResponse>>20)
 	}
 	if resp.StatusCode != http.StatusOK {
 		r := &rpcError{status: resp.StatusCode}
@@ -196,7 +198,7 @@ func (g *gateway) post(ctx context.Context, path string, in, out any) error {
 		return r
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s: an answer that is not etcd's: %v", ep, err)
+		return fail.Errorf("%s: an answer that is not etcd's: %v", ep, err)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // etcdTx is one attempt at a transaction on etcd. Reads go to the
@@ -446,7 +448,7 @@ func (t *etcdTx) commit(ctx context.Context, marker string) (bool, error) {
 	}
 	slices.Sort(keys)
 	if len(cmp) > maxTxnOps || len(keys)+2 > maxTxnOps {
-		return false, fmt.Errorf("store: a transaction of %d reads and %d writes is more than etcd takes at once", len(cmp), len(keys))
+		return false, fail.Errorf("store: a transaction of %d reads and %d writes is more than etcd takes at once", len(cmp), len(keys))
 	}
 	ops := make([]map[string]any, 0, len(keys)+2)
 	for _, k := range keys {

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"fmt"
 	"strconv"
 
+	"github.com/kcloud/kcloud/internal/fail"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -47,10 +47,10 @@ func version(tx *bolt.Tx) (int, error) {
 	raw := meta.Get([]byte(schemaKey))
 	v, err := strconv.Atoi(string(raw))
 	if err != nil || v < 1 {
-		return 0, fmt.Errorf("%w: bad schema version %q", ErrNotKcloud, raw)
+		return 0, fail.Errorf("%w: bad schema version %q", ErrNotKcloud, raw)
 	}
 	if v > Version {
-		return v, fmt.Errorf("%w (schema %d; this kcloud knows up to %d)", ErrNewer, v, Version)
+		return v, fail.Errorf("%w (schema %d; this kcloud knows up to %d)", ErrNewer, v, Version)
 	}
 	return v, nil
 }
@@ -64,7 +64,7 @@ func migrate(tx *bolt.Tx, target int) error {
 	}
 	for ; v < target; v++ {
 		if err := migrations[v](tx); err != nil {
-			return fmt.Errorf("migrating the store to schema %d: %w", v+1, err)
+			return fail.Errorf("migrating the store to schema %d: %w", v+1, err)
 		}
 	}
 	return tx.Bucket([]byte(Meta)).Put([]byte(schemaKey), []byte(strconv.Itoa(target)))

@@ -153,11 +153,15 @@ type DamageError struct {
 	Err    error  // the cause, where there is one
 }
 
-func (e *DamageError) Error() string {
+func (e *DamageError) Error() string { return e.Message().In(fail.English) }
+
+// Message says the damage; the detail stays in English, as `store check`
+// and bbolt's own words give it (docs/languages.md).
+func (e *DamageError) Message() fail.Message {
 	if e.Store == "" {
-		return "the store is damaged: " + e.Detail
+		return fail.Message{Format: "the store is damaged: %s", Args: []any{e.Detail}}
 	}
-	return "the store " + e.Store + " is damaged: " + e.Detail
+	return fail.Message{Format: "the store %s is damaged: %s", Args: []any{e.Store, e.Detail}}
 }
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
 func (e *DamageError) Unwrap() error        { return e.Err }

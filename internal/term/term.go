@@ -70,7 +70,7 @@ func (t *TTY) ReadSecret(prompt string, max int) ([]byte, error) {
 	defer stop()
 	restore, err := noEcho(t.in)
 	if err != nil {
-		return nil, fmt.Errorf("turning off echo: %w", err)
+		return nil, fail.Errorf("turning off echo: %w", err)
 	}
 	fmt.Fprint(t.out, prompt)
 	b, err := t.interruptible(func() ([]byte, error) { return readLine(t.in, max) }, restore)

@@ -32,24 +32,24 @@ func unsafe(r rune) bool {
 
 // CheckName validates a name-like field and returns it with surrounding
 // white space removed. what names the field in the error ("name").
-func CheckName(what, s string) (string, error) {
+func CheckName(what Word, s string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%s is not valid UTF-8", what)
+		return "", errorf("%s is not valid UTF-8", what)
 	}
 	for _, r := range s {
 		if unsafe(r) {
-			return "", fmt.Errorf("%s contains a control or formatting character (%U); only printable text is allowed", what, r)
+			return "", errorf("%s contains a control or formatting character (%U); only printable text is allowed", what, r)
 		}
 	}
 	s = strings.TrimFunc(s, unicode.IsSpace)
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0:
-		return "", fmt.Errorf("%s is empty", what)
+		return "", errorf("%s is empty", what)
 	case !visible(s):
-		return "", fmt.Errorf("%s has no visible character", what)
+		return "", errorf("%s has no visible character", what)
 	case n > MaxName:
-		return "", fmt.Errorf("%s is %d characters long; at most %d are allowed", what, n, MaxName)
+		return "", errorf("%s is %d characters long; at most %d are allowed", what, n, MaxName)
 	}
 	return s, nil
 }
@@ -79,11 +79,11 @@ func visible(s string) bool {
 func CheckConfigured(s string, max int) error {
 	switch {
 	case len(s) > max:
-		return fmt.Errorf("is %d bytes long; at most %d are allowed", len(s), max)
+		return errorf("is %d bytes long; at most %d are allowed", len(s), max)
 	case !Safe(s):
-		return fmt.Errorf("contains a control or formatting character")
+		return errorf("contains a control or formatting character")
 	case !visible(s):
-		return fmt.Errorf("has no visible character")
+		return errorf("has no visible character")
 	}
 	return nil
 }
@@ -149,3 +149,25 @@ func EscapeQuoted(doc []byte) []byte {
 	}
 	return out
 }
+
+// Error is a refusal by one of the rules here, kept as its format and
+// arguments: fail.Say reads them (FormatArgs) to say it in the person's
+// language. This package is below fail and cannot name its types.
+type Error struct {
+	format string
+	args   []any
+}
+
+func errorf(format string, args ...any) error { return &Error{format, args} }
+
+func (e *Error) Error() string { return fmt.Sprintf(e.format, e.args...) }
+
+// FormatArgs is the error's format and arguments.
+func (e *Error) FormatArgs() (string, []any) { return e.format, e.args }
+
+// Word is a text for people given as an argument ("the name"), said in
+// the person's language where a message holds it.
+type Word string
+
+// FormatArgs is the word, as a format with no arguments.
+func (w Word) FormatArgs() (string, []any) { return string(w), nil }

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// localizeHelp puts the help cobra is about to show for c in w's
+// language: c's short and long text, its subcommands' short texts, its
+// flags' usage and the headings of the usage template. Examples are
+// commands, the same in every language. English changes nothing, and
+// the tree is built in English, so only a Korean run with --help pays.
+func localizeHelp(c *cobra.Command, w tr) {
+	if w.c == nil {
+		return
+	}
+	c.Short, c.Long = w.T(c.Short), w.T(c.Long)
+	if c.Annotations["topic"] != "" {
+		c.Long = topicLong(c.Name(), w)
+	}
+	for _, s := range c.Commands() {
+		s.Short = w.T(s.Short)
+	}
+	for _, g := range c.Groups() {
+		g.Title = w.T(g.Title)
+	}
+	usage := func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "help": // cobra's words, with the command's name
+			fl.Usage = w.F("help for %s", c.Name())
+		case "version":
+			fl.Usage = w.F("version for %s", c.Root().Name())
+		default:
+			fl.Usage = w.T(fl.Usage)
+		}
+	}
+	c.LocalFlags().VisitAll(usage)
+	c.InheritedFlags().VisitAll(usage)
+	tmpl := usageHeadings(w).Replace(c.UsageTemplate())
+	if rest, ok := strings.CutPrefix(tmpl, "Usage:"); ok {
+		tmpl = w.T("Usage:") + rest
+	}
+	c.SetUsageTemplate(tmpl)
+}
+
+// usageHeadings translates the headings of cobra's usage template.
+func usageHeadings(w tr) *strings.Replacer {
+	var pairs []string
+	for _, h := range []string{msg("Usage:"), msg("Aliases:"), msg("Examples:"), msg("Available Commands:"),
+		msg("Additional Commands:"), msg("Global Flags:"), msg("Flags:"), msg("Additional help topics:")} {
+		pairs = append(pairs, "\n"+h, "\n"+w.T(h))
+	}
+	pairs = append(pairs, `Use "{{.CommandPath}} [command] --help" for more information about a command.`,
+		strings.ReplaceAll(w.T(msg("Use \"%s [command] --help\" for more information about a command.")), "%s", "{{.CommandPath}}"))
+	return strings.NewReplacer(pairs...)
+}

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+var hangul = regexp.MustCompile(`\p{Hangul}`)
+
+// TestErrorsInKorean: under ko every error and hint is said in Korean, a
+// duration or time in it as a Korean reader writes it, with the exit code
+// of the same error in English.
+func TestErrorsInKorean(t *testing.T) {
+	initStore(t)
+	pw := testPassword + "\n"
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string // a Korean word the message holds
+	}{
+		{"", []string{"bogus"}, "알 수 없는 명령"},
+		{"", []string{"account", "show", "--bogus"}, "알 수 없는 플래그"},
+		{"", []string{"account", "activity", "-n", "x"}, "정수가 아닙니다"},
+		{"", []string{"member", "show"}, "인수 1개"},
+		{"", []string{"contact", "verify", "email", "not-an-email", "--no-input"}, "주소 하나가 아닙니다"},
+		{pw, []string{"account", "set", "--nickname", "x", "--password-stdin"}, "닉네임을 사용하지 않습니다"},
+		{pw, []string{"org", "set", "--policy", "session.ttl=1s", "--password-stdin"}, "1초"},
+		{pw, []string{"otp", "delete", "--password-stdin"}, "등록된 2단계 인증이 없습니다"},
+		{"", []string{"account", "show", "--no-input"}, "필요하지만 --no-input"},
+		{"wrong password here\n", []string{"login", "--password-stdin"}, "15분 동안 잠깁니다"},
+	} {
+		t.Setenv("KCLOUD_UI_LANGUAGE", "en")
+		enCode, _, enErr := kc(t, c.stdin, c.args...)
+		t.Setenv("KCLOUD_UI_LANGUAGE", "ko")
+		code, _, errOut := kc(t, c.stdin, c.args...)
+		name := strings.Join(c.args, " ")
+		if code == 0 || code != enCode {
+			t.Errorf("kcloud %s: exit %d in Korean, %d in English", name, code, enCode)
+		}
+		if !strings.Contains(errOut, c.want) || strings.Contains(errOut, "%!") {
+			t.Errorf("kcloud %s: %q lacks %q", name, errOut, c.want)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+			if !strings.HasPrefix(l, "kcloud: ") || !hangul.MatchString(l) {
+				t.Errorf("kcloud %s: a line not in Korean: %q (English: %q)", name, l, enErr)
+			}
+		}
+	}
+}
+
+// TestHelpInKorean: every command's help under ko is in Korean, with the
+// same flags as in English, and every line fits 80 columns of a terminal
+// (a Hangul syllable is two).
+func TestHelpInKorean(t *testing.T) {
+	home(t)
+	root, _ := newRoot(&IOStreams{})
+	var paths [][]string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		paths = append(paths, append(strings.Fields(c.CommandPath())[1:], "--help"))
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(root)
+	if len(paths) < 30 {
+		t.Fatalf("%d commands", len(paths))
+	}
+	flag := regexp.MustCompile(`(?m)^[ \t]+(?:-\w, )?(--[\w-]+)`)
+	for _, args := range paths {
+		t.Setenv("KCLOUD_UI_LANGUAGE", "en")
+		en := mustKC(t, "", args...)
+		t.Setenv("KCLOUD_UI_LANGUAGE", "ko")
+		ko := mustKC(t, "", args...)
+		name := strings.Join(args, " ")
+		first, _, _ := strings.Cut(ko, "\n")
+		if !hangul.MatchString(first) || !strings.Contains(ko, "사용법:") && strings.Contains(en, "Usage:") {
+			t.Errorf("kcloud %s: not in Korean:\n%s", name, ko)
+		}
+		if a, b := flag.FindAllString(en, -1), flag.FindAllString(ko, -1); strings.Join(a, " ") != strings.Join(b, " ") {
+			t.Errorf("kcloud %s: flags %q in English, %q in Korean", name, a, b)
+		}
+		examples := false
+		for _, l := range strings.Split(ko, "\n") {
+			if l == "예:" || l == "" {
+				examples = l != ""
+			}
+			if examples || strings.HasPrefix(l, "\t") {
+				continue // commands to type, as in English
+			}
+			if text.Width(l) > 80 {
+				t.Errorf("kcloud %s: a line of %d columns: %q", name, text.Width(l), l)
+			}
+			if usage := flag.FindString(l); usage != "" && !hangul.MatchString(l) && strings.Contains(en, l) {
+				t.Errorf("kcloud %s: a flag's usage in English: %q", name, l)
+			}
+		}
+	}
+}
