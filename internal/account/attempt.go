@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
@@ -365,8 +364,7 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 		if err := u.Log(EvPWDisabled, fmt.Sprintf("%d failed attempts in a row", acc.FailedInRow)); err != nil {
 			return err
 		}
-		u.notice(EvPWDisabled, say("password_disabled", fmt.Sprintf("your password was disabled after %d failed attempts in a row: set a new one with kcloud account recover, or ask an admin for a reset", acc.FailedInRow),
-			strconv.Itoa(acc.FailedInRow)))
+		u.notice(EvPWDisabled, say("your password was disabled after %d failed attempts in a row: set a new one with kcloud account recover, or ask an admin for a reset", acc.FailedInRow))
 		id := acc.UserID
 		u.after = append(u.after, func() error { return s.endSession(id) })
 	}
@@ -382,8 +380,7 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 		u.Policy.LockoutThreshold, text.Time(until))); err != nil {
 		return err
 	}
-	u.notice(EvLockout, say("locked", fmt.Sprintf("your account was locked until %s after %d failed attempts in a row",
-		text.Time(until), u.Policy.LockoutThreshold), until.UTC().Format(time.RFC3339), strconv.Itoa(u.Policy.LockoutThreshold)))
+	u.notice(EvLockout, say("your account was locked until %s after %d failed attempts in a row", until, u.Policy.LockoutThreshold))
 	// A lockout also ends the account's session on this machine.
 	id := acc.UserID
 	u.after = append(u.after, func() error { return s.endSession(id) })

@@ -153,7 +153,7 @@ func (v *Visit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Cont
 			a.Phone = c
 		}
 		// To the address now verified, and to the one it replaced.
-		u.notice(EvContactVerified, say("contact_verified", "the "+string(t.Kind)+" "+t.Masked+" was verified as your contact", string(t.Kind), t.Masked), old)
+		u.notice(EvContactVerified, say("the %s %s was verified as your contact", kindWord(t.Kind), t.Masked), old)
 		delete(a.Codes, t.Kind)
 		out = c
 		return u.Log(EvContactVerified, string(t.Kind)+" "+t.Masked) // as every event shows an address

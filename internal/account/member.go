@@ -3,7 +3,6 @@ package account
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/contact"
@@ -34,16 +33,15 @@ var (
 
 // The member events.
 const (
-	EvMemberUnlocked  = "member_unlocked"
-	EvMemberOTPReset  = "member_otp_reset"
-	EvMemberPWReset   = "member_password_reset"
-	EvMemberDisabled  = "member_disabled"
-	EvMemberEnabled   = "member_enabled"
-	EvMemberDeleted   = "member_deleted"
-	EvMemberAdmin     = "member_admin_granted"
-	EvMemberNotAdmin  = "member_admin_revoked"
-	EvShortPassword   = "password_below_policy"
-	evMemberNoticeFmt = "%s (by the admin %s)"
+	EvMemberUnlocked = "member_unlocked"
+	EvMemberOTPReset = "member_otp_reset"
+	EvMemberPWReset  = "member_password_reset"
+	EvMemberDisabled = "member_disabled"
+	EvMemberEnabled  = "member_enabled"
+	EvMemberDeleted  = "member_deleted"
+	EvMemberAdmin    = "member_admin_granted"
+	EvMemberNotAdmin = "member_admin_revoked"
+	EvShortPassword  = "password_below_policy"
 )
 
 // barred says why a cannot log in or open a page now: locked, disabled
@@ -298,19 +296,22 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			return err
 		}
 		out = &Acted{Changed: true}
-		var what, event, key string
+		var (
+			what  fail.Message
+			event string
+		)
 		switch c.Action {
 		case Unlock:
 			out.Changed = m.LockedUntil != nil || m.Failures > 0 || m.SecondFailures > 0 || m.Lockouts > 0 || m.FailedInRow > 0
 			// A disabled password stays so: only a new one (account
 			// recover, reset-password) ends that.
 			m.LockedUntil, m.Failures, m.SecondFailures, m.Lockouts, m.FailedInRow = nil, 0, 0, 0, 0
-			event, key, what = EvMemberUnlocked, "member_unlocked", "your account's lockout and failed attempts were cleared"
+			event, what = EvMemberUnlocked, say("your account's lockout and failed attempts were cleared (by the admin %s)", u.Account.UserID)
 		case ResetOTP:
 			out.Changed = m.OTP != nil || m.PendingOTP != nil
 			m.OTP, m.PendingOTP = nil, nil
 			u.tx.Forget()
-			event, key, what = EvMemberOTPReset, "member_otp_reset", "your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register"
+			event, what = EvMemberOTPReset, say("your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register (by the admin %s)", u.Account.UserID)
 		case ResetPassword:
 			if m.UUID != c.uuid {
 				return kindErr(fail.Other, ErrAccountRaced)
@@ -322,26 +323,26 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			endAccountSessions(m, u.Now)
 			u.tx.Forget()
 			out.ResetCode, out.ResetExpiresAt, out.Sent = formatReset(code), m.ResetCode.ExpiresAt, sendTo
-			event, key, what = EvMemberPWReset, "member_password_reset", "your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin"
+			event, what = EvMemberPWReset, say("your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin (by the admin %s)", u.Account.UserID)
 		case Disable:
 			out.Changed = !m.Disabled
 			m.Disabled = true
 			endAccountSessions(m, u.Now)
-			event, key, what = EvMemberDisabled, "member_disabled", "your account was disabled; every session ended"
+			event, what = EvMemberDisabled, say("your account was disabled; every session ended (by the admin %s)", u.Account.UserID)
 		case Enable:
 			out.Changed = m.Disabled
 			m.Disabled = false
-			event, key, what = EvMemberEnabled, "member_enabled", "your account was enabled again"
+			event, what = EvMemberEnabled, say("your account was enabled again (by the admin %s)", u.Account.UserID)
 		case GrantAdmin:
 			out.Changed = !m.Admin
 			m.Admin = true
-			event, key, what = EvMemberAdmin, "member_admin", "your account was made an admin of the organization"
+			event, what = EvMemberAdmin, say("your account was made an admin of the organization (by the admin %s)", u.Account.UserID)
 		case RevokeAdmin:
 			out.Changed = m.Admin
 			m.Admin = false
-			event, key, what = EvMemberNotAdmin, "member_not_admin", "your account is no longer an admin of the organization"
+			event, what = EvMemberNotAdmin, say("your account is no longer an admin of the organization (by the admin %s)", u.Account.UserID)
 		case Delete:
-			event, key, what = EvMemberDeleted, "member_deleted", "your account was deleted"
+			event, what = EvMemberDeleted, say("your account was deleted (by the admin %s)", u.Account.UserID)
 		default:
 			return fail.Usagef("unknown member action %q", c.Action)
 		}
@@ -349,8 +350,7 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 		if !out.Changed {
 			return nil
 		}
-		detail := fmt.Sprintf(evMemberNoticeFmt, what, u.Account.UserID)
-		memberNotices = noticesFor(m, event, say(key, detail, u.Account.UserID), u.Now)
+		memberNotices = noticesFor(m, event, what, u.Now)
 		if err := u.Log(event, m.UserID); err != nil {
 			return err
 		}
@@ -416,9 +416,9 @@ func endAccountSessions(a *Account, now time.Time) {
 }
 
 // noticesFor are the security alerts to a's verified email and phone.
-func noticesFor(a *Account, event string, w Words, now time.Time) []Notice {
+func noticesFor(a *Account, event string, what fail.Message, now time.Time) []Notice {
 	var out []Notice
-	n := Notice{UserID: a.UserID, Event: event, What: w.What, Time: now, Language: a.language(), Key: w.Key, Args: w.Args}
+	n := Notice{UserID: a.UserID, Event: event, What: what, Time: now, Language: a.language()}
 	if a.Email != nil {
 		n.To = a.Email.Address
 		out = append(out, n)

@@ -155,7 +155,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 		tx.Forget()
 		u.endSessions(s, false)
 		out = &Recovered{UserID: a.UserID}
-		u.notice(EvRecovered, say("recovered_by_admin_code", "your new password was set with the reset code from the admin "+rc.By+"; every session ended", rc.By))
+		u.notice(EvRecovered, say("your new password was set with the reset code from the admin %s; every session ended", rc.By))
 		if err := u.Log(EvRecovered, "by a reset code from the admin "+rc.By+"; every session ended"); err != nil {
 			return err
 		}

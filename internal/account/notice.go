@@ -3,6 +3,7 @@ package account
 import (
 	"time"
 
+	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
 )
@@ -15,32 +16,24 @@ type Notice struct {
 	Phone  bool   // by SMS, to the verified phone
 	UserID string
 	Event  string // one of the Ev kinds
-	What   string // for people, in English: "your password was changed"
-	Time   time.Time
+	// What happened, for people: "your password was changed", kept as a
+	// format and its arguments, said in Language by the command line.
+	What fail.Message
+	Time time.Time
 	// Language is the account's: the notice is worded in it.
 	Language string
-	// Key names the wording (the event, or a variant of it) and Args
-	// fill it in, for a language other than English (cli/notice.go).
-	Key  string
-	Args []string
 }
 
-// Words is a notice's wording: Key and Args for every language, What in
-// English.
-type Words struct {
-	Key, What string
-	Args      []string
-}
+// say is what a notice says, in English, with its arguments as values
+// (a time stays a time.Time, to be said in the account's language).
+func say(format string, args ...any) fail.Message { return fail.Message{Format: format, Args: args} }
 
-func say(key, what string, args ...string) Words { return Words{Key: key, What: what, Args: args} }
-
-// NoticeKeys are the keys of every notice kcloud sends, for the test that
-// each has its words in every language.
-var NoticeKeys = []string{
-	"password_disabled", "locked", "contact_verified", "member_password_reset", "member_disabled",
-	"member_enabled", "member_admin", "member_not_admin", "member_deleted", "recovered_by_admin_code",
-	"otp_registered_named", "otp_registered", "otp_deleted_last", "otp_deleted", "recovery_renewed",
-	"recovery_used", "password_changed", "recovery_sent", "recovered", "recovered_with_code", "logout_all", "member_unlocked", "member_otp_reset",
+// kindWord names a kind of contact in a notice.
+func kindWord(k contact.Kind) fail.Message {
+	if k == contact.Phone {
+		return fail.Message{Format: "phone"}
+	}
+	return fail.Message{Format: "email"}
 }
 
 // EvNoticeFailed records a security notice that could not be sent.
@@ -49,7 +42,7 @@ const EvNoticeFailed = "security_notice_failed"
 // notice queues a security alert to the account's verified email, and to
 // also, when that is another address (the email a verification replaced).
 // Nothing is sent inside the transaction: finish sends once it commits.
-func (u *Unlocked) notice(event string, w Words, also ...string) {
+func (u *Unlocked) notice(event string, what fail.Message, also ...string) {
 	to := []string{}
 	if u.Account.Email != nil {
 		to = append(to, u.Account.Email.Address)
@@ -60,12 +53,12 @@ func (u *Unlocked) notice(event string, w Words, also ...string) {
 		}
 	}
 	for _, addr := range to {
-		u.notices = append(u.notices, Notice{To: addr, UserID: u.Account.UserID, Event: event, What: w.What, Time: u.Now,
-			Language: u.Account.language(), Key: w.Key, Args: w.Args})
+		u.notices = append(u.notices, Notice{To: addr, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now,
+			Language: u.Account.language()})
 	}
 	if p := u.Account.Phone; p != nil {
-		u.notices = append(u.notices, Notice{To: p.Address, Phone: true, UserID: u.Account.UserID, Event: event, What: w.What, Time: u.Now,
-			Language: u.Account.language(), Key: w.Key, Args: w.Args})
+		u.notices = append(u.notices, Notice{To: p.Address, Phone: true, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now,
+			Language: u.Account.language()})
 	}
 }
 

@@ -2,7 +2,6 @@ package account
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -176,7 +175,7 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 			a.PendingOTP = nil
 			if a.OTP != nil {
 				a.OTP.Authenticators = append(a.OTP.Authenticators, auth)
-				u.notice(EvOTPRegistered, say("otp_registered_named", fmt.Sprintf("an authenticator app (%s) was registered for two-factor login", name), name))
+				u.notice(EvOTPRegistered, say("an authenticator app (%s) was registered for two-factor login", name))
 				return u.Log(EvOTPRegistered, fmt.Sprintf("%s; %d authenticators", name, len(a.OTP.Authenticators)))
 			}
 			a.OTP = &OTP{Authenticators: []*Authenticator{auth}}
@@ -185,7 +184,7 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 				return err
 			}
 			out.RecoveryCodes = codes
-			u.notice(EvOTPRegistered, say("otp_registered", "an authenticator app was registered for two-factor login"))
+			u.notice(EvOTPRegistered, say("an authenticator app was registered for two-factor login"))
 			return u.Log(EvOTPRegistered, fmt.Sprintf("%s; %d recovery codes issued", name, len(codes)))
 		},
 	})
@@ -235,12 +234,11 @@ func (v *Visit) DeleteOTP(pw []byte, name string, sf SecondFactor) (*OTPView, er
 			u.tx.Forget() // the sealed secret goes from the file too
 			if len(a.OTP.Authenticators) == 0 {
 				a.OTP, a.PendingOTP = nil, nil
-				u.notice(EvOTPDeleted, say("otp_deleted_last", "the authenticator app was removed: logging in needs only the password now"))
+				u.notice(EvOTPDeleted, say("the authenticator app was removed: logging in needs only the password now"))
 				return u.Log(EvOTPDeleted, gone+"; the last one, with the recovery codes")
 			}
 			left = a.view().OTP
-			u.notice(EvOTPDeleted, say("otp_deleted", fmt.Sprintf("the authenticator app %s was removed; %d are left", gone, len(a.OTP.Authenticators)),
-				gone, strconv.Itoa(len(a.OTP.Authenticators))))
+			u.notice(EvOTPDeleted, say("the authenticator app %s was removed; %d are left", gone, len(a.OTP.Authenticators)))
 			return u.Log(EvOTPDeleted, fmt.Sprintf("%s; %d left", gone, len(a.OTP.Authenticators)))
 		},
 	})
@@ -304,7 +302,7 @@ func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error)
 			if codes, err = u.setRecoveryCodes(set); err != nil {
 				return err
 			}
-			u.notice(EvRecoveryRenewed, say("recovery_renewed", "new recovery codes were made; the old ones no longer work"))
+			u.notice(EvRecoveryRenewed, say("new recovery codes were made; the old ones no longer work"))
 			return u.Log(EvRecoveryRenewed, fmt.Sprintf("%d recovery codes issued; the old ones are void", len(codes)))
 		},
 	})
@@ -380,8 +378,7 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 		a.OTP.useRecoveryCode(found)
 		left := len(a.OTP.RecoveryCodes)
 		u.recoveryLeft = &left
-		u.notice(EvRecoveryUsed, say("recovery_used", fmt.Sprintf("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)),
-			strconv.Itoa(len(a.OTP.RecoveryCodes))))
+		u.notice(EvRecoveryUsed, say("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))
 		return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
 	}
 	// A code from any authenticator, each once (rule 3 per authenticator).

@@ -227,7 +227,7 @@ func (v *Visit) ChangePassword(current []byte, checked NewPassword) error {
 	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
 		change: func(u *Unlocked) error {
 			u.endSessions(s, true) // every other session, on every machine
-			u.notice(EvPasswordChanged, say("password_changed", "your password was changed"))
+			u.notice(EvPasswordChanged, say("your password was changed"))
 			return u.Log(EvPasswordChanged, "every other session ended")
 		}})
 }

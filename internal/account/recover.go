@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/contact"
@@ -170,7 +169,7 @@ func (r *Recovery) SendCode(deliver func(code string, ttl time.Duration) error) 
 			SentAt: u.Now, ExpiresAt: u.Now.Add(rules.TTL), Failures: failures}}
 		out = &Sent{Target: t, TTL: rules.TTL, ExpiresAt: u.Now.Add(rules.TTL)}
 		if t.Kind == contact.Phone { // a code by SMS: the email, if any, hears of it
-			u.notice(EvRecoverySent, say("recovery_sent", "a code to reset your password was sent to "+t.Masked, t.Masked))
+			u.notice(EvRecoverySent, say("a code to reset your password was sent to %s", t.Masked))
 		}
 		notices = u.notices
 		if err := u.Log(EvRecoverySent, string(t.Kind)+" "+t.Masked); err != nil {
@@ -424,9 +423,10 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		if out.KeptOTP {
 			detail += fmt.Sprintf(" and a recovery code (%d left)", *out.RecoveryCodesLeft)
 		}
-		w := say("recovered", "your password was reset with account recover "+detail+"; every session ended", string(t.Kind), t.Masked)
+		w := say("your password was reset with account recover by a code sent to the %s %s; every session ended", kindWord(t.Kind), t.Masked)
 		if out.KeptOTP {
-			w = say("recovered_with_code", w.What, string(t.Kind), t.Masked, strconv.Itoa(*out.RecoveryCodesLeft))
+			w = say("your password was reset with account recover by a code sent to the %s %s and a recovery code (%d left); every session ended",
+				kindWord(t.Kind), t.Masked, *out.RecoveryCodesLeft)
 		}
 		u.notice(EvRecovered, w)
 		if err := u.Log(EvRecovered, detail+"; every session ended"); err != nil {

@@ -210,7 +210,7 @@ func (s *Service) LogoutAll() (*Session, error) {
 		}
 		u := &Unlocked{tx: tx, Account: acc, Now: s.now()}
 		u.endSessions(s, false)
-		u.notice(EvLogout, say("logout_all", "every session of your account was ended, on every machine"))
+		u.notice(EvLogout, say("every session of your account was ended, on every machine"))
 		notices, after = u.notices, u.after
 		if err := u.Log(EvLogout, "every session"); err != nil {
 			return err

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,7 +15,7 @@ import (
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
 	"github.com/kcloud/kcloud/internal/fail"
-	"github.com/kcloud/kcloud/internal/text"
+	"github.com/kcloud/kcloud/internal/i18n"
 )
 
 func newContactCmd(f *Factory) *cobra.Command {
@@ -191,18 +190,13 @@ func deliveryKey(k contact.Kind) string {
 // message is the text of a verification message: the code is the only
 // six-digit number in it.
 func message(lang string, kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
-	if lang == "ko" {
-		return koCodeMessage(kind, to, code, ttl)
-	}
+	w := tr{i18n.For(lang)}
 	if kind == contact.Phone {
-		return delivery.Message{To: to, Body: fmt.Sprintf("[kcloud] Your verification code is %s. It expires in %s.", code, words(ttl))}
+		return delivery.Message{To: to, Body: w.F("[kcloud] Your verification code is %s. It expires in %s.", code, ttl)}
 	}
-	return delivery.Message{To: to, Subject: "Your kcloud verification code",
-		Body: fmt.Sprintf("Your kcloud verification code is %s.\n\nIt expires in %s. If you did not ask for it, you can ignore this message.\n", code, words(ttl))}
+	return delivery.Message{To: to, Subject: w.T("Your kcloud verification code"),
+		Body: w.F("Your kcloud verification code is %s.\n\nIt expires in %s. If you did not ask for it, you can ignore this message.\n", code, ttl)}
 }
-
-// words says a duration without long digit runs: "10 minutes".
-func words(d time.Duration) string { return text.Duration(d) }
 
 func newSender(cfg *config.Config, kind contact.Kind, now func() time.Time) delivery.Sender {
 	d := cfg.Delivery

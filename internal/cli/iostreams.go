@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
@@ -280,11 +282,14 @@ func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T,
 	return none, err
 }
 
+// upperFirst is s with its first letter a capital, where its script has
+// capitals.
 func upperFirst(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // Code asks for a short code (OTP, recovery or verification) that flag

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/text"
 	"github.com/spf13/cobra"
@@ -87,7 +86,7 @@ var missingPO = flag.String("missing", "", "write the messages ko.po lacks to th
 var sourceMessage = regexp.MustCompile(
 	`(?:\b(?:T|F|say|sayAlways|word|Usagef|Authf|Lockedf|LoginRequiredf|Busyf|Otherf|Errorf|WithHint|errors\.New)\(|` +
 		`fail\.(?:Wrap|Mark)\([^"\n]*|Format(?:: | = )|\.(?:Ask|Code|Secret)\([^"\n]*|` +
-		`\bN\(|fail\.Plural\([^,\n]*, |ask\(&[^,]*, "[^"]*", |weak\(|\bbad\((?:"[a-z0-9_.]+", |\w+, )?|CheckName\(|errorf\(|msg\(|Confirm\()"((?:[^"\\]|\\.)*)"(?:,\s*"((?:[^"\\]|\\.)*)")?`)
+		`\bN\(|fail\.Plural\([^,\n]*, |ask\(&[^,]*, "[^"]*", |weak\(|\bbad\((?:"[a-z0-9_.]+", |\w+, )?|CheckName\(|errorf\(|msg\(|Confirm\()(?:"((?:[^"\\]|\\.)*)"|` + "`([^`]*)`" + `)(?:,\s*"((?:[^"\\]|\\.)*)")?`)
 
 // configKey is a configuration key given where a message names one.
 var configKey = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
@@ -118,6 +117,10 @@ func messagesUsed(t *testing.T) map[string]string {
 			if err != nil {
 				t.Fatalf("%s: %q: %v", f, m[1], err)
 			}
+			if m[2] != "" { // a raw string
+				id = m[2]
+			}
+			m[2] = m[3] // the second literal, where there is one
 			switch {
 			case strings.HasPrefix(m[0], "N(") || strings.Contains(m[0], ".N(") || strings.HasPrefix(m[0], "fail.Plural("):
 				pl, _ := strconv.Unquote(`"` + m[2] + `"`)
@@ -129,7 +132,7 @@ func messagesUsed(t *testing.T) map[string]string {
 					used[label] = f
 				}
 			}
-			if strings.Trim(id, "%sdvqw:;., ") != "" && !slices.Contains(account.NoticeKeys, id) && !configKey.MatchString(id) { // "%s", "%v: %w" say nothing
+			if strings.Trim(id, "%sdvqw:;., ") != "" && !configKey.MatchString(id) { // "%s", "%v: %w" say nothing
 				used[id] = f
 			}
 		}

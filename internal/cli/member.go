@@ -10,6 +10,7 @@ import (
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -392,11 +393,14 @@ func memberActionRun(o *memberActionOptions) error {
 
 // resetMessage carries an admin's reset code to the member.
 func resetMessage(lang, to, member, code, admin string, ttl time.Duration) delivery.Message {
-	if lang == "ko" {
-		return koResetMessage(to, member, code, admin, ttl)
-	}
-	return delivery.Message{To: to, Subject: "Your kcloud password was reset",
-		Body: "The admin " + admin + " reset your kcloud password. Your one-time reset code is " + code + ".\n\n" +
-			"Set a new password with:\n\n    kcloud account recover --user-id " + member + " --reset-code " + code + "\n\n" +
-			"The code works once and expires in " + words(ttl) + ". If you did not ask for this, tell your admin.\n"}
+	w := tr{i18n.For(lang)}
+	return delivery.Message{To: to, Subject: w.T("Your kcloud password was reset"),
+		Body: w.F(`The admin %s reset your kcloud password. Your one-time reset code is %s.
+
+Set a new password with:
+
+    kcloud account recover --user-id %s --reset-code %s
+
+The code works once and expires in %s. If you did not ask for this, tell your admin.
+`, admin, code, member, code, ttl)}
 }

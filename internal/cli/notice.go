@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"regexp"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -33,21 +33,18 @@ func notifier(cfg *config.Config, now func() time.Time) func(account.Notice) err
 	}
 }
 
-// noticeMessage is a security notice: what happened, when, on which
-// machine, and what to do if it was not the person. No code, secret or
-// setup key is in it; no six-digit number either, so nothing in it reads
-// as a code.
+// noticeMessage is a security notice, in the account's language: what
+// happened, when, on which machine, and what to do if it was not the
+// person. No code, secret or setup key is in it; no six-digit number
+// either, so nothing in it reads as a code.
 func noticeMessage(n account.Notice) delivery.Message {
+	w := tr{i18n.For(n.Language)}
 	host, err := os.Hostname()
 	if err != nil || !text.Safe(host) || host == "" {
-		host = "an unnamed machine"
+		host = w.T("an unnamed machine")
 	}
-	host = unlikeCode(host)
-	if what, ok := koWhat(n); ok && n.Language == "ko" {
-		return koNoticeMessage(n, unlikeCode(what), host)
-	}
-	when := n.Time.UTC().Format("Monday, 2 January 2006 at 15:04 UTC")
-	body := fmt.Sprintf(`Hello %s,
+	what := unlikeCode(n.What.In(w))
+	body := w.F(`Hello %s,
 
 %s.
 
@@ -62,18 +59,21 @@ and tell your organization's admin.
 
 This is a security notice from kcloud; it holds no code and asks for
 nothing. kcloud never asks for your password by email.
-`, unlikeCode(n.UserID), upperFirst(unlikeCode(n.What)), when, host)
-	return delivery.Message{To: n.To, Subject: "kcloud security notice: " + unlikeCode(n.What), Body: body}
+`, unlikeCode(n.UserID), upperFirst(what), noticeTime(n.Time), unlikeCode(host))
+	return delivery.Message{To: n.To, Subject: w.F("kcloud security notice: %s", what), Body: body}
 }
+
+// noticeTime is when a notice's event happened, as a message argument:
+// "Monday, 2 January 2006 at 15:04 UTC", or in Korean "2026년 12월 2일
+// 19:11 KST".
+type noticeTime time.Time
 
 // smsNotice is a security notice by SMS: what happened, and what to do if
 // it was not the person, in one short text.
 func smsNotice(n account.Notice) delivery.Message {
-	if what, ok := koWhat(n); ok && n.Language == "ko" {
-		return koSMSNotice(n, unlikeCode(what))
-	}
-	return delivery.Message{To: n.To, Body: fmt.Sprintf("[kcloud] %s: %s. Not you? Change your password (kcloud account password) and tell your admin.",
-		unlikeCode(n.UserID), unlikeCode(n.What))}
+	w := tr{i18n.For(n.Language)}
+	return delivery.Message{To: n.To, Body: w.F("[kcloud] %s: %s. Not you? Change your password (kcloud account password) and tell your admin.",
+		unlikeCode(n.UserID), unlikeCode(n.What.In(w)))}
 }
 
 // sixDigits is a run of exactly six digits: what reads as a code.

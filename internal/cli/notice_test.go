@@ -8,6 +8,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/contact"
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // TestMessagesHoldOneSixDigitNumber: a code message's subject and body
@@ -29,14 +30,12 @@ func TestMessagesHoldOneSixDigitNumber(t *testing.T) {
 			}
 		}
 		n := noticeMessage(account.Notice{To: "654321@example.com", UserID: "654321", Event: account.EvMemberDisabled,
-			What: "your account was disabled (by the admin 123456)", Time: time.Now(),
-			Language: lang, Key: "member_disabled", Args: []string{"123456"}})
+			What: disabledBy123456, Time: time.Now(), Language: lang})
 		if c := count(n.Subject + "\n" + n.Body); c != 0 {
 			t.Errorf("a %s notice holds %d six-digit numbers:\n%s", lang, c, n.Body)
 		}
 		s := smsNotice(account.Notice{To: "+821012345678", Phone: true, UserID: "654321", Event: account.EvMemberDisabled,
-			What: "your account was disabled (by the admin 123456)", Time: time.Now(),
-			Language: lang, Key: "member_disabled", Args: []string{"123456"}})
+			What: disabledBy123456, Time: time.Now(), Language: lang})
 		if c := count(s.Body); c != 0 {
 			t.Errorf("a %s SMS notice holds %d six-digit numbers:\n%s", lang, c, s.Body)
 		}
@@ -62,29 +61,25 @@ func TestNoticeBySMS(t *testing.T) {
 	}
 }
 
-// TestKoreanWords: every notice kcloud sends has its Korean words, filled
-// from its arguments (a test fails when one lacks them); times and
-// durations are as a Korean reader writes them.
-func TestKoreanWords(t *testing.T) {
-	args := []string{"2026-12-02T10:11:00Z", "5", "c", "d"}
-	for _, key := range account.NoticeKeys {
-		f, ok := koNotices[key]
-		if !ok {
-			t.Errorf("the notice %q has no Korean words", key)
-			continue
+// disabledBy123456 is what a notice says when an admin disabled the account.
+var disabledBy123456 = fail.Message{Format: "your account was disabled; every session ended (by the admin %s)", Args: []any{"123456"}}
+
+// TestKoreanNotice: a notice to a Korean account is in Korean from the
+// catalogue, its values written as a Korean reader writes them; one to an
+// English account is in English whatever the terminal.
+func TestKoreanNotice(t *testing.T) {
+	until := time.Date(2026, 12, 2, 10, 11, 0, 0, time.UTC)
+	locked := fail.Message{Format: "your account was locked until %s after %d failed attempts in a row", Args: []any{until, 5}}
+	n := noticeMessage(account.Notice{To: "a@example.com", UserID: "alice", What: locked, Time: until, Language: "ko"})
+	for _, want := range []string{"kcloud 보안 알림: 계정이 잠겼습니다(잠금 해제: 2026년 12월 2일 19:11 KST). 연속 5번 실패했습니다",
+		"alice 님, 안녕하세요.", "일시: 2026년 12월 2일 19:11 KST"} {
+		if !strings.Contains(n.Subject+"\n"+n.Body, want) {
+			t.Errorf("the Korean notice lacks %q:\n%s\n%s", want, n.Subject, n.Body)
 		}
-		if w := f(args); w == "" || strings.ContainsAny(w, "%{}") || !regexp.MustCompile(`\p{Hangul}`).MatchString(w) {
-			t.Errorf("%s: %q", key, w)
-		}
 	}
-	if len(koNotices) != len(account.NoticeKeys) {
-		t.Errorf("%d Korean notices for %d keys: one is not sent", len(koNotices), len(account.NoticeKeys))
-	}
-	if w, _ := koWhat(account.Notice{Key: "locked", Args: args}); !strings.Contains(w, "2026년 12월 2일 19:11 KST") {
-		t.Errorf("locked: %q", w)
-	}
-	if _, ok := koWhat(account.Notice{Key: "locked"}); ok {
-		t.Error("a notice short of its arguments was worded in Korean; it falls back to English")
+	n = noticeMessage(account.Notice{To: "a@example.com", UserID: "alice", What: locked, Time: until, Language: "en"})
+	if !strings.Contains(n.Body, "Your account was locked until") || !strings.Contains(n.Body, "Wednesday, 2 December 2026 at 10:11 UTC") || hangul.MatchString(n.Body) {
+		t.Errorf("the English notice:\n%s", n.Body)
 	}
 	for d, want := range map[time.Duration]string{15 * time.Minute: "15분", 90 * time.Minute: "1시간 30분", 24 * time.Hour: "24시간", 45 * time.Second: "45초", 0: "0초", -time.Minute: "-1분"} {
 		if got := koDuration(d); got != want {

@@ -11,6 +11,7 @@ import (
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/delivery"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/otp"
 )
 
@@ -296,13 +297,10 @@ func resetRun(f *deps, svc *account.Service, id string, code otp.RecoveryCode) e
 }
 
 func recoverMessage(lang string, kind contact.Kind, to, code string, ttl time.Duration) delivery.Message {
-	if lang == "ko" {
-		return koRecoverMessage(kind, to, code, ttl)
-	}
+	w := tr{i18n.For(lang)}
 	if kind == contact.Phone {
-		return delivery.Message{To: to, Body: "[kcloud] Your code to reset your password is " + code + ". It expires in " + words(ttl) + "."}
+		return delivery.Message{To: to, Body: w.F("[kcloud] Your code to reset your password is %s. It expires in %s.", code, ttl)}
 	}
-	return delivery.Message{To: to, Subject: "Your kcloud password reset code",
-		Body: "Your code to reset your kcloud password is " + code + ".\n\nIt expires in " + words(ttl) +
-			". If you did not ask for it, someone knows your User ID: your password is unchanged, and you can ignore this message.\n"}
+	return delivery.Message{To: to, Subject: w.T("Your kcloud password reset code"),
+		Body: w.F("Your code to reset your kcloud password is %s.\n\nIt expires in %s. If you did not ask for it, someone knows your User ID: your password is unchanged, and you can ignore this message.\n", code, ttl)}
 }

@@ -38,6 +38,11 @@ func (w tr) Format(format string) string { return w.c.T(format) }
 // Value writes a message's argument (fail.Language): a time, a duration or
 // an Ago as the language's readers write them.
 func (w tr) Value(arg any) any {
+	if t, ok := arg.(noticeTime); ok && w.c == nil {
+		return time.Time(t).UTC().Format("Monday, 2 January 2006 at 15:04 UTC")
+	} else if ok {
+		return koTime(time.Time(t))
+	}
 	if w.c == nil {
 		return fail.English.Value(arg)
 	}
