@@ -73,20 +73,25 @@ func main() {
 	// interleaved, both prepared the same way (fresh): nothing else runs
 	// between them, since a heavy program (zxcvbn's 33 ms) run just before
 	// the minimal one slows it by 0.2 ms and flatters every ratio.
-	base := cmd{"minimal Go program", minimal, nil, ""}
-	floor := cmd{"whole", whole, nil, ""}
+	base := cmd{"minimal Go program", minimal, nil, "", ""}
+	floor := cmd{"whole", whole, nil, "", ""}
 	whoami := small.cmd("whoami", "whoami", "-o", "json")
+	// whoami's table says its labels through the catalogue: in Korean the
+	// first one parses it.
+	text := func(lang string) cmd { c := small.cmd("whoami "+lang, "whoami"); c.lang = lang; return c }
 	pairs := []struct {
 		name     string
 		c, under cmd
 	}{
 		{"whoami", whoami, base},
 		{"whoami/floor", whoami, floor},
+		{"whoami-ko", text("ko"), base},
+		{"ko/en", text("ko"), text("en")},
 		{"version", small.cmd("--version", "--version"), base},
 		{"whole", floor, base},
-		{"inits", cmd{"inits", inits, nil, ""}, base},
-		{"grpc", cmd{"grpc", grpc, nil, ""}, base},
-		{"zxcvbn", cmd{"zxcvbn", zxcvbn, nil, ""}, base},
+		{"inits", cmd{"inits", inits, nil, "", ""}, base},
+		{"grpc", cmd{"grpc", grpc, nil, "", ""}, base},
+		{"zxcvbn", cmd{"zxcvbn", zxcvbn, nil, "", ""}, base},
 	}
 	rounds := map[string][]float64{}
 	var last map[string][2]time.Duration
@@ -109,6 +114,9 @@ func main() {
 	}
 	target("start-up: whoami -o json / minimal program", "whoami", 2.6)
 	target("whoami -o json / kcloud's floor (main does nothing)", "whoami/floor", 1.3)
+	target("whoami in Korean (text) / minimal program", "whoami-ko", 2.6)
+	fmt.Printf("%-52s %.2fx to %.2fx (%v more)\n", "whoami (text), Korean / English", slices.Min(rounds["ko/en"]), slices.Max(rounds["ko/en"]),
+		(last["ko/en"][0] - last["ko/en"][1]).Round(10*time.Microsecond))
 	for _, r := range []struct{ name, label string }{
 		{"version", "kcloud --version (the command tree, no store)"},
 		{"whole", "kcloud whole, main does nothing: the floor"},
@@ -128,7 +136,7 @@ func main() {
 	}
 	fmt.Printf("%-52s %d, --version %d, the floor %d, the minimal program %d\n", "page faults (minor): whoami",
 		faults(small.cmd("whoami", "whoami", "-o", "json")), faults(small.cmd("--version", "--version")),
-		faults(cmd{"whole", whole, nil, ""}), faults(base))
+		faults(cmd{"whole", whole, nil, "", ""}), faults(base))
 	initCosts(small)
 	initOf("package initialisation with etcd's gRPC client linked", os.Environ(), grpc)
 	initOf("package initialisation with zxcvbn linked", os.Environ(), zxcvbn)
@@ -137,8 +145,8 @@ func main() {
 	argon := argon2Median()
 	m := measure(
 		small.cmd("kcloud account show -o json", "account", "show", "-o", "json", "--password-stdin"),
-		cmd{"Argon2id alone in a fresh process", argonOnce, nil, ""},
-		cmd{"minimal Go program", minimal, nil, ""},
+		cmd{"Argon2id alone in a fresh process", argonOnce, nil, "", ""},
+		cmd{"minimal Go program", minimal, nil, "", ""},
 	)
 	fmt.Printf("%-52s %9s\n", "Argon2id (m=19456 KiB, t=2, p=1), warm, in process", ms(argon))
 	fmt.Printf("%-52s %9s\n", "a program that only runs Argon2id once", ms(m[1]))

@@ -74,10 +74,11 @@ type cmd struct {
 	name, path string
 	args       []string
 	home       string
+	lang       string // ui.language, where it matters
 }
 
 func (s *home) cmd(name string, args ...string) cmd {
-	return cmd{name, s.kcloud, args, s.home}
+	return cmd{name, s.kcloud, args, s.home, ""}
 }
 
 // command is c to run: in its home, the password on standard input.
@@ -85,6 +86,9 @@ func (c cmd) command() *exec.Cmd {
 	x := exec.Command(c.path, c.args...)
 	if c.home != "" {
 		x.Env = (&home{home: c.home}).env()
+	}
+	if c.lang != "" {
+		x.Env = append(x.Env, "KCLOUD_UI_LANGUAGE="+c.lang)
 	}
 	x.Stdin = strings.NewReader(password + "\n")
 	return x

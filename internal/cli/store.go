@@ -114,7 +114,7 @@ func storeCheckRun(o *checkOptions) error {
 		Faults []string `json:"faults"`
 	}{st.Name(), len(faults) == 0, append([]string{}, faults...)}, func(t *table) {
 		for _, m := range faults {
-			t.row("fault", m)
+			t.row(f.tr().T("fault"), m)
 		}
 	})
 	if err != nil {

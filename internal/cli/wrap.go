@@ -8,9 +8,10 @@ import (
 	"github.com/kcloud/kcloud/internal/text"
 )
 
-// stepLabel is how a step starts, in either language ("Step 1. ",
-// "1단계. "): a step's wrapped lines are indented past it.
-var stepLabel = regexp.MustCompile(`^(Step \d+\. |\d+단계\. )`)
+// stepLabel is how a step starts, in any language: a number with a few
+// words before or a counter after it, and a full stop ("Step 1. ",
+// "1단계. "). A step's wrapped lines are indented past it.
+var stepLabel = regexp.MustCompile(`^[^.\d]{0,10}\d+[^.\s]{0,4}\. `)
 
 // wrapColumn wraps each line to width display columns (a Hangul syllable
 // is two), at spaces; a word wider than width is cut. A step's wrapped

@@ -80,64 +80,127 @@ func (c *Catalog) Sprintf(format string, args ...any) string {
 // msgid is skipped); a message with a plural under PluralKey, with its
 // msgstr[0]. Comments and msgctxt-free entries only.
 func Parse(po string) (map[string]string, error) {
-	msgs := map[string]string{}
-	var id, plural, str *strings.Builder
-	var cur *strings.Builder
+	// One pass over the text, without splitting it or copying what needs
+	// no unescaping: a Korean run parses the catalogue before its first
+	// message (BenchmarkParseKorean).
+	msgs := make(map[string]string, strings.Count(po, "msgid "))
+	var id, plural, str field
+	var cur *field
 	flush := func() {
-		if id != nil && str != nil && id.Len() > 0 {
-			key := id.String()
-			if plural != nil {
-				key = PluralKey(key, plural.String())
+		if id.set && str.set && id.s != "" {
+			key := id.text()
+			if plural.set {
+				key = PluralKey(key, plural.text())
 			}
-			msgs[key] = str.String()
+			msgs[key] = str.text()
 		}
-		id, plural, str, cur = nil, nil, nil, nil
+		id, plural, str, cur = field{}, field{}, field{}, nil
 	}
-	for n, line := range strings.Split(po, "\n") {
+	for n := 1; po != ""; n++ {
+		line := po
+		if i := strings.IndexByte(po, '\n'); i >= 0 {
+			line, po = po[:i], po[i+1:]
+		} else {
+			po = ""
+		}
 		line = strings.TrimSpace(line)
 		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
+		case line == "" || line[0] == '#':
 			continue
 		case strings.HasPrefix(line, "msgid "):
 			flush()
-			id = &strings.Builder{}
-			cur = id
-			line = strings.TrimPrefix(line, "msgid ")
+			cur = &id
+			line = line[len("msgid "):]
 		case strings.HasPrefix(line, "msgid_plural "):
-			if id == nil || plural != nil || str != nil {
-				return nil, fmt.Errorf("line %d: msgid_plural without its msgid", n+1)
+			if !id.set || plural.set || str.set {
+				return nil, fmt.Errorf("line %d: msgid_plural without its msgid", n)
 			}
-			plural = &strings.Builder{}
-			cur = plural
-			line = strings.TrimPrefix(line, "msgid_plural ")
+			cur = &plural
+			line = line[len("msgid_plural "):]
 		case strings.HasPrefix(line, "msgstr[0] "):
-			if id == nil || plural == nil || str != nil {
-				return nil, fmt.Errorf("line %d: msgstr[0] without its msgid_plural", n+1)
+			if !id.set || !plural.set || str.set {
+				return nil, fmt.Errorf("line %d: msgstr[0] without its msgid_plural", n)
 			}
-			str = &strings.Builder{}
-			cur = str
-			line = strings.TrimPrefix(line, "msgstr[0] ")
+			cur = &str
+			line = line[len("msgstr[0] "):]
 		case strings.HasPrefix(line, "msgstr["):
-			return nil, fmt.Errorf("line %d: a second plural form; this language has one (nplurals=1)", n+1)
+			return nil, fmt.Errorf("line %d: a second plural form; this language has one (nplurals=1)", n)
 		case strings.HasPrefix(line, "msgstr "):
-			if id == nil || plural != nil || str != nil {
-				return nil, fmt.Errorf("line %d: msgstr without its msgid", n+1)
+			if !id.set || plural.set || str.set {
+				return nil, fmt.Errorf("line %d: msgstr without its msgid", n)
 			}
-			str = &strings.Builder{}
-			cur = str
-			line = strings.TrimPrefix(line, "msgstr ")
+			cur = &str
+			line = line[len("msgstr "):]
 		}
-		if cur == nil || !strings.HasPrefix(line, `"`) {
-			return nil, fmt.Errorf("line %d: %q is not a .po line this reader takes", n+1, line)
+		if cur == nil || line == "" || line[0] != '"' {
+			return nil, fmt.Errorf("line %d: %q is not a .po line this reader takes", n, line)
 		}
-		s, err := strconv.Unquote(line)
+		s, err := unquote(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", n+1, err)
+			return nil, fmt.Errorf("line %d: %v", n, err)
 		}
-		cur.WriteString(s)
+		cur.set = true
+		if cur.s == "" {
+			cur.s = s // one line is the whole string, mostly: no copy
+		} else {
+			cur.more = append(cur.more, s)
+		}
 	}
 	flush()
 	return msgs, nil
+}
+
+// field is a msgid's or msgstr's text so far, and whether it was given:
+// its first non-empty line, and the lines after it.
+type field struct {
+	s    string
+	more []string
+	set  bool
+}
+
+func (f *field) text() string {
+	if len(f.more) == 0 {
+		return f.s
+	}
+	return f.s + strings.Join(f.more, "")
+}
+
+// unquote is strconv.Unquote, with no copy of a string that holds no
+// escape, and the escapes a catalogue holds (\n, \", \\, \t) undone
+// without it.
+func unquote(q string) (string, error) {
+	if len(q) < 2 || q[len(q)-1] != '"' {
+		return strconv.Unquote(q)
+	}
+	in := q[1 : len(q)-1]
+	if strings.IndexByte(in, '\\') < 0 && strings.IndexByte(in, '"') < 0 {
+		return in, nil
+	}
+	b := make([]byte, 0, len(in))
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		switch {
+		case c == '"':
+			return strconv.Unquote(q) // its error
+		case c != '\\':
+			b = append(b, c)
+			continue
+		case i+1 == len(in):
+			return strconv.Unquote(q)
+		}
+		i++
+		switch in[i] {
+		case 'n':
+			b = append(b, '\n')
+		case 't':
+			b = append(b, '\t')
+		case '"', '\\':
+			b = append(b, in[i])
+		default: // \x, \u and the like: the whole string the slow way
+			return strconv.Unquote(q)
+		}
+	}
+	return string(b), nil
 }
 
 // Has reports whether c holds a translation of msgid (a PluralKey for a
