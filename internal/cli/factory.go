@@ -39,8 +39,9 @@ func (f *Factory) Config() (*config.Config, error) {
 	}
 	file, mustExist := config.File(f.configFile)
 	cfg, err := config.Load(file, mustExist, map[string]*pflag.Flag{
-		"store.path": f.flags.Lookup("store"),
-		"output":     f.flags.Lookup("output"),
+		"store.path":  f.flags.Lookup("store"),
+		"output":      f.flags.Lookup("output"),
+		"ui.language": f.flags.Lookup("ui-language"),
 	})
 	if err != nil {
 		return nil, err
@@ -150,11 +151,18 @@ type deps struct {
 	Service func() (*account.Service, error)
 	// jq is the --jq program, if any.
 	jq func() *gojq.Code
+	// uiFlag is --ui-language as given, for a run whose configuration
+	// failed to load.
+	uiFlag string
 }
 
 // deps gives a command's options what they may use.
 func (f *Factory) deps() deps {
-	return deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() *gojq.Code { return f.jq }}
+	d := deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() *gojq.Code { return f.jq }}
+	if fl := f.flags.Lookup("ui-language"); fl != nil {
+		d.uiFlag = fl.Value.String()
+	}
+	return d
 }
 
 // language is the language of text for people on this run: ui.language,
@@ -164,8 +172,8 @@ func (f *deps) language() string {
 		return "en"
 	}
 	cfg, err := f.Config()
-	if err != nil { // said in the language of the environment
-		return config.EnvLanguage(os.Getenv)
+	if err != nil { // said in the language of the flag or the environment
+		return config.EnvLanguage(f.uiFlag, os.Getenv)
 	}
 	return cfg.Language()
 }

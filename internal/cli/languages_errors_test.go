@@ -102,3 +102,27 @@ func TestHelpInKorean(t *testing.T) {
 		}
 	}
 }
+
+// TestUILanguageFlag: --ui-language chooses the language over the
+// environment and the locale (flag, environment, file, default), and a
+// failing configuration is still reported in the flag's language.
+func TestUILanguageFlag(t *testing.T) {
+	home(t)
+	t.Setenv("KCLOUD_UI_LANGUAGE", "ko")
+	if out := mustKC(t, "", "--ui-language", "en", "account", "--help"); !strings.Contains(out, "Usage:") {
+		t.Errorf("--ui-language en under KCLOUD_UI_LANGUAGE=ko:\n%s", out)
+	}
+	t.Setenv("KCLOUD_UI_LANGUAGE", "")
+	if out := mustKC(t, "", "--ui-language", "ko", "account", "--help"); !strings.Contains(out, "사용법:") {
+		t.Errorf("--ui-language ko under LC_ALL=C:\n%s", out)
+	}
+	t.Setenv("KCLOUD_OUTPUT", "xml")
+	code, _, errOut := kc(t, "", "--ui-language", "ko", "whoami")
+	if code != ExitUsage || !strings.Contains(errOut, "다음 중 하나가 아닙니다") {
+		t.Errorf("a bad output under --ui-language ko: exit %d\n%s", code, errOut)
+	}
+	t.Setenv("KCLOUD_OUTPUT", "")
+	if code, _, errOut := kc(t, "", "--ui-language", "fr", "whoami"); code != ExitUsage || !strings.Contains(errOut, `"fr" is not one of auto, en, ko`) {
+		t.Errorf("--ui-language fr: exit %d\n%s", code, errOut)
+	}
+}

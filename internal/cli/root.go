@@ -193,8 +193,10 @@ or, for an organization that shares it, on an etcd cluster.`,
 	pf.BoolVar(&io.PasswordStdin, "password-stdin", false, "read each secret the command asks for as one line of standard input\n(typed at a terminal, with echo off)")
 	pf.BoolVar(&io.NoInput, "no-input", false, "never prompt; a missing input is an error (env KCLOUD_NO_INPUT=1)")
 	pf.StringVarP(&f.jqExpr, "jq", "q", "", "filter the JSON output with a jq `expression`; strings print without quotes")
+	pf.String("ui-language", "", "the `language` of text for people: auto, en or ko (env KCLOUD_UI_LANGUAGE; auto reads the locale)")
 	f.flags = pf
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	root.RegisterFlagCompletionFunc("ui-language", cobra.FixedCompletions([]string{"auto", "en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
 
 	defer groups(root)
 	if only := branch(root, args); only != "" {

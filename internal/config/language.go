@@ -17,11 +17,14 @@ func (c *Config) Language() string {
 }
 
 // EnvLanguage is the language of a run whose configuration could not be
-// read (the error about it is said in it): KCLOUD_UI_LANGUAGE where it
-// names one, else the locale's.
-func EnvLanguage(getenv func(string) string) string {
-	if l := getenv("KCLOUD_UI_LANGUAGE"); l == "en" || l == "ko" {
-		return l
+// read (the error about it is said in it): the --ui-language flag's
+// value, then KCLOUD_UI_LANGUAGE, where one names a language, else the
+// locale's.
+func EnvLanguage(flag string, getenv func(string) string) string {
+	for _, l := range []string{flag, getenv("KCLOUD_UI_LANGUAGE")} {
+		if l == "en" || l == "ko" {
+			return l
+		}
 	}
 	return LocaleLanguage(getenv)
 }
