@@ -38,7 +38,14 @@ func localizeHelp(c *cobra.Command, w tr) {
 	}
 	c.LocalFlags().VisitAll(usage)
 	c.InheritedFlags().VisitAll(usage)
-	tmpl := usageHeadings(w).Replace(c.UsageTemplate())
+	// pflag writes a flag's default in English, " (default …)", as the
+	// last words of its line: the flag lists say it in w's language.
+	cobra.AddTemplateFunc("kcloudFlags", func(fs *pflag.FlagSet) string {
+		return strings.ReplaceAll(fs.FlagUsagesWrapped(80), " (default ", " ("+w.T(msg("default"))+" ")
+	})
+	tmpl := strings.NewReplacer(".LocalFlags.FlagUsagesWrapped 80", "kcloudFlags .LocalFlags",
+		".InheritedFlags.FlagUsagesWrapped 80", "kcloudFlags .InheritedFlags").Replace(c.UsageTemplate())
+	tmpl = usageHeadings(w).Replace(tmpl)
 	if rest, ok := strings.CutPrefix(tmpl, "Usage:"); ok {
 		tmpl = w.T("Usage:") + rest
 	}

@@ -79,6 +79,9 @@ func TestHelpInKorean(t *testing.T) {
 		ko := mustKC(t, "", args...)
 		name := strings.Join(args, " ")
 		first, _, _ := strings.Cut(ko, "\n")
+		if strings.Contains(ko, "(default ") {
+			t.Errorf("kcloud %s: a flag's default in English:\n%s", name, ko)
+		}
 		if !hangul.MatchString(first) || !strings.Contains(ko, "사용법:") && strings.Contains(en, "Usage:") {
 			t.Errorf("kcloud %s: not in Korean:\n%s", name, ko)
 		}
