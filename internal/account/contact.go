@@ -125,7 +125,7 @@ func (v *Visit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Cont
 		switch {
 		case err == nil:
 		case errors.Is(err, contact.ErrNoneSent):
-			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", t.Kind)
+			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", kindWord(t.Kind))
 		case errors.Is(err, contact.ErrVoid):
 			return fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
 				p.Failures, p.ExpiresAt)

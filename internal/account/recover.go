@@ -119,9 +119,9 @@ func recoverTarget(a *Account, via contact.Kind) (contact.Target, error) {
 		c, kind = a.Phone, contact.Phone
 	}
 	if c == nil {
-		what := "email or phone"
+		what := fail.Message{Format: "email or phone"}
 		if via != "" {
-			what = string(via)
+			what = kindWord(via)
 		}
 		return contact.Target{}, fail.Mark(fail.Other, ErrNoVerifiedContact, "%s has no verified %s", a.UserID, what)
 	}
@@ -153,7 +153,7 @@ func (r *Recovery) SendCode(deliver func(code string, ttl time.Duration) error) 
 		}
 		a := u.Account
 		if cur, err := recoverTarget(a, t.Kind); err != nil || cur.Address != t.Address {
-			return fail.Mark(fail.Other, ErrAccountRaced, "the %s of %s changed; run the command again", t.Kind, a.UserID)
+			return fail.Mark(fail.Other, ErrAccountRaced, "the %s of %s changed; run the command again", kindWord(t.Kind), a.UserID)
 		}
 		rules := codeRules(u.Policy)
 		prev = a.RecoverCode
