@@ -82,3 +82,20 @@ func BenchmarkParseKorean(b *testing.B) {
 		}
 	}
 }
+
+// TestNoGuessedParticle: no translation puts a particle whose form depends
+// on the word before it (이/가, 을/를, 은/는, 와/과, (으)로) right after a
+// placeholder: kcloud cannot know the last sound of a name or a number,
+// so the sentence is shaped around the value (docs/glossary.md).
+func TestNoGuessedParticle(t *testing.T) {
+	msgs, err := Parse(koPO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guessed := regexp.MustCompile(`%(\[\d+\])?[-+# 0]*\d*(\.\d+)?[a-zA-Z](이\(가\)|을\(를\)|은\(는\)|\(으\)로|과\(와\)|[이가을를은는과와로]([^가-힣]|$)|으로)`)
+	for id, s := range msgs {
+		if m := guessed.FindString(s); m != "" {
+			t.Errorf("ko.po: the translation of %q guesses a particle: %q in %q", id, m, s)
+		}
+	}
+}
