@@ -24,15 +24,23 @@ import (
 //go:embed ko.po
 var koPO string
 
-// Catalog is the messages of one language.
+// Catalog is the messages of one language, parsed from its .po text on
+// first use.
 type Catalog struct {
-	lang string
+	po   string
 	once sync.Once
 	msgs map[string]string
-	err  error
 }
 
-var catalogs = map[string]*Catalog{"ko": {lang: "ko"}}
+var catalogs = map[string]*Catalog{"ko": {po: koPO}}
+
+// messages parses the catalogue once. Its text is embedded and tested
+// (TestCatalogs), so a parse error is not expected; were there one,
+// every message would be its English text.
+func (c *Catalog) messages() map[string]string {
+	c.once.Do(func() { c.msgs, _ = Parse(c.po) })
+	return c.msgs
+}
 
 // For returns the catalogue of lang; nil for English (the messages are
 // their own text) and for a language kcloud has none of.
@@ -44,8 +52,7 @@ func (c *Catalog) T(msgid string) string {
 	if c == nil {
 		return msgid
 	}
-	c.once.Do(func() { c.msgs, c.err = Parse(koPO) })
-	if s, ok := c.msgs[msgid]; ok && s != "" {
+	if s := c.messages()[msgid]; s != "" {
 		return s
 	}
 	return msgid
@@ -56,8 +63,7 @@ func (c *Catalog) T(msgid string) string {
 // (Korean's one form), or the English form where the catalogue has none.
 func (c *Catalog) N(singular, plural string, n int) string {
 	if c != nil {
-		c.once.Do(func() { c.msgs, c.err = Parse(koPO) })
-		if s := c.msgs[PluralKey(singular, plural)]; s != "" {
+		if s := c.messages()[PluralKey(singular, plural)]; s != "" {
 			return s
 		}
 	}
@@ -70,11 +76,6 @@ func (c *Catalog) N(singular, plural string, n int) string {
 // PluralKey is the key under which Parse keeps a message with a plural:
 // its msgid and msgid_plural joined by a NUL, as gettext's .mo files do.
 func PluralKey(singular, plural string) string { return singular + "\x00" + plural }
-
-// Sprintf formats the translation of format.
-func (c *Catalog) Sprintf(format string, args ...any) string {
-	return fmt.Sprintf(c.T(format), args...)
-}
 
 // Parse reads a .po file: each msgid and its msgstr (the header's empty
 // msgid is skipped); a message with a plural under PluralKey, with its
@@ -209,8 +210,7 @@ func (c *Catalog) Has(msgid string) bool {
 	if c == nil {
 		return true
 	}
-	c.once.Do(func() { c.msgs, c.err = Parse(koPO) })
-	return c.msgs[msgid] != ""
+	return c.messages()[msgid] != ""
 }
 
 // KoreanPO is the Korean catalogue's text, for tests that check it.

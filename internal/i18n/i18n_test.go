@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -45,7 +46,7 @@ func TestFallback(t *testing.T) {
 	if got := For("ko").T("a message no catalogue has"); got != "a message no catalogue has" {
 		t.Errorf("ko, missing: %q", got)
 	}
-	if got := For("ko").Sprintf("Password for %s: ", "alice"); got != "alice의 비밀번호: " {
+	if got := fmt.Sprintf(For("ko").T("Password for %s: "), "alice"); got != "alice의 비밀번호: " {
 		t.Errorf("ko, formatted: %q", got)
 	}
 	for n, want := range map[int]string{1: "%d file", 2: "%d files", 0: "%d files"} {
