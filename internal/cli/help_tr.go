@@ -52,6 +52,19 @@ func localizeHelp(c *cobra.Command, w tr) {
 	c.SetUsageTemplate(tmpl)
 }
 
+// localizeDescriptions puts every command's short text and every flag's
+// usage in w's language: what a shell shows beside a completion.
+func localizeDescriptions(c *cobra.Command, w tr) {
+	if w.c == nil {
+		return
+	}
+	c.Short = w.T(c.Short)
+	c.LocalFlags().VisitAll(func(fl *pflag.Flag) { fl.Usage = w.T(fl.Usage) })
+	for _, s := range c.Commands() {
+		localizeDescriptions(s, w)
+	}
+}
+
 // usageHeadings translates the headings of cobra's usage template.
 func usageHeadings(w tr) *strings.Replacer {
 	var pairs []string

@@ -129,3 +129,18 @@ func TestUILanguageFlag(t *testing.T) {
 		t.Errorf("--ui-language fr: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestCompletionInKorean: what a shell shows beside a completion (a
+// command's short text, a flag's usage) is in the run's language.
+func TestCompletionInKorean(t *testing.T) {
+	home(t)
+	t.Setenv("KCLOUD_UI_LANGUAGE", "ko")
+	out := mustKC(t, "", "__complete", "account", "")
+	if !strings.Contains(out, "password\t비밀번호 변경") {
+		t.Errorf("completions under ko:\n%s", out)
+	}
+	t.Setenv("KCLOUD_UI_LANGUAGE", "en")
+	if out := mustKC(t, "", "__complete", "account", ""); !strings.Contains(out, "password\tChange your password") {
+		t.Errorf("completions under en:\n%s", out)
+	}
+}

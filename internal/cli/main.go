@@ -10,6 +10,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/text"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes of the contract.
@@ -58,6 +59,12 @@ func Main(args []string) int {
 func run(io *IOStreams, args []string) int {
 	defer io.Close()
 	root, f := newRootFor(io, args)
+	if len(args) > 0 && args[0] == cobra.ShellCompRequestCmd {
+		// A shell asks for completions: their descriptions are the
+		// commands' short texts and the flags' usage.
+		d := f.deps()
+		localizeDescriptions(root, d.tr())
+	}
 	root.SetArgs(args)
 	err := root.Execute()
 	if err != nil && !f.started {
