@@ -144,3 +144,52 @@ func TestCompletionInKorean(t *testing.T) {
 		t.Errorf("completions under en:\n%s", out)
 	}
 }
+
+// TestChangesSameJSONInEveryLanguage: the commands that change something
+// print the same -o json document under en and ko. Each language gets a
+// store of its own and the same commands; what differs between any two
+// runs (UUIDs, times, codes, secrets, the home directory) is masked
+// before the documents are compared.
+func TestChangesSameJSONInEveryLanguage(t *testing.T) {
+	pw := testPassword + "\n"
+	steps := []struct {
+		stdin string
+		args  []string
+	}{
+		{pw, []string{"init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin"}},
+		{pw, []string{"login", "--password-stdin"}},
+		{pw, []string{"account", "set", "--name", "Alice Kim", "--password-stdin"}},
+		{pw, []string{"contact", "verify", "email", "alice@example.com", "--send-only", "--password-stdin"}},
+		{pw, []string{"otp", "register", "--begin", "--password-stdin"}},
+		{pw + "another long pass phrase\n", []string{"account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin"}},
+		{pw, []string{"member", "unlock", "bob", "--password-stdin"}},
+		{pw, []string{"member", "admin", "bob", "--grant", "--password-stdin"}},
+		{pw, []string{"member", "reset-password", "bob", "--password-stdin"}},
+		{pw, []string{"org", "set", "--policy", "session.ttl=6h", "--password-stdin"}},
+		{"", []string{"store", "backup", "backup.db"}},
+		{"", []string{"logout"}},
+	}
+	volatile := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|` +
+		`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|"[A-Z2-7]{32}"|secret=[A-Z2-7]+|[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}|` +
+		`\d{8}T\d{6}Z-[a-z]+\.eml|"language": "(en|ko)"`) // the account's, its creator's: data, not text
+	run := func(lang string) []string {
+		h := home(t)
+		t.Chdir(h)
+		t.Setenv("KCLOUD_UI_LANGUAGE", lang)
+		var docs []string
+		for _, s := range steps {
+			doc := mustKC(t, s.stdin, append(s.args, "-o", "json")...)
+			docs = append(docs, volatile.ReplaceAllString(strings.ReplaceAll(doc, h, "HOME"), "X"))
+		}
+		return docs
+	}
+	en, ko := run("en"), run("ko")
+	for i, s := range steps {
+		if en[i] != ko[i] {
+			t.Errorf("kcloud %s -o json differs by language:\n%s\n%s", strings.Join(s.args, " "), en[i], ko[i])
+		}
+		if !strings.Contains(en[i], "{") {
+			t.Errorf("kcloud %s -o json printed no document: %q", strings.Join(s.args, " "), en[i])
+		}
+	}
+}

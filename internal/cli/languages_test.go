@@ -31,6 +31,7 @@ func TestJSONSameInEveryLanguage(t *testing.T) {
 		{"member", "list", "--password-stdin"},
 		{"member", "show", "alice", "--password-stdin"},
 		{"otp", "list", "--password-stdin"},
+		{"store", "check"},
 		{"version"},
 	} {
 		var docs [2]string
