@@ -24,23 +24,28 @@ var (
 
 // Problem is why a file is refused, with the command that fixes it.
 type Problem struct {
-	Path string // the resolved path
-	Err  error  // ErrOthersWrite, ErrOthersRead or ErrOwner
-	Dir  bool   // the problem is the file's directory
-	Why  string // "mode 0644", "uid 1001"
-	Fix  string // "chmod 600 /x/kcloud.db", or "" when only its owner can
+	Path string       // the resolved path
+	Err  error        // ErrOthersWrite, ErrOthersRead or ErrOwner
+	Dir  bool         // the problem is the file's directory
+	Why  fail.Message // "mode 0644", "uid 1001"
+	Fix  string       // "chmod 600 /x/kcloud.db", or "" when only its owner can
 }
 
 func (p *Problem) Error() string { return p.Message().In(fail.English) }
 
 // Message is what is wrong, and why (the mode, the owner).
 func (p *Problem) Message() fail.Message {
-	format := map[error]string{ErrOthersWrite: "other users can write %s (%s)", ErrOthersRead: "other users can read %s (%s)",
-		ErrOwner: "%s belongs to another user (%s)"}[p.Err]
-	what := "it"
+	what := fail.Message{Format: "it"}
 	if p.Dir {
-		what = "its directory"
+		what = fail.Message{Format: "its directory"}
 	}
-	return fail.Message{Format: format, Args: []any{fail.Message{Format: what}, p.Why}}
+	m := fail.Message{Format: "%s belongs to another user (%s)", Args: []any{what, p.Why}}
+	switch p.Err {
+	case ErrOthersWrite:
+		m.Format = "other users can write %s (%s)"
+	case ErrOthersRead:
+		m.Format = "other users can read %s (%s)"
+	}
+	return m
 }
 func (p *Problem) Unwrap() error { return p.Err }

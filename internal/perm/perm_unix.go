@@ -4,11 +4,12 @@ package perm
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // Check judges the file at path and its directory, after resolving
@@ -35,17 +36,17 @@ func Check(path string, private bool) error {
 	}
 	mode := fi.Mode().Perm()
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() && (private || st.Uid != 0) {
-		return &Problem{Path: real, Err: ErrOwner, Why: fmt.Sprintf("uid %d", st.Uid)}
+		return &Problem{Path: real, Err: ErrOwner, Why: fail.Message{Format: "uid %d", Args: []any{st.Uid}}}
 	}
 	fix := "chmod go-w " + real
 	if private {
 		fix = "chmod 600 " + real
 	}
 	if mode&0o022 != 0 {
-		return &Problem{Path: real, Err: ErrOthersWrite, Why: fmt.Sprintf("mode %04o", mode), Fix: fix}
+		return &Problem{Path: real, Err: ErrOthersWrite, Why: fail.Message{Format: "mode %04o", Args: []any{mode}}, Fix: fix}
 	}
 	if private && mode&0o044 != 0 {
-		return &Problem{Path: real, Err: ErrOthersRead, Why: fmt.Sprintf("mode %04o", mode), Fix: fix}
+		return &Problem{Path: real, Err: ErrOthersRead, Why: fail.Message{Format: "mode %04o", Args: []any{mode}}, Fix: fix}
 	}
 	return checkDir(filepath.Dir(real), real, private)
 }
@@ -63,10 +64,10 @@ func checkDir(dir, file string, private bool) error {
 		if private {
 			fix = "chmod 700 " + dir
 		}
-		return &Problem{Path: file, Err: ErrOthersWrite, Dir: true, Why: fmt.Sprintf("mode %04o", mode.Perm()), Fix: fix}
+		return &Problem{Path: file, Err: ErrOthersWrite, Dir: true, Why: fail.Message{Format: "mode %04o", Args: []any{mode.Perm()}}, Fix: fix}
 	}
 	if st, ok := di.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
-		return &Problem{Path: file, Err: ErrOwner, Dir: true, Why: fmt.Sprintf("%s belongs to uid %d", dir, st.Uid)}
+		return &Problem{Path: file, Err: ErrOwner, Dir: true, Why: fail.Message{Format: "%s belongs to uid %d", Args: []any{dir, st.Uid}}}
 	}
 	return nil
 }
