@@ -159,12 +159,9 @@ func accountPasswordRun(o *passwordOptions) error {
 	if cfg, err := f.Config(); err == nil && cfg.Store.Backend == "etcd" && acc.HasOTP {
 		// etcd keeps the old record until the cluster is compacted, and
 		// the TOTP secrets are the same values: docs/etcd.md.
-		for _, line := range []string{
-			"Your old record stays in etcd's history until the cluster is compacted,",
-			"and with the old password it opens your authenticators' secrets. If that",
-			"password may be known, register them again: kcloud otp register, then",
-			"kcloud otp delete --name OLD (docs/etcd.md).",
-		} {
+		// One message, wrapped as the language's words fall.
+		warning := f.tr().T("Your old record stays in etcd's history until the cluster is compacted, and with the old password it opens your authenticators' secrets. If that password may be known, register them again: kcloud otp register, then kcloud otp delete --name OLD (docs/etcd.md).")
+		for _, line := range wrapColumn([]string{warning}, 76) {
 			f.say("%s", line)
 		}
 	}

@@ -44,7 +44,7 @@ message is written to a file in delivery.outbox.dir, and kcloud says where.`,
 		Args: exactArgs(2),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{"email\tan email address", "phone\ta mobile phone number"}, cobra.ShellCompDirectiveNoFileComp
+				return []string{"email\t" + msg("an email address"), "phone\t" + msg("a mobile phone number")}, cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},

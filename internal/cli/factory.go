@@ -105,7 +105,8 @@ func (f *Factory) waiting() {
 		return
 	}
 	if t, err := f.IO.TTY(); err == nil {
-		io.WriteString(t.Writer(), "waiting for another kcloud to finish...\n")
+		d := f.deps()
+		io.WriteString(t.Writer(), d.tr().T("waiting for another kcloud to finish...")+"\n")
 	}
 }
 

@@ -60,6 +60,17 @@ func localizeDescriptions(c *cobra.Command, w tr) {
 	}
 	c.Short = w.T(c.Short)
 	c.LocalFlags().VisitAll(func(fl *pflag.Flag) { fl.Usage = w.T(fl.Usage) })
+	if args := c.ValidArgsFunction; args != nil {
+		c.ValidArgsFunction = func(cmd *cobra.Command, a []string, s string) ([]string, cobra.ShellCompDirective) {
+			out, d := args(cmd, a, s)
+			for i, v := range out { // "email\tan email address"
+				if name, desc, ok := strings.Cut(v, "\t"); ok {
+					out[i] = name + "\t" + w.T(desc)
+				}
+			}
+			return out, d
+		}
+	}
 	for _, s := range c.Commands() {
 		localizeDescriptions(s, w)
 	}

@@ -139,6 +139,9 @@ func TestCompletionInKorean(t *testing.T) {
 	if !strings.Contains(out, "password\t비밀번호 변경") {
 		t.Errorf("completions under ko:\n%s", out)
 	}
+	if out := mustKC(t, "", "__complete", "contact", "verify", ""); !strings.Contains(out, "email\t이메일 주소") {
+		t.Errorf("an argument's completions under ko:\n%s", out)
+	}
 	t.Setenv("KCLOUD_UI_LANGUAGE", "en")
 	if out := mustKC(t, "", "__complete", "account", ""); !strings.Contains(out, "password\tChange your password") {
 		t.Errorf("completions under en:\n%s", out)

@@ -86,7 +86,7 @@ var missingPO = flag.String("missing", "", "write the messages ko.po lacks to th
 // stay English and are not searched (docs/languages.md).
 var sourceMessage = regexp.MustCompile(
 	`(?:\b(?:T|F|say|sayAlways|word|Usagef|Authf|Lockedf|LoginRequiredf|Busyf|Otherf|Errorf|WithHint|errors\.New)\(|` +
-		`fail\.(?:Wrap|Mark)\([^"\n]*|Format(?:: | = )|\.(?:Ask|Code|Secret)\([^"\n]*|` +
+		`fail\.(?:Wrap|Mark)\([^"]{0,160}?|Format(?:: | = )|\.(?:Ask|Code|Secret)\([^"\n]*|\bNewPassword\([^,"\n]*, |\bfailed\("[a-z]+", |\bfail\(|` +
 		`\bN\(|fail\.Plural\([^,\n]*, |ask\(&[^,]*, "[^"]*", |weak\(|\bbad\((?:"[a-z0-9_.]+", |\w+, )?|CheckName\(|errorf\(|msg\(|Confirm\()(?:"((?:[^"\\]|\\.)*)"|` + "`([^`]*)`" + `)(?:,\s*"((?:[^"\\]|\\.)*)")?`)
 
 // configKey is a configuration key given where a message names one.

@@ -190,7 +190,7 @@ func registerRun(o *registerOptions) error {
 func (o *registerOptions) clearSecret(done string) {
 	if o.png != "" {
 		if err := os.Remove(o.png); err == nil {
-			done += " " + o.png + ", which held the QR code, was removed."
+			done += " " + o.tr().F("%s, which held the QR code, was removed.", o.png)
 		}
 	}
 	if env := o.IO.Term; env == "dumb" || env == "" {

@@ -201,17 +201,20 @@ type WrongCode struct {
 func (e *WrongCode) Error() string { return e.Message().In(fail.English) }
 
 func (e *WrongCode) Message() fail.Message {
-	m := fail.Message{Format: "%v", Args: []any{e.Err}}
+	void := e.Left == 0
 	switch {
+	case e.Err == ErrElsewhere && e.Kind == Phone && void:
+		return fail.Message{Format: "that code was sent to another phone; the code is now void"}
 	case e.Err == ErrElsewhere && e.Kind == Phone:
-		m = fail.Message{Format: "that code was sent to another phone"}
+		return fail.Message{Format: "that code was sent to another phone"}
+	case e.Err == ErrElsewhere && void:
+		return fail.Message{Format: "that code was sent to another email; the code is now void"}
 	case e.Err == ErrElsewhere:
-		m = fail.Message{Format: "that code was sent to another email"}
+		return fail.Message{Format: "that code was sent to another email"}
+	case void:
+		return fail.Message{Format: "%v; the code is now void", Args: []any{e.Err}}
 	}
-	if e.Left == 0 {
-		m.Format += "; the code is now void"
-	}
-	return m
+	return fail.Message{Format: "%v", Args: []any{e.Err}}
 }
 func (e *WrongCode) Unwrap() error { return e.Err }
 

@@ -1,7 +1,6 @@
 package perm
 
 import (
-	"errors"
 	"io"
 	"os"
 	"strings"
@@ -31,7 +30,7 @@ func ReadSecret(path string, limit int64) (string, error) {
 	}
 	s := strings.TrimRight(string(b), "\r\n")
 	if s == "" || strings.ContainsAny(s, "\r\n") {
-		return "", errors.New(path + " must hold the password on one line")
+		return "", fail.Errorf("%s must hold the password on one line", path)
 	}
 	return s, nil
 }

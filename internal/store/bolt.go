@@ -359,7 +359,8 @@ func (s *Bolt) wrap(err error) error {
 		if errors.Is(err, ErrNotKcloud) {
 			return fail.Wrap(fail.Other, err, "%s is not a kcloud store", s.path)
 		}
-		return fail.Mark(fail.Other, fail.Errorf("%w: %w", ErrNotKcloud, err), "%s is not a kcloud store: %v", s.path, err)
+		both := fail.Errorf("%w: %w", ErrNotKcloud, err)
+		return fail.Mark(fail.Other, both, "%s is not a kcloud store: %v", s.path, err)
 	case errors.Is(err, berrors.ErrChecksum):
 		d := &DamageError{Store: s.path, Detail: err.Error(), Err: err}
 		return fail.Mark(fail.Other, d, "%v", d)
