@@ -25,17 +25,19 @@ type Factory struct {
 	jqExpr     string
 	jq         *gojq.Code
 
-	cfg *config.Config
-	svc *account.Service
+	cfg    *config.Config
+	cfgErr error
+	svc    *account.Service
 	// runHook, set by tests, receives a command's options in place of
 	// running it (runCmd).
 	runHook func(options any) error
 }
 
-// Config loads the configuration once.
+// Config loads the configuration once; a failure is kept too, so that
+// saying it (report, the hint, the language) reads no file again.
 func (f *Factory) Config() (*config.Config, error) {
-	if f.cfg != nil {
-		return f.cfg, nil
+	if f.cfg != nil || f.cfgErr != nil {
+		return f.cfg, f.cfgErr
 	}
 	file, mustExist := config.File(f.configFile)
 	cfg, err := config.Load(file, mustExist, map[string]*pflag.Flag{
@@ -44,6 +46,7 @@ func (f *Factory) Config() (*config.Config, error) {
 		"ui.language": f.flags.Lookup("ui-language"),
 	})
 	if err != nil {
+		f.cfgErr = err
 		return nil, err
 	}
 	f.cfg = cfg

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"os"
 	"strings"
 
+	"github.com/kcloud/kcloud/internal/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -50,6 +52,16 @@ func localizeHelp(c *cobra.Command, w tr) {
 		tmpl = w.T("Usage:") + rest
 	}
 	c.SetUsageTemplate(tmpl)
+}
+
+// unparsedLanguage is ui.language before the flags are parsed: the
+// configuration file's and the environment's.
+func unparsedLanguage() string {
+	file, mustExist := config.File("")
+	if cfg, err := config.Load(file, mustExist, nil); err == nil {
+		return cfg.Language()
+	}
+	return config.EnvLanguage("", os.Getenv)
 }
 
 // localizeDescriptions puts every command's short text and every flag's

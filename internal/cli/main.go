@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/text"
 	"github.com/spf13/cobra"
 )
@@ -61,9 +62,11 @@ func run(io *IOStreams, args []string) int {
 	root, f := newRootFor(io, args)
 	if len(args) > 0 && args[0] == cobra.ShellCompRequestCmd {
 		// A shell asks for completions: their descriptions are the
-		// commands' short texts and the flags' usage.
-		d := f.deps()
-		localizeDescriptions(root, d.tr())
+		// commands' short texts and the flags' usage. The flags are not
+		// parsed yet, so the language comes from the file and the
+		// environment, read without keeping the configuration (a
+		// completion function reads it with the flags).
+		localizeDescriptions(root, tr{i18n.For(unparsedLanguage())})
 	}
 	root.SetArgs(args)
 	err := root.Execute()

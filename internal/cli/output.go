@@ -178,13 +178,6 @@ func (t *table) flush() error {
 	return err
 }
 
-func fmtTime(t *time.Time) string {
-	if t == nil || t.IsZero() {
-		return ""
-	}
-	return text.Time(*t)
-}
-
 func fmtLine(w io.Writer, format string, args ...any) {
 	fmt.Fprintln(w, text.Escape(fmt.Sprintf(format, args...)))
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/i18n"
-	"github.com/kcloud/kcloud/internal/text"
 )
 
 // tr is the language of text for people on this run (ui.language): the
@@ -73,20 +72,15 @@ func (w tr) say(err error) string { return fail.Say(err, w) }
 // Time writes t as a reader of the run's language does: 2026-12-02
 // 10:11:00 UTC, or 2026년 12월 2일 19:11 KST; "" for none.
 func (w tr) Time(t *time.Time) string {
-	if w.c != nil && t != nil && !t.IsZero() {
-		return koTime(*t)
+	if t == nil || t.IsZero() {
+		return ""
 	}
-	return fmtTime(t)
+	return fmt.Sprint(w.Value(*t))
 }
 
 // Duration says d as a reader of the run's language does: 10 minutes,
 // or 10분.
-func (w tr) Duration(d time.Duration) string {
-	if w.c != nil {
-		return koDuration(d)
-	}
-	return text.Duration(d)
-}
+func (w tr) Duration(d time.Duration) string { return fmt.Sprint(w.Value(d)) }
 
 // yesNo is b as a word.
 func (w tr) yesNo(b bool) string {
