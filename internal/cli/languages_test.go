@@ -82,7 +82,7 @@ var missingPO = flag.String("missing", "", "write the messages ko.po lacks to th
 
 // sourceMessage finds a text for people in kcloud's source: the format or
 // text given to the catalogue (tr's T, F, N), to a status line, a prompt,
-// an error or a hint. Damage details of the page checker (validate*.go)
+// an error or a hint. Damage details of the page checker (boltcheck)
 // stay English and are not searched (docs/languages.md).
 var sourceMessage = regexp.MustCompile(
 	`(?:\b(?:T|F|say|sayAlways|word|Usagef|Authf|Lockedf|LoginRequiredf|Busyf|Otherf|Errorf|WithHint|errors\.New)\(|` +
@@ -104,7 +104,7 @@ func messagesUsed(t *testing.T) map[string]string {
 	}
 	for _, f := range files {
 		switch {
-		case strings.HasSuffix(f, "_test.go"), strings.Contains(f, "/validate"), strings.HasPrefix(f, "../i18n/"),
+		case strings.HasSuffix(f, "_test.go"), strings.HasPrefix(f, "../boltcheck/"), strings.HasPrefix(f, "../i18n/"),
 			strings.HasPrefix(f, "../tools/"), strings.HasPrefix(f, "../termtest/"), strings.HasPrefix(f, "../etcdtest/"),
 			strings.HasPrefix(f, "../testnet/"), strings.HasSuffix(f, "testclock.go"):
 			continue

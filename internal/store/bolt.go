@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/kcloud/kcloud/internal/boltcheck"
 	"github.com/kcloud/kcloud/internal/fail"
 )
 
@@ -32,7 +35,7 @@ type Bolt struct {
 	timeout   time.Duration
 	waiting   func() // another process holds the file, a second on
 	ready     bool   // the schema was checked (and migrated) by this process
-	validated bool   // this process walked all the file's pages (validate)
+	validated bool   // this process walked all the file's pages (boltcheck.Check)
 	// broken is the damage a bbolt panic showed. The handle that saw it
 	// still holds the file's lock, so no later transaction of this
 	// process opens the file again: each gets this error at once.
@@ -87,9 +90,18 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 	if err != nil {
 		return err
 	}
-	var paths *pathCheck
+	return s.viewOn(db, data, fn)
+}
+
+// viewOn runs fn in a read-only transaction of db, just opened, whose
+// file's bytes are data (open).
+func (s *Bolt) viewOn(db *bolt.DB, data []byte, fn func(RawTx) error) error {
+	var (
+		paths *boltcheck.Path
+		err   error
+	)
 	if !s.validated {
-		if paths, err = pathCheckOf(data); err != nil {
+		if paths, err = pathsOf(data); err != nil {
 			db.Close()
 			return s.wrap(err)
 		}
@@ -149,9 +161,18 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 	if err != nil {
 		return err
 	}
-	var paths *pathCheck
+	return s.updateOn(db, data, fn)
+}
+
+// updateOn is update on db, just opened to write, whose file's bytes are
+// data (open).
+func (s *Bolt) updateOn(db *bolt.DB, data []byte, fn func(RawTx) error) error {
+	var (
+		paths *boltcheck.Path
+		err   error
+	)
 	if !s.validated {
-		if paths, err = pathCheckOf(data); err != nil {
+		if paths, err = pathsOf(data); err != nil {
 			db.Close()
 			return s.wrap(err)
 		}
@@ -216,17 +237,46 @@ func guard(fn func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			err = &DamageError{Detail: fmt.Sprint("reading it failed: ", r), Err: &panicked{r}}
+			p := &panicked{r, panicSite()}
+			err = &DamageError{Detail: fmt.Sprintf("reading it failed in %s: %v", p.in, r), Err: p}
 		}
 	}()
 	return fn()
 }
 
 // panicked is a panic or fault in bbolt, the cause of a DamageError: the
-// handle that saw it is not touched again.
-type panicked struct{ v any }
+// handle that saw it is not touched again. A fault's value has an
+// Addr() method: the address read.
+type panicked struct {
+	v any
+	// in is the function that panicked or faulted: the innermost one
+	// outside Go's own library (a fault inside bytes.Compare is its
+	// caller's), for a report that says whose read it was.
+	in string
+}
 
-func (p *panicked) Error() string { return fmt.Sprint("bbolt panicked: ", p.v) }
+func (p *panicked) Error() string { return fmt.Sprintf("a panic in %s: %v", p.in, p.v) }
+
+// panicSite names the function that panicked, called in the deferred
+// recover: the panicking frames are still on the stack, below gopanic.
+func panicSite() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	below := false // below runtime.gopanic
+	for {
+		f, more := frames.Next()
+		host, _, path := strings.Cut(f.Function, "/")
+		switch {
+		case f.Function == "runtime.gopanic":
+			below = true
+		case below && path && strings.Contains(host, "."): // not the standard library's
+			return f.Function
+		}
+		if !more {
+			return "?"
+		}
+	}
+}
 
 // closeDB closes db unless err says bbolt panicked with it.
 func (s *Bolt) closeDB(db *bolt.DB, err error) error {
@@ -252,8 +302,8 @@ func (s *Bolt) exists() error {
 
 // open opens the file with bbolt and returns, with the handle, the file's
 // bytes as bbolt mapped them. A write's open checks what bbolt reads as
-// it opens (openCheck); each operation then checks its own way
-// (pathCheck).
+// it opens (checkOpenFile); each operation then checks its own way
+// (pathsOf).
 func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	if s.broken != nil {
 		return nil, nil, s.broken
@@ -263,10 +313,10 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 	}
 	// Opening to write, bbolt reads the freelist and allocates what it
 	// counts: a write's open checks the meta pages and the freelist
-	// first (openCheck), in the OpenFile hook, once the hook holds the
+	// first (checkOpenFile), in the OpenFile hook, once the hook holds the
 	// lock, before bbolt has read a byte; where bbolt takes the lock
 	// itself (hookLocks false), right after it opened the file. The
-	// trees are checked along each operation's way (pathCheck), until
+	// trees are checked along each operation's way (pathsOf), until
 	// this process walks them all (validated).
 	check := !readOnly && !s.validated
 	var file *os.File
@@ -277,7 +327,7 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 			OpenFile: func(path string, flag int, mode os.FileMode) (*os.File, error) {
 				f, err := openLocked(s.timeout, s.waiting)(path, flag, mode)
 				if err == nil && check && hookLocks {
-					if err = walkOpen(f, openCheck); err != nil {
+					if err = checkOpenFile(f); err != nil {
 						f.Close()
 						return nil, err
 					}
@@ -290,9 +340,7 @@ func (s *Bolt) open(readOnly bool) (db *bolt.DB, data []byte, err error) {
 			data, err = mapped(db, file)
 		}
 		if err == nil && check && !hookLocks {
-			if err = openCheck(data); err != nil {
-				err = damage("%v", err)
-			}
+			err = checkOpened(data)
 		}
 		return err
 	})

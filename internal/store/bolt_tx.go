@@ -1,109 +1,12 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
+	"github.com/kcloud/kcloud/internal/boltcheck"
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
-
-// Check runs bbolt's consistency check and returns every fault it finds.
-// bbolt checks in a goroutine of its own, where a fault could not be
-// recovered: the size check before it keeps every page it reads inside
-// the file.
-func (s *Bolt) Check() ([]string, error) {
-	var faults []string
-	if err := s.exists(); err != nil {
-		return nil, err
-	}
-	if err := checkPerm(s.path); err != nil {
-		return nil, err
-	}
-	// The walk first, on a mapping of its own: a file bbolt would not
-	// even open (cut inside its meta pages) is damaged, not foreign.
-	var d *DamageError
-	if err := walkFile(s.path, validate); errors.Is(err, berrors.ErrInvalid) {
-		return nil, s.wrap(err) // not a store at all
-	} else if errors.As(err, &d) {
-		return []string{d.Detail}, nil
-	} else if err != nil {
-		return nil, s.wrap(err)
-	}
-	s.validated = true // the View below need not walk the pages again
-	err := s.View(func(r RawTx) error {
-		for err := range r.(*boltTx).tx.Check() {
-			faults = append(faults, err.Error())
-		}
-		return nil
-	})
-	if errors.As(err, &d) {
-		return []string{d.Detail}, nil
-	}
-	return faults, err
-}
-
-// walkFile checks the file at path with check (validate: every page).
-func walkFile(path string, check func([]byte) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return walkOpen(f, check)
-}
-
-// walkOpen checks the open file f with check, on a mapping of its own.
-// An empty file is one Create is making: bbolt writes its first pages.
-func walkOpen(f *os.File, check func([]byte) error) error {
-	fi, err := f.Stat()
-	if err != nil || fi.Size() == 0 {
-		return err
-	}
-	data, release, err := mapFile(f, fi.Size())
-	if err != nil {
-		return err
-	}
-	defer release()
-	return guard(func() error {
-		if !boltMagic(data) {
-			return berrors.ErrInvalid // not a damaged store: not one at all
-		}
-		if err := check(data); err != nil {
-			return damage("%v", err)
-		}
-		return nil
-	})
-}
-
-// boltMagic reports whether either meta page, where bbolt looks for them
-// (the second at this system's page size or the usual 4 KiB), carries
-// bbolt's magic number.
-func boltMagic(data []byte) bool {
-	for _, off := range []int{0, 4096, os.Getpagesize()} {
-		if len(data) >= off+pageHeader+4 && ne.Uint32(data[off+pageHeader:]) == bboltMagic {
-			return true
-		}
-	}
-	return false
-}
-
-// walkAll walks every page of the file, unless this process did so
-// before (validate).
-func (t *boltTx) walkAll() error {
-	if t.paths == nil {
-		return nil
-	}
-	if err := validate(t.paths.data); err != nil {
-		return t.damage("%v", err)
-	}
-	if checkHooks.whole != nil {
-		checkHooks.whole(t.paths)
-	}
-	t.s.validated, t.paths = true, nil
-	return nil
-}
 
 // damage is damage this transaction found, named by its file: in a copy
 // from one store to another, it names the store that holds it.
@@ -117,7 +20,7 @@ type boltTx struct {
 	scrub bool
 	// paths, in a process that has not walked the whole file, checks
 	// the pages each operation visits before bbolt reads them.
-	paths *pathCheck
+	paths *boltcheck.Path
 	s     *Bolt
 }
 
@@ -127,17 +30,6 @@ func (t *boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
 		return nil, t.damage("bucket %q is missing", b)
 	}
 	return bk, nil
-}
-
-// check checks the way to key in bucket b, as bbolt's Get and Put take
-// it, unless this process walked the whole file.
-func (t *boltTx) check(b Bucket, key string) error {
-	if t.paths != nil {
-		if err := t.paths.get(b, key); err != nil {
-			return t.damage("%v", err)
-		}
-	}
-	return nil
 }
 
 func (t *boltTx) Get(b Bucket, key string) ([]byte, error) {
@@ -175,10 +67,8 @@ func (t *boltTx) Put(b Bucket, key string, value []byte) error {
 const fillPercent = 0.9
 
 func (t *boltTx) Delete(b Bucket, key string) error {
-	if t.paths != nil {
-		if err := t.paths.del(b, key); err != nil {
-			return t.damage("%v", err)
-		}
+	if err := t.checkDelete(b, key); err != nil {
+		return err
 	}
 	bk, err := t.bucket(b)
 	if err != nil {
@@ -189,21 +79,10 @@ func (t *boltTx) Delete(b Bucket, key string) error {
 
 func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []byte) bool) error {
 	// The mirror cursor m, moved before bbolt's c, checks the pages c is
-	// about to read. A whole bucket (a copy) walks the whole file, and so
-	// does a scan that comes to a leaf this transaction deleted from.
-	var m *cursor
-	if t.paths != nil && prefix == "" {
-		if err := t.walkAll(); err != nil {
-			return err
-		}
-	} else if t.paths != nil {
-		var err error
-		if m, err = t.paths.cursor(b); err != nil {
-			return t.damage("%v", err)
-		}
-		if m != nil {
-			m.scan = true
-		}
+	// about to read (checkScan).
+	m, err := t.checkScan(b, prefix)
+	if err != nil {
+		return err
 	}
 	bk, err := t.bucket(b)
 	if err != nil {
@@ -213,13 +92,7 @@ func (t *boltTx) Scan(b Bucket, prefix string, reverse bool, fn func(string, []b
 	var k, v []byte
 	move := func(check func() error, step func() ([]byte, []byte)) error {
 		if m != nil {
-			err := check()
-			if errors.Is(err, errTrimmed) {
-				err, m = t.walkAll(), nil
-			} else if err != nil {
-				err = t.damage("%v", err)
-			}
-			if err != nil {
+			if err := t.checkStep(&m, check); err != nil {
 				return err
 			}
 		}

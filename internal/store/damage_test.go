@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -229,11 +228,8 @@ func TestMetaCountsTooManyPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, off := range []int{0, int(m.pageSize)} {
-		p := b[off:]
-		ne.PutUint64(p[56:], 1<<40) // pgid, the high-water mark
-		h := fnv.New64a()
-		h.Write(p[pageHeader : pageHeader+56])
-		ne.PutUint64(p[pageHeader+56:], h.Sum64())
+		ne.PutUint64(b[off+56:], 1<<40) // pgid, the high-water mark
+		resum(b[off:])
 	}
 	if m, err := activeMeta(b); err != nil || m.pgid != 1<<40 {
 		t.Fatalf("the crafted meta pages do not read back: %v %v", m, err)
@@ -256,134 +252,6 @@ func TestMetaCountsTooManyPages(t *testing.T) {
 	}
 }
 
-// TestDamagedDeepStore damages, in a store three levels deep, each page
-// a login's write and a page's reads check (their ways down, the
-// neighbours a commit merges with, the root tree, the freelist), in its
-// header, its element table and its first keys, and runs them on each
-// copy. With the whole file no longer walked before a write, damage
-// there must come back as ErrDamaged, never as a panic, a fault or a
-// hang (security rule 11).
-func TestDamagedDeepStore(t *testing.T) {
-	good, err := os.ReadFile(deepStore(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := activeMeta(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := int(m.pageSize)
-	dir := fastDir(t)
-	path := filepath.Join(dir, "deep.db")
-	var r rec
-	ops := func(user string) []error {
-		write := Open(path, Options{}).Update(func(tx *Tx) error {
-			if _, err := tx.Get(Accounts, user, &r); err != nil {
-				return err
-			}
-			if err := tx.Put(Accounts, user, rec{1}); err != nil {
-				return err
-			}
-			if err := tx.Delete(Accounts, user+"x"); err != nil {
-				return err
-			}
-			return tx.AppendKeep(Activity, user, rec{2}, 1)
-		})
-		if p := (*panicked)(nil); errors.As(write, &p) {
-			return []error{write} // the handle it left holds the lock
-		}
-		return []error{write, Open(path, Options{}).View(func(tx *Tx) error {
-			return tx.Newest(Activity, user, func(d func(any) error) bool { return d(&r) == nil })
-		})}
-	}
-	users := []string{"user00007", "user03000", "user05990"}
-
-	// The pages the operations check, on the good store.
-	touched := map[int]bool{int(m.freelist): true}
-	checkHooks.start = func(c *pathCheck) {
-		for id, ok := range c.ok {
-			if ok {
-				touched[id] = true
-			}
-		}
-	}
-	checkHooks.page = func(_ *pathCheck, id uint64) { touched[int(id)] = true }
-	for _, user := range users {
-		if err := os.WriteFile(path, good, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		for _, err := range ops(user) {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	checkHooks.start, checkHooks.page = nil, nil
-	if len(touched) < 10 || len(touched) > int(m.pgid)/4 {
-		t.Fatalf("the operations check %d of %d pages", len(touched), m.pgid)
-	}
-
-	damaged := 0
-	offsets := []int{8, 9, 10, 11, 12, 16, 20, 24, 28, 31, 40, 60, 100}
-	if testing.Short() || raceDetector {
-		offsets = []int{8, 10, 12, 20, 28}
-	}
-	for page := range touched {
-		for _, off := range offsets {
-			b := append([]byte(nil), good...)
-			b[page*ps+off] ^= 0xa5
-			for _, user := range users {
-				os.Remove(path) // a handle bbolt panicked with keeps its lock
-				if err := os.WriteFile(path, b, 0o600); err != nil {
-					t.Fatal(err)
-				}
-				for _, err := range ops(user) {
-					var p *panicked
-					switch {
-					case errors.As(err, &p):
-						t.Errorf("page %d byte %d: bbolt panicked, where a check should have seen it: %v", page, off, err)
-					case errors.Is(err, ErrDamaged):
-						damaged++
-					case err != nil:
-						t.Fatalf("page %d byte %d: %v, want ErrDamaged or nothing", page, off, err)
-					}
-				}
-			}
-		}
-	}
-	if damaged == 0 {
-		t.Fatal("no damage was ever reported: the test damaged nothing")
-	}
-	t.Logf("%d of %d pages damaged in turn; %d operations reported it", len(touched), m.pgid, damaged)
-}
-
-// TestPageSetHighest holds the liveness check's word-at-a-time search
-// to a plain loop, at every bound around word edges.
-func TestPageSetHighest(t *testing.T) {
-	const n = 200
-	for _, marked := range [][]uint64{nil, {2}, {63}, {64}, {2, 63, 64, 65, 127, 128, 190, 199}} {
-		s := newPageSet(n)
-		in := make([]bool, n)
-		for _, id := range marked {
-			s.add(id)
-			in[id] = true
-		}
-		for lo := uint64(0); lo <= n; lo++ {
-			for hi := lo; hi <= n; hi++ {
-				want, wantOK := uint64(0), false
-				for id := lo; id < hi; id++ {
-					if in[id] {
-						want, wantOK = id, true
-					}
-				}
-				if got, ok := s.highest(lo, hi); got != want || ok != wantOK {
-					t.Fatalf("marked %v: highest(%d, %d) = %d, %v; want %d, %v", marked, lo, hi, got, ok, want, wantOK)
-				}
-			}
-		}
-	}
-}
-
 // TestNoFreelistWalksWhole: meta pages, checksums intact, that say the
 // file keeps no freelist. bbolt then finds the free pages by reading
 // every tree, in a goroutine of its own, so a write's open must check
@@ -396,25 +264,11 @@ func TestNoFreelistWalksWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, off := range []int{0, int(m.pageSize)} {
-		p := b[off:]
-		ne.PutUint64(p[48:], noFreelist)
-		h := fnv.New64a()
-		h.Write(p[pageHeader : pageHeader+56])
-		ne.PutUint64(p[pageHeader+56:], h.Sum64())
+		ne.PutUint64(b[off+48:], noFreelist)
+		resum(b[off:])
 	}
-	c, err := newPathCheck(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := c.cursor(Activity)
-	if err == nil {
-		err = k.First()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := k.top().id
-	ne.PutUint16(b[leaf*uint64(m.pageSize)+8:], 0x40) // no page type bbolt knows
+	first := leaves(t, b, Activity)[0].id
+	ne.PutUint16(b[first*uint64(m.pageSize)+8:], 0x40) // no page type bbolt knows
 	path := filepath.Join(t.TempDir(), "kcloud.db")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,24 @@
-package store
+// Package boltcheck reads the pages of a bbolt file as bbolt will read
+// them, before bbolt does, and reports what bbolt must not be trusted
+// with. bbolt maps the file and believes it: a damaged page makes it
+// fault, panic, recurse until the stack overflows, or allocate without
+// bound. Security rule 11 says no bytes in a store make kcloud crash,
+// loop or exhaust memory: the store calls this package before bbolt
+// reads (Check, CheckOpen, Path), and nothing else in kcloud knows the
+// file's layout.
+//
+// Every error is damage: its text says what and where, in English (it
+// is what `kcloud store check` reports).
+package boltcheck
 
 import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"os"
 )
 
-// validate walks the bbolt file in data, as bbolt would read it, and
+// Check walks the bbolt file in data, as bbolt would read it, and
 // reports the first thing bbolt must not be trusted with: a page id past
 // the file's high-water mark, a page reached twice (a cycle would recurse
 // until the stack overflows, which no recover catches), an overflow
@@ -19,7 +31,7 @@ import (
 // The layout is bbolt's (go.etcd.io/bbolt/internal/common): a 16-byte
 // page header (id, flags, count, overflow), 16-byte branch and leaf
 // elements whose pos is relative to the element, meta pages 0 and 1.
-func validate(data []byte) error {
+func Check(data []byte) error {
 	v, m, err := newWalker(data)
 	if err != nil {
 		return err
@@ -271,4 +283,17 @@ func fits(id uint64, p []byte, ps uint64) error {
 		return fmt.Errorf("page %d spans %d pages; its elements fill %d", id, pages, need)
 	}
 	return nil
+}
+
+// Magic reports whether either meta page, where bbolt looks for them
+// (the second at this system's page size or the usual 4 KiB), carries
+// bbolt's magic number: a file without it is not a damaged store but no
+// bbolt file at all.
+func Magic(data []byte) bool {
+	for _, off := range []int{0, 4096, os.Getpagesize()} {
+		if len(data) >= off+pageHeader+4 && ne.Uint32(data[off+pageHeader:]) == bboltMagic {
+			return true
+		}
+	}
+	return false
 }

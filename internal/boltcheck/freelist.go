@@ -1,4 +1,4 @@
-package store
+package boltcheck
 
 import (
 	"fmt"
@@ -45,15 +45,15 @@ func (v *walker) freelist(id uint64) error {
 	return nil
 }
 
-// openCheck checks what bbolt reads when it opens the file in data to
+// CheckOpen checks what bbolt reads when it opens the file in data to
 // write: the meta pages and the freelist, whose count bbolt allocates
 // before it reads an id, and which must name no live page, or the write
 // would hand it out again and overwrite records nobody touched (live).
-// The trees are checked along each operation's way (pathCheck). A file
+// The trees are checked along each operation's way (Path). A file
 // without a freelist page is walked whole: bbolt then finds the free
 // pages by walking every tree itself, in a goroutine of its own, where a
 // damaged page would panic beyond any recover.
-func openCheck(data []byte) error {
+func CheckOpen(data []byte) error {
 	v, m, err := newWalker(data)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (v *walker) live(m meta) error {
 		return err
 	}
 	// Below it, only the branch pages' child ids are read: the pages an
-	// operation reads are checked whole on its way (pathCheck).
+	// operation reads are checked whole on its way (Path).
 	for _, root := range roots {
 		depth, id := 0, root // down the leftmost way to a leaf
 		for {

@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapFile maps the file read-only for validate: the pages are read where
+// mapFile maps the file read-only for the page checker: the pages are read where
 // they lie, without a copy of a file that may be large.
 func mapFile(f *os.File, size int64) ([]byte, func(), error) {
 	if size == 0 {
