@@ -5,7 +5,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/itchyny/gojq"
 	"github.com/spf13/pflag"
 
 	"github.com/kcloud/kcloud/internal/account"
@@ -23,7 +22,7 @@ type Factory struct {
 	flags      *pflag.FlagSet
 	started    bool
 	jqExpr     string
-	jq         *gojq.Code
+	jq         string // jqExpr, once it compiled
 
 	cfg    *config.Config
 	cfgErr error
@@ -154,7 +153,7 @@ type deps struct {
 	Store   func() (*store.Store, error)
 	Service func() (*account.Service, error)
 	// jq is the --jq program, if any.
-	jq func() *gojq.Code
+	jq func() string
 	// uiFlag is --ui-language as given, for a run whose configuration
 	// failed to load.
 	uiFlag string
@@ -162,7 +161,7 @@ type deps struct {
 
 // deps gives a command's options what they may use.
 func (f *Factory) deps() deps {
-	d := deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() *gojq.Code { return f.jq }}
+	d := deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() string { return f.jq }}
 	if fl := f.flags.Lookup("ui-language"); fl != nil {
 		d.uiFlag = fl.Value.String()
 	}
@@ -204,7 +203,7 @@ func (f *Factory) Output() (string, error) {
 // people.
 func (f *deps) print(doc any, human func(t *table)) error {
 	if f.jq != nil { // nil in a test's deps: no --jq
-		if jq := f.jq(); jq != nil {
+		if jq := f.jq(); jq != "" {
 			return writeJQ(f.IO.Out, jq, doc)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/kcloud/kcloud/internal/fail"
@@ -54,6 +55,9 @@ func exitCode(err error) int {
 
 // Main runs kcloud with args and returns its exit code.
 func Main(args []string) int {
+	if len(args) == 1 && args[0] == jqChildArg {
+		return runJQChild(os.Stdin, os.Stdout, os.Stderr)
+	}
 	return run(System(), args)
 }
 

@@ -128,12 +128,12 @@ func TestExitCodes(t *testing.T) {
 func TestJQAndYAMLTables(t *testing.T) {
 	// jq builtins of both kinds: defined in jq (map, select, to_entries)
 	// and in Go (length, ascii_downcase, keys).
-	code, err := compileJQ(`([.[] | select(. > 1)] | map(. * 2) | length), (to_entries | length), ({"A": 1} | keys | map(ascii_downcase))`)
-	if err != nil {
+	prog := `([.[] | select(. > 1)] | map(. * 2) | length), (to_entries | length), ({"A": 1} | keys | map(ascii_downcase))`
+	if err := compileJQ(prog); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := writeJQ(&out, code, []int{1, 2, 3}); err != nil {
+	if err := writeJQ(&out, prog, []int{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
 	if got := out.String(); got != "2\n3\n[\"a\"]\n" {

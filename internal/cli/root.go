@@ -141,11 +141,10 @@ or, for an organization that shares it, on an etcd cluster.`,
 			}
 			if f.jqExpr != "" {
 				// Checked before anything is asked or changed.
-				code, err := compileJQ(f.jqExpr)
-				if err != nil {
+				if err := compileJQ(f.jqExpr); err != nil {
 					return err
 				}
-				f.jq = code
+				f.jq = f.jqExpr
 			}
 			return nil
 		},
