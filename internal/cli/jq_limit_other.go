@@ -2,8 +2,8 @@
 
 package cli
 
-// limitMemory does nothing here. Linux holds mmap to RLIMIT_DATA;
-// macOS does not, Windows has no such limit on a process of its own, and
+// limitMemory does nothing here. Linux holds mmap to RLIMIT_AS; macOS
+// does not, Windows has no such limit on a process of its own, and
 // the BSDs' limits are not tested here.
 // The heap watch (watchHeap) bounds a program that grows step by step;
 // one step can still ask for what gojq allows it (a repeated string

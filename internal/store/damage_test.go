@@ -45,7 +45,7 @@ func exercise(path string, write bool) (damaged int) {
 	s := Open(path, Options{})
 	var r rec
 	// Reads alone first, in a store of their own: a process that only
-	// reads walks only the pages it reads (pathCheck).
+	// reads walks only the pages it reads (boltcheck.Path).
 	gets := Open(path, Options{}).View(func(tx *Tx) error {
 		for i := range 40 {
 			if _, err := tx.Get(Accounts, fmt.Sprintf("user%02d", i), &r); err != nil {
@@ -80,7 +80,7 @@ func exercise(path string, write bool) (damaged int) {
 	errs = append(errs, err)
 	if write {
 		errs = append(errs,
-			// A write that checks only its way (pathCheck): a log
+			// A write that checks only its way (boltcheck.Path): a log
 			// appended and trimmed (scans, deletes), a record deleted.
 			Open(path, Options{}).Update(func(tx *Tx) error {
 				if _, err := tx.Get(Accounts, "user02", &r); err != nil {
