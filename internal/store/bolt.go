@@ -14,7 +14,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"github.com/kcloud/kcloud/internal/boltcheck"
 	"github.com/kcloud/kcloud/internal/fail"
 )
 
@@ -96,15 +95,10 @@ func (s *Bolt) view(fn func(RawTx) error) error {
 // viewOn runs fn in a read-only transaction of db, just opened, whose
 // file's bytes are data (open).
 func (s *Bolt) viewOn(db *bolt.DB, data []byte, fn func(RawTx) error) error {
-	var (
-		paths *boltcheck.Path
-		err   error
-	)
-	if !s.validated {
-		if paths, err = pathsOf(data); err != nil {
-			db.Close()
-			return s.wrap(err)
-		}
+	paths, err := s.pathsOf(data)
+	if err != nil {
+		db.Close()
+		return s.wrap(err)
 	}
 	var fnErr error
 	err = guard(func() error {
@@ -167,15 +161,10 @@ func (s *Bolt) update(fn func(RawTx) error) error {
 // updateOn is update on db, just opened to write, whose file's bytes are
 // data (open).
 func (s *Bolt) updateOn(db *bolt.DB, data []byte, fn func(RawTx) error) error {
-	var (
-		paths *boltcheck.Path
-		err   error
-	)
-	if !s.validated {
-		if paths, err = pathsOf(data); err != nil {
-			db.Close()
-			return s.wrap(err)
-		}
+	paths, err := s.pathsOf(data)
+	if err != nil {
+		db.Close()
+		return s.wrap(err)
 	}
 	var fnErr, inner error // fn's error; what the transaction returned
 	var scrub bool

@@ -99,8 +99,12 @@ func checkOpened(data []byte) error {
 }
 
 // pathsOf checks the meta pages and the root tree of the file's bytes in
-// data, and returns the checks of each operation's way on them.
-func pathsOf(data []byte) (*boltcheck.Path, error) {
+// data, and returns the checks of each operation's way on them; nil once
+// this process has walked the whole file (validated).
+func (s *Bolt) pathsOf(data []byte) (*boltcheck.Path, error) {
+	if s.validated {
+		return nil, nil
+	}
 	var c *boltcheck.Path
 	err := guard(func() (err error) {
 		c, err = boltcheck.NewPath(data)
