@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"github.com/kcloud/kcloud/internal/auth"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,7 +88,7 @@ func setup(t *testing.T, w *world) (*world, *clock) {
 
 func login(t *testing.T, s *Service, id string, p []byte) error {
 	t.Helper()
-	_, err := loginAsk(s, acct(t, s, id), p, func(*Who) (SecondFactor, error) { return SecondFactor{}, errors.New("no second factor expected") })
+	_, err := loginAsk(s, acct(t, s, id), p, func(*Who) (auth.Credential, error) { return nil, errors.New("no second factor expected") })
 	return err
 }
 

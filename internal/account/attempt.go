@@ -2,9 +2,11 @@ package account
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
@@ -18,8 +20,8 @@ import (
 // that happened while the person typed is seen before anything else is
 // said (security rule 4).
 
-// proof is what checking a password outside a transaction yields.
-type proof struct {
+// pwCheck is what checking a password outside a transaction yields.
+type pwCheck struct {
 	pre *Account    // the account as read before the check
 	kek *secret.Key // nil when the password was wrong
 	// rehash, when set, replaces the password hash on success: the
@@ -29,13 +31,24 @@ type proof struct {
 	// rotate gives the account a new data key with the new hash: the old
 	// password opens nothing sealed after the change (security rule 2).
 	rotate bool
+	// sum is the password's SHA-256, for telling a new password that is
+	// the same (the password itself is not kept).
+	sum [sha256.Size]byte
+	// length is the password's in characters, for the policy's minimum.
+	length int
+}
+
+// samePassword reports whether pw is the password that was checked.
+func (p *pwCheck) samePassword(pw []byte) bool {
+	sum := sha256.Sum256(pw)
+	return secret.Equal(sum[:], p.sum[:])
 }
 
 // checkPassword runs Argon2id on pw against pre, the account as read
 // before the password was asked for, holding no lock while it computes.
 // Nothing is recorded yet: finish checks, in its transaction, that pre is
 // still the account's password and state.
-func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
+func (s *Service) checkPassword(pre *Account, pw []byte) (*pwCheck, error) {
 	if err := pre.barred(s.now()); err != nil {
 		return nil, err
 	}
@@ -43,7 +56,7 @@ func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
 	if err != nil {
 		return nil, s.Store.Damaged(store.Accounts, pre.UserID, err) // outside a transaction
 	}
-	p := &proof{pre: pre, kek: kek}
+	p := &pwCheck{pre: pre, kek: kek, sum: sha256.Sum256(pw), length: utf8.RuneCount(pw)}
 	if p.kek != nil && pre.Password.Params.WeakerThan(s.Params) {
 		if err := p.setPassword(pw, s.Params); err != nil {
 			return nil, err
@@ -52,7 +65,7 @@ func (s *Service) checkPassword(pre *Account, pw []byte) (*proof, error) {
 	return p, nil
 }
 
-func (p *proof) setPassword(pw []byte, params secret.Params) error {
+func (p *pwCheck) setPassword(pw []byte, params secret.Params) error {
 	h, kek, err := secret.NewHash(pw, params)
 	if err != nil {
 		return err
@@ -110,6 +123,9 @@ type attempt struct {
 	what      string // names the page in the activity log: "login", "account show"
 	failEvent string // EvLoginFailed or EvPasswordFailed
 	session   bool   // the session must still be this account's
+	// factor: the page needs the proof's second factor (step-up), which
+	// settle makes second.
+	factor bool
 	// second checks a second factor; an Auth error from it counts as a
 	// failed second factor.
 	second func(u *Unlocked) error
@@ -130,7 +146,7 @@ var errNeedWrite = errors.New("the attempt has something to record")
 
 // finish records the outcome of a password check and, on success, runs
 // the attempt's work, all in one transaction.
-func (s *Service) finish(p *proof, a attempt) error {
+func (s *Service) finish(p *pwCheck, a attempt) error {
 	session := func(*store.Tx) (*Session, error) { return nil, nil }
 	if a.session {
 		var err error
@@ -163,7 +179,7 @@ func (s *Service) committed(u *Unlocked, err error) error {
 	return err
 }
 
-func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.Tx) (*Session, error)) (*Unlocked, error) {
+func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*store.Tx) (*Session, error)) (*Unlocked, error) {
 	run := s.Store.Update
 	if !write {
 		run = s.Store.View
@@ -262,7 +278,7 @@ func (s *Service) finishIn(p *proof, a attempt, write bool, session func(*store.
 // the account a new data key, seals again what the old one sealed, and
 // asks the store to forget the old record: no copy of the store made
 // after the change opens with the old password (security rule 2).
-func (u *Unlocked) rekey(p *proof) error {
+func (u *Unlocked) rekey(p *pwCheck) error {
 	a := u.Account
 	a.Password = *p.rehash
 	if !p.rotate {
@@ -390,21 +406,3 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 // ErrWrongPassword is the reason of a failed password (in a
 // FailedAttempt): a terminal asks again for it, not for a wrong code.
 var ErrWrongPassword = errors.New("wrong password")
-
-// withPassword checks the session account's password and does the page's work.
-func (s *Service) withPassword(pre *Account, pw []byte, a attempt) error {
-	p, err := s.checkPassword(pre, pw)
-	if err != nil {
-		return err
-	}
-	a.session = true
-	if a.failEvent == "" {
-		a.failEvent = EvPasswordFailed
-	}
-	if p.kek != nil && a.prepare != nil {
-		if err := a.prepare(pre); err != nil {
-			return err
-		}
-	}
-	return s.finish(p, a)
-}

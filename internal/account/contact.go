@@ -29,21 +29,20 @@ func codeMAC(u *Unlocked, t contact.Target, code string) ([]byte, error) {
 	return k.MAC("verification", u.Account.UUID, string(t.Kind), t.Address, code), nil
 }
 
-// SendCode checks the password and the rules, stores a new code (as its
+// SendCode settles the proof, checks the rules, stores a new code (as its
 // MAC) bound to t, and calls deliver with the code once that is
 // committed, outside any transaction. If delivery fails, the code is
 // withdrawn and the code pending before it, if any, put back: a failed
 // delivery leaves no usable code behind and resets nothing.
-func (v *Visit) SendCode(pw []byte, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
-	s, who := v.s, v.who
+func (v *Visit) SendCode(pr *Proof, t contact.Target, deliver func(code string, ttl time.Duration) error) (*Sent, error) {
+	s := v.s
 	var (
 		code string
 		mac  []byte
 		prev *contact.Pending
 		out  *Sent
 	)
-	pre := who.rec
-	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		a, r := u.Account, codeRules(u.Policy)
 		prev = a.Codes[t.Kind]
 		failures, err := r.Next(prev, t.Address, u.Now)
@@ -69,7 +68,7 @@ func (v *Visit) SendCode(pw []byte, t contact.Target, deliver func(code string, 
 		if fail.KindOf(derr) == fail.Interrupted { // Ctrl-C during delivery: 130, not 1
 			kind = fail.Interrupted
 		}
-		if err := s.withdraw(pre.UserID, t.Kind, mac, prev); err != nil {
+		if err := s.withdraw(v.who.UserID, t.Kind, mac, prev); err != nil {
 			return nil, fail.Wrap(kind, derr, "withdrawing the undelivered code also failed (%v)", err)
 		}
 		return nil, fail.Wrap(kind, derr, "the code was not delivered and is void")
@@ -101,14 +100,12 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 	})
 }
 
-// CheckCode checks the password, then code against the one sent to t,
+// CheckCode settles the proof, then checks code against the one sent to t,
 // and saves t as the account's verified contact. The rules are
 // contact.Rules.Check's; here they are counted, logged and saved.
-func (v *Visit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Contact, error) {
-	s, who := v.s, v.who
-	pre := who.rec
+func (v *Visit) CheckCode(pr *Proof, t contact.Target, code contact.Code) (*Contact, error) {
 	var out *Contact
-	err := s.withPassword(pre, pw, attempt{what: "contact verify", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "contact verify", change: func(u *Unlocked) error {
 		out = nil
 		a := u.Account
 		p := a.Codes[t.Kind]

@@ -2,7 +2,9 @@ package account
 
 import (
 	"testing"
+	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/store"
@@ -17,13 +19,71 @@ func acct(t *testing.T, s *Service, id string) *Who {
 
 // on opens a page of who's account on s, as a kcloud process does after
 // reading the session: the account as read then, the organization now.
-func on(s *Service, who *Who) *Visit {
+func on(s *Service, who *Who) tvisit {
 	org, _ := s.Org() // a page's transaction reads it again, and fails for it
-	return &Visit{s: s, who: who, org: org}
+	return tvisit{&Visit{s: s, who: who, org: org}}
+}
+
+// tvisit is a Visit whose pages take what a person types, as the command
+// line gives it: each makes the proof (Visit.Prove) and opens the page
+// with it.
+type tvisit struct{ *Visit }
+
+// with proves pw, and more, then runs page with the proof.
+func with[T any](v tvisit, pw []byte, more []auth.Credential, page func(*Proof) (T, error)) (T, error) {
+	pr, err := v.Prove(append([]auth.Credential{auth.NewPassword(pw)}, more...)...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return page(pr)
+}
+
+func (v tvisit) Show(pw []byte) (*Page, error) { return with(v, pw, nil, v.Visit.Show) }
+func (v tvisit) Activity(pw []byte, limit int) ([]Event, error) {
+	return with(v, pw, nil, func(pr *Proof) ([]Event, error) { return v.Visit.Activity(pr, limit) })
+}
+func (v tvisit) SetProfile(pw []byte, c CheckedProfile) (*Page, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Page, error) { return v.Visit.SetProfile(pr, c) })
+}
+func (v tvisit) ChangePassword(pw []byte, next NewPassword) error {
+	_, err := with(v, pw, nil, func(pr *Proof) (any, error) { return nil, v.Visit.ChangePassword(pr, next) })
+	return err
+}
+func (v tvisit) Create(pw []byte, n NewAccount) (*View, error) {
+	return with(v, pw, nil, func(pr *Proof) (*View, error) { return v.Visit.Create(pr, n) })
+}
+func (v tvisit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Organization, error) { return v.Visit.SetOrg(pr, c) })
+}
+func (v tvisit) Members(pw []byte) ([]Member, error) { return with(v, pw, nil, v.Visit.Members) }
+func (v tvisit) Member(pw []byte, id string) (*Page, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Page, error) { return v.Visit.Member(pr, id) })
+}
+func (v tvisit) Act(pw []byte, c *MemberCheck, opts ActOptions, sf ...auth.Credential) (*Acted, error) {
+	return with(v, pw, sf, func(pr *Proof) (*Acted, error) { return v.Visit.Act(pr, c, opts) })
+}
+func (v tvisit) BeginOTP(pw []byte, name string) (*Pending, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Pending, error) { return v.Visit.BeginOTP(pr, name) })
+}
+func (v tvisit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Registered, error) { return v.Visit.ConfirmOTP(pr, code) })
+}
+func (v tvisit) DeleteOTP(pw []byte, name string, sf auth.Credential) (*OTPView, error) {
+	return with(v, pw, []auth.Credential{sf}, func(pr *Proof) (*OTPView, error) { return v.Visit.DeleteOTP(pr, name) })
+}
+func (v tvisit) RenewRecoveryCodes(pw []byte, sf auth.Credential) ([]string, error) {
+	return with(v, pw, []auth.Credential{sf}, v.Visit.RenewRecoveryCodes)
+}
+func (v tvisit) SendCode(pw []byte, t contact.Target, deliver func(string, time.Duration) error) (*Sent, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Sent, error) { return v.Visit.SendCode(pr, t, deliver) })
+}
+func (v tvisit) CheckCode(pw []byte, t contact.Target, code contact.Code) (*Contact, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Contact, error) { return v.Visit.CheckCode(pr, t, code) })
 }
 
 // setProfile checks c as the command line does, then sets it.
-func setProfile(v *Visit, pw []byte, c ProfileChange) (*Page, error) {
+func setProfile(v tvisit, pw []byte, c ProfileChange) (*Page, error) {
 	checked, err := v.CheckProfile(c)
 	if err != nil {
 		return nil, err
@@ -77,14 +137,14 @@ func otpCode(s string) otp.Code {
 	return c
 }
 
-func otpFactor(s string) SecondFactor { return SecondFactor{OTP: otpCode(s)} }
+func otpFactor(s string) auth.Credential { return auth.Code{Code: otpCode(s)} }
 
-func recoveryFactor(s string) SecondFactor {
+func recoveryFactor(s string) auth.Credential {
 	r, err := otp.ParseRecovery(s)
 	if err != nil {
 		panic(err)
 	}
-	return SecondFactor{RecoveryCode: r}
+	return auth.Recovery{RecoveryCode: r}
 }
 
 func verificationCode(s string) contact.Code {
@@ -95,18 +155,21 @@ func verificationCode(s string) contact.Code {
 	return c
 }
 
-// loginAsk logs in with Login's two steps, asking ask for the second
+// loginAsk logs in as the command line does, asking ask for the second
 // factor where the account needs one.
-func loginAsk(s *Service, who *Who, pw []byte, ask func(*Who) (SecondFactor, error)) (*Session, error) {
-	l, err := s.Login(who, pw)
+func loginAsk(s *Service, who *Who, pw []byte, ask func(*Who) (auth.Credential, error)) (*Session, error) {
+	pr, err := s.ProveLogin(who, auth.NewPassword(pw))
 	if err != nil {
 		return nil, err
 	}
-	var sf SecondFactor
-	if l.NeedsSecondFactor {
-		if sf, err = ask(l.Who()); err != nil {
+	if pr.Next() != nil {
+		sf, err := ask(pr.Who())
+		if err != nil {
+			return nil, err
+		}
+		if err := pr.Add(sf); err != nil {
 			return nil, err
 		}
 	}
-	return l.Finish(sf)
+	return s.StartSession(pr)
 }

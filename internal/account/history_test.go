@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/kcloud/kcloud/internal/auth"
 	"os"
 	"path/filepath"
 	"testing"
@@ -182,13 +183,13 @@ func TestRecoveryCodesOutlivePasswordChange(t *testing.T) {
 		if _, err := on(s, acct(t, s, "alice")).CheckCode(next, tgt, verificationCode(sent)); !errors.Is(err, ErrCodeVoid) {
 			t.Fatalf("a code sent before the password change: %v, want expired", err)
 		}
-		if _, err := loginAsk(s, acct(t, s, "alice"), next, func(*Who) (SecondFactor, error) { return recoveryFactor(codes[0]), nil }); err != nil {
+		if _, err := loginAsk(s, acct(t, s, "alice"), next, func(*Who) (auth.Credential, error) { return recoveryFactor(codes[0]), nil }); err != nil {
 			t.Fatalf("a recovery code from before the change: %v", err)
 		}
 		if err := on(s, acct(t, s, "alice")).ChangePassword(next, checked(t, pw, "alice")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := loginAsk(s, acct(t, s, "alice"), pw, func(*Who) (SecondFactor, error) { return recoveryFactor(codes[1]), nil }); err != nil {
+		if _, err := loginAsk(s, acct(t, s, "alice"), pw, func(*Who) (auth.Credential, error) { return recoveryFactor(codes[1]), nil }); err != nil {
 			t.Fatalf("a recovery code after two changes: %v", err)
 		}
 	})

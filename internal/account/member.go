@@ -82,14 +82,14 @@ func (a *Account) member(now time.Time) Member {
 // an admin.
 func (v *Visit) adminPage() error { return RequireAdmin(v.who) }
 
-// Members checks the admin's password and lists the organization's
+// Members settles the admin's proof and lists the organization's
 // accounts, by User ID.
-func (v *Visit) Members(pw []byte) ([]Member, error) {
+func (v *Visit) Members(pr *Proof) ([]Member, error) {
 	if err := v.adminPage(); err != nil {
 		return nil, err
 	}
 	var out []Member
-	err := v.s.withPassword(v.who.rec, pw, attempt{what: "member list", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member list", readOnly: true, change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -118,13 +118,13 @@ func eachAccount(tx *store.Tx, fn func(*Account)) error {
 	return err
 }
 
-// Member checks the admin's password and returns a member's page.
-func (v *Visit) Member(pw []byte, userID string) (*Page, error) {
+// Member settles the admin's proof and returns a member's page.
+func (v *Visit) Member(pr *Proof, userID string) (*Page, error) {
 	if err := v.adminPage(); err != nil {
 		return nil, err
 	}
 	var page *Page
-	err := v.s.withPassword(v.who.rec, pw, attempt{what: "member show", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member show", readOnly: true, change: func(u *Unlocked) error {
 		m, err := u.member(userID)
 		if err != nil {
 			return err
@@ -241,15 +241,14 @@ type Acted struct {
 
 // ActOptions are an action's inputs beyond the member.
 type ActOptions struct {
-	// SecondFactor is the admin's, where CheckMember said it is needed.
-	SecondFactor SecondFactor
 	// Send, for reset-password, delivers the reset code to the member's
 	// verified email instead of returning it.
 	Send func(to contact.Target, code string, ttl time.Duration) error
 }
 
-// Act checks the admin's password and second factor and does c's action.
-func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) {
+// Act settles the admin's proof, with the second factor where the admin
+// has an authenticator, and does c's action.
+func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) {
 	s := v.s
 	var code otp.RecoveryCode
 	var hash secret.Hash
@@ -277,13 +276,7 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			sendTo = &t
 		}
 	}
-	a := attempt{what: "member " + string(c.Action)}
-	if c.NeedsSecondFactor {
-		if err := opts.SecondFactor.given(); err != nil {
-			return nil, err
-		}
-		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, opts.SecondFactor) }
-	}
+	a := attempt{what: "member " + string(c.Action), factor: c.NeedsSecondFactor}
 	var out *Acted
 	var memberNotices []Notice
 	a.change = func(u *Unlocked) error {
@@ -371,7 +364,7 @@ func (v *Visit) Act(pw []byte, c *MemberCheck, opts ActOptions) (*Acted, error) 
 		}
 		return putAccount(u.tx, m)
 	}
-	if err := s.withPassword(v.who.rec, pw, a); err != nil {
+	if err := pr.settle(v, a); err != nil {
 		return nil, err
 	}
 	if out.Changed && c.Action == Delete {

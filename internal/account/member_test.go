@@ -182,7 +182,7 @@ func TestMemberStepUp(t *testing.T) {
 		if _, err := v.Act(pw, check, ActOptions{}); fail.KindOf(err) != fail.Usage {
 			t.Fatalf("no second factor: %v", err)
 		}
-		if _, err := v.Act(pw, check, ActOptions{SecondFactor: otpFactor("000000")}); fail.KindOf(err) != fail.Auth {
+		if _, err := v.Act(pw, check, ActOptions{}, otpFactor("000000")); fail.KindOf(err) != fail.Auth {
 			t.Fatalf("a wrong code: %v", err)
 		}
 		if a := readAccount(t, w, "bob"); a.Disabled {
@@ -192,11 +192,11 @@ func TestMemberStepUp(t *testing.T) {
 			t.Fatalf("the wrong code counted %d", a.SecondFailures)
 		}
 		c.t = c.t.Add(30 * time.Second)
-		if _, err := v.Act(pw, check, ActOptions{SecondFactor: otpFactor(otp.CodeAt(secret, otp.StepAt(c.t)))}); err != nil {
+		if _, err := v.Act(pw, check, ActOptions{}, otpFactor(otp.CodeAt(secret, otp.StepAt(c.t)))); err != nil {
 			t.Fatal(err)
 		}
 		check, _ = on(s, acct(t, s, "alice")).CheckMember("bob", Enable)
-		if _, err := on(s, acct(t, s, "alice")).Act(pw, check, ActOptions{SecondFactor: recoveryFactor(codes[0])}); err != nil {
+		if _, err := on(s, acct(t, s, "alice")).Act(pw, check, ActOptions{}, recoveryFactor(codes[0])); err != nil {
 			t.Fatal(err)
 		}
 		if a := readAccount(t, w, "bob"); a.Disabled {
@@ -347,10 +347,11 @@ func TestRequireOTP(t *testing.T) {
 		if _, err := s.Visit(); !errors.Is(err, ErrOTPRequired) || fail.KindOf(err) != fail.LoginRequired {
 			t.Fatalf("a page without the required OTP: %v", err)
 		}
-		v, err := s.VisitToRegister()
+		reg, err := s.VisitToRegister()
 		if err != nil {
 			t.Fatal(err)
 		}
+		v := tvisit{reg}
 		p, err := v.BeginOTP(bobPW, "")
 		if err != nil {
 			t.Fatal(err)

@@ -173,10 +173,9 @@ type NewAccount struct {
 	Password NewPassword
 }
 
-// Create checks the admin's password and registers another account.
-func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
-	s, who := v.s, v.who
-	admin := who.rec
+// Create settles the admin's proof and registers another account.
+func (v *Visit) Create(pr *Proof, n NewAccount) (*View, error) {
+	s := v.s
 	p := n.Profile.p // its form was checked once; the policy is checked below
 	if p.UserID == "" {
 		return nil, fail.Usagef("the profile was not checked")
@@ -185,7 +184,7 @@ func (v *Visit) Create(pw []byte, n NewAccount) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = s.withPassword(admin, pw, attempt{what: "account create", change: func(u *Unlocked) error {
+	err = pr.settle(v, attempt{what: "account create", change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -249,11 +248,9 @@ func (c OrgChange) apply(org *Organization) error {
 	return nil
 }
 
-// SetOrg checks an admin's password and changes the nickname policy or
+// SetOrg settles an admin's proof and changes the nickname policy or
 // the security policy.
-func (v *Visit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
-	s, who := v.s, v.who
-	admin := who.rec
+func (v *Visit) SetOrg(pr *Proof, c OrgChange) (*Organization, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -261,7 +258,7 @@ func (v *Visit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
 		return nil, err
 	}
 	var out Organization
-	err := s.withPassword(admin, pw, attempt{what: "org set", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "org set", change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}

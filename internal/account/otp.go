@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/secret"
@@ -82,14 +83,13 @@ func CheckHasOTP(who *Who) error {
 	return nil
 }
 
-// BeginOTP checks the password and stores a new pending registration of
+// BeginOTP settles the proof and stores a new pending registration of
 // an authenticator named name ("" for the next free "app", "app-2", ...),
 // sealed with the data key, replacing any earlier one.
-func (v *Visit) BeginOTP(pw []byte, name string) (*Pending, error) {
-	s, who := v.s, v.who
-	pre := who.rec
+func (v *Visit) BeginOTP(pr *Proof, name string) (*Pending, error) {
+	s := v.s
 	var out *Pending
-	err := s.withPassword(pre, pw, attempt{what: "otp register", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "otp register", change: func(u *Unlocked) error {
 		name, err := checkCanRegister(u.Account, name)
 		if err != nil {
 			return err
@@ -115,12 +115,11 @@ type Registered struct {
 	RecoveryCodes []string
 }
 
-// ConfirmOTP checks the password and the first code from the app against
-// the pending registration, and registers the OTP. A wrong code counts
-// toward the lockout like any wrong OTP code.
-func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
-	s, who := v.s, v.who
-	pre := who.rec
+// ConfirmOTP settles the proof, checks the first code from the app
+// against the pending registration, and registers the OTP. A wrong code
+// counts toward the lockout like any wrong OTP code.
+func (v *Visit) ConfirmOTP(pr *Proof, code otp.Code) (*Registered, error) {
+	s := v.s
 	if code.IsZero() {
 		return nil, fail.Usagef("%v", otp.ErrFormat)
 	}
@@ -128,7 +127,7 @@ func (v *Visit) ConfirmOTP(pw []byte, code otp.Code) (*Registered, error) {
 	var step int64
 	var out *Registered
 	var set *recoverySet
-	err := s.withPassword(pre, pw, attempt{
+	err := pr.settle(v, attempt{
 		what: "otp register",
 		prepare: func(pre *Account) (err error) {
 			if pre.OTP == nil { // the first authenticator brings the recovery codes
@@ -206,23 +205,18 @@ func (v *Visit) DiscardPendingOTP() error {
 	})
 }
 
-// DeleteOTP checks the password and a current OTP or recovery code
-// (security rule 7), then removes the authenticator named name ("" when
-// the account has one); with the last one, the recovery codes go too. It
-// returns the authenticators left.
-func (v *Visit) DeleteOTP(pw []byte, name string, sf SecondFactor) (*OTPView, error) {
-	s, who := v.s, v.who
-	pre := who.rec
-	if err := sf.given(); err != nil {
-		return nil, err
-	}
-	if _, err := pre.authenticator(name); err != nil {
+// DeleteOTP settles the proof, which needs the password and a current
+// OTP or recovery code (security rule 7), then removes the authenticator
+// named name ("" when the account has one); with the last one, the
+// recovery codes go too. It returns the authenticators left.
+func (v *Visit) DeleteOTP(pr *Proof, name string) (*OTPView, error) {
+	if _, err := v.who.rec.authenticator(name); err != nil {
 		return nil, err
 	}
 	var left *OTPView
-	err := s.withPassword(pre, pw, attempt{
+	err := pr.settle(v, attempt{
 		what:   "otp delete",
-		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
+		factor: true,
 		change: func(u *Unlocked) error {
 			a := u.Account
 			i, err := a.authenticator(name)
@@ -276,27 +270,23 @@ func (a *Account) authenticator(name string) (int, error) {
 	return 0, fail.Mark(fail.Usage, ErrNoSuchAuthenticator, "%s has no authenticator named %q", a.UserID, name)
 }
 
-// RenewRecoveryCodes checks the password and a current OTP or recovery
-// code, and replaces the recovery codes with 10 new ones, shown once: the
-// old ones are void.
-func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error) {
-	s, who := v.s, v.who
-	pre := who.rec
-	if err := sf.given(); err != nil {
-		return nil, err
-	}
+// RenewRecoveryCodes settles the proof, which needs the password and a
+// current OTP or recovery code, and replaces the recovery codes with 10
+// new ones, shown once: the old ones are void.
+func (v *Visit) RenewRecoveryCodes(pr *Proof) ([]string, error) {
+	s, pre := v.s, v.who.rec
 	if pre.OTP == nil {
 		return nil, fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", pre.UserID)
 	}
 	var codes []string
 	var set *recoverySet
-	err := s.withPassword(pre, pw, attempt{
+	err := pr.settle(v, attempt{
 		what: "otp recovery-codes",
 		prepare: func(pre *Account) (err error) {
 			set, err = newRecoverySet(pre, s.Params)
 			return err
 		},
-		second: func(u *Unlocked) error { return s.checkSecondFactor(u, sf) },
+		factor: true,
 		change: func(u *Unlocked) error {
 			var err error
 			if codes, err = u.setRecoveryCodes(set); err != nil {
@@ -309,78 +299,51 @@ func (v *Visit) RenewRecoveryCodes(pw []byte, sf SecondFactor) ([]string, error)
 	return codes, err
 }
 
-// SecondFactor is what a person gives after the password when an OTP is
-// registered: a current code or a recovery code, one of them, each of a
-// checked form. NewSecondFactor makes one from what was typed.
-type SecondFactor struct {
-	OTP          otp.Code
-	RecoveryCode otp.RecoveryCode
-}
-
-// NewSecondFactor reads a typed OTP code or recovery code (one of them
-// set). Callers read it before any password is asked for: a malformed
-// code is a usage error, not a failed attempt.
-func NewSecondFactor(code, recovery string) (SecondFactor, error) {
-	var sf SecondFactor
-	var err error
-	switch {
-	case code != "" && recovery != "":
-		return sf, fail.Usagef("give an OTP code or a recovery code, not both")
-	case code != "":
-		if sf.OTP, err = otp.ParseCode(code); err != nil {
-			return sf, fail.Usagef("%v", err)
-		}
-	case recovery != "":
-		if sf.RecoveryCode, err = otp.ParseRecovery(recovery); err != nil {
-			return sf, fail.Usagef("%v", err)
-		}
-	default:
-		return sf, noSecondFactor()
-	}
-	return sf, nil
-}
-
-func noSecondFactor() error { return fail.Usagef("an OTP code or a recovery code is required") }
-
-// given checks that sf holds exactly one factor; its form was checked
-// when it was made.
-func (sf SecondFactor) given() error {
-	if sf.OTP.IsZero() == sf.RecoveryCode.IsZero() {
-		return noSecondFactor()
-	}
-	return nil
-}
-
-// checkSecondFactor verifies a current OTP code (later than any accepted
-// before) or an unused recovery code, and consumes it. sf has passed
-// Check. A code of a step already accepted is refused as used, which
-// counts as a failure like a wrong code, but says to wait for the next.
-func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
+// checkSecondFactor verifies a second factor and consumes it: a current
+// OTP code (later than any accepted before) or an unused recovery code.
+// A code of a step already accepted is refused as used, which counts as a
+// failure like a wrong code, but says to wait for the next.
+func (s *Service) checkSecondFactor(u *Unlocked, c auth.Credential) error {
 	a := u.Account
 	if a.OTP == nil {
 		return fail.Mark(fail.Other, ErrNoOTP, "no OTP is registered for %s", a.UserID)
 	}
-	if !sf.RecoveryCode.IsZero() {
-		mk, err := u.recoveryKey()
-		if err != nil {
-			return store.Damaged(store.Accounts, a.UserID, err)
-		}
-		mac := mk.MAC("recovery", a.UUID, sf.RecoveryCode.Normal())
-		found := -1
-		for i, m := range a.OTP.RecoveryCodes {
-			if secret.Equal(m, mac) {
-				found = i
-			}
-		}
-		if found < 0 {
-			return fail.Authf("wrong recovery code")
-		}
-		a.OTP.useRecoveryCode(found)
-		left := len(a.OTP.RecoveryCodes)
-		u.recoveryLeft = &left
-		u.notice(EvRecoveryUsed, say("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))
-		return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
+	switch c := c.(type) {
+	case auth.Recovery:
+		return s.useRecoveryCode(u, c.RecoveryCode)
+	case auth.Code:
+		return s.useOTPCode(u, c.Code)
 	}
+	return fail.Usagef("%s is not a second factor", c.Method())
+}
+
+// useRecoveryCode checks and consumes a recovery code.
+func (s *Service) useRecoveryCode(u *Unlocked, rc otp.RecoveryCode) error {
+	a := u.Account
+	mk, err := u.recoveryKey()
+	if err != nil {
+		return store.Damaged(store.Accounts, a.UserID, err)
+	}
+	mac := mk.MAC("recovery", a.UUID, rc.Normal())
+	found := -1
+	for i, m := range a.OTP.RecoveryCodes {
+		if secret.Equal(m, mac) {
+			found = i
+		}
+	}
+	if found < 0 {
+		return fail.Authf("wrong recovery code")
+	}
+	a.OTP.useRecoveryCode(found)
+	left := len(a.OTP.RecoveryCodes)
+	u.recoveryLeft = &left
+	u.notice(EvRecoveryUsed, say("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))
+	return u.Log(EvRecoveryUsed, fmt.Sprintf("%d recovery codes left", len(a.OTP.RecoveryCodes)))
+}
+
+// useOTPCode checks and consumes a code from any authenticator.
+func (s *Service) useOTPCode(u *Unlocked, code otp.Code) error {
+	a := u.Account
 	// A code from any authenticator, each once (rule 3 per authenticator).
 	usedBy := false
 	for _, x := range a.OTP.Authenticators {
@@ -388,7 +351,7 @@ func (s *Service) checkSecondFactor(u *Unlocked, sf SecondFactor) error {
 		if err != nil {
 			return store.Damaged(store.Accounts, a.UserID, err)
 		}
-		step, ok, used := otp.Verify(sec, sf.OTP, u.Now, x.LastStep)
+		step, ok, used := otp.Verify(sec, code, u.Now, x.LastStep)
 		clear(sec)
 		if ok {
 			at := u.Now

@@ -2,6 +2,7 @@ package account
 
 import (
 	"encoding/json"
+	"github.com/kcloud/kcloud/internal/auth"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,8 @@ func register(t *testing.T, s *Service, c *clock) ([]byte, []string) {
 	return p.Secret, reg.RecoveryCodes
 }
 
-func withCode(code string) func(*Who) (SecondFactor, error) {
-	return func(*Who) (SecondFactor, error) { return otpFactor(code), nil }
+func withCode(code string) func(*Who) (auth.Credential, error) {
+	return func(*Who) (auth.Credential, error) { return otpFactor(code), nil }
 }
 
 func TestPendingExpires(t *testing.T) {

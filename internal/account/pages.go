@@ -1,7 +1,6 @@
 package account
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/kcloud/kcloud/internal/fail"
@@ -59,12 +58,10 @@ type Page struct {
 	Org     Organization
 }
 
-// Show checks the password and returns the account page.
-func (v *Visit) Show(pw []byte) (*Page, error) {
-	s, who := v.s, v.who
-	pre := who.rec
+// Show settles the proof and returns the account page.
+func (v *Visit) Show(pr *Proof) (*Page, error) {
 	var page Page
-	err := s.withPassword(pre, pw, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
 		page = Page{Account: u.Account.view(), Org: *u.Org}
 		return nil
 	}})
@@ -74,13 +71,11 @@ func (v *Visit) Show(pw []byte) (*Page, error) {
 	return &page, nil
 }
 
-// Activity checks the password and returns the account's events, newest
+// Activity settles the proof and returns the account's events, newest
 // first; limit 0 means all.
-func (v *Visit) Activity(pw []byte, limit int) ([]Event, error) {
-	s, who := v.s, v.who
-	pre := who.rec
+func (v *Visit) Activity(pr *Proof, limit int) ([]Event, error) {
 	var events []Event
-	err := s.withPassword(pre, pw, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
 		events = []Event{}
 		var derr error
 		err := u.tx.Newest(store.Activity, u.Account.UserID, func(decode func(any) error) bool {
@@ -160,13 +155,11 @@ func (c ProfileChange) allowedBy(org *Organization) error {
 	return nil
 }
 
-// SetProfile checks the password and changes the name or nickname.
-func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
+// SetProfile settles the proof and changes the name or nickname.
+func (v *Visit) SetProfile(pr *Proof, checked CheckedProfile) (*Page, error) {
 	c := checked.c
-	s, who := v.s, v.who
-	pre := who.rec
 	var out Page
-	err := s.withPassword(pre, pw, attempt{what: "account set", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account set", change: func(u *Unlocked) error {
 		// The form was checked once; the policy may have changed since.
 		if err := c.allowedBy(u.Org); err != nil {
 			return err
@@ -200,31 +193,30 @@ func (v *Visit) SetProfile(pw []byte, checked CheckedProfile) (*Page, error) {
 	return &out, nil
 }
 
-// ChangePassword checks the current password and sets a new one. The
-// account gets a new data key, which seals again what the old one sealed,
-// so the OTP keeps working and the old password opens nothing written
-// after the change (security rules 2 and 7).
-func (v *Visit) ChangePassword(current []byte, checked NewPassword) error {
-	s, who := v.s, v.who
-	pre := who.rec
-	next, err := checked.forAccount(pre.UserID)
+// ChangePassword settles the proof, whose password is the current one,
+// and sets a new one. The account gets a new data key, which seals again
+// what the old one sealed, so the OTP keeps working and the old password
+// opens nothing written after the change (security rules 2 and 7).
+func (v *Visit) ChangePassword(pr *Proof, checked NewPassword) error {
+	s := v.s
+	next, err := checked.forAccount(v.who.UserID)
 	if err != nil {
 		return err
 	}
-	if bytes.Equal(current, next) {
-		return fail.Usagef("the new password is the same as the current one")
-	}
-	p, err := s.checkPassword(pre, current)
-	if err != nil {
-		return err
+	p := pr.pw
+	if p == nil {
+		return fail.Usagef("a password is required")
 	}
 	if p.kek != nil {
+		if p.samePassword(next) {
+			return fail.Usagef("the new password is the same as the current one")
+		}
 		if err := p.setPassword(next, s.Params); err != nil {
 			return err
 		}
 		p.rotate = true
 	}
-	return s.finish(p, attempt{what: "account password", failEvent: EvPasswordFailed, session: true,
+	return pr.settle(v, attempt{what: "account password",
 		change: func(u *Unlocked) error {
 			u.endSessions(s, true) // every other session, on every machine
 			u.notice(EvPasswordChanged, say("your password was changed"))

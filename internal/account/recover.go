@@ -405,7 +405,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 			left := len(a.OTP.RecoveryCodes)
 			out.KeptOTP, out.RecoveryCodesLeft = true, &left
 			u.DataKey = dk
-			if err := u.rekey(&proof{rehash: &h, rehashKEK: kek, rotate: true}); err != nil {
+			if err := u.rekey(&pwCheck{rehash: &h, rehashKEK: kek, rotate: true}); err != nil {
 				return err
 			}
 		} else {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/kcloud/kcloud/internal/auth"
 	"os"
 	"path/filepath"
 	"testing"
@@ -97,7 +98,7 @@ func TestRecoverKeepsOTP(t *testing.T) {
 			t.Fatalf("the old password after a recovery: %v", err)
 		}
 		c.t = c.t.Add(time.Minute)
-		if _, err := loginAsk(s, acct(t, s, "alice"), newPW, func(*Who) (SecondFactor, error) { return recoveryFactor(codes[3]), nil }); fail.KindOf(err) != fail.Auth {
+		if _, err := loginAsk(s, acct(t, s, "alice"), newPW, func(*Who) (auth.Credential, error) { return recoveryFactor(codes[3]), nil }); fail.KindOf(err) != fail.Auth {
 			t.Fatalf("the recovery code used by account recover logs in: %v", err)
 		}
 		if _, err := loginAsk(s, acct(t, s, "alice"), newPW, withCode(otp.CodeAt(sec, otp.StepAt(c.t)))); err != nil {
@@ -109,7 +110,7 @@ func TestRecoverKeepsOTP(t *testing.T) {
 		}
 		// Another recovery code still opens the way; a login that used one
 		// takes its slot too.
-		if _, err := loginAsk(s, acct(t, s, "alice"), newPW, func(*Who) (SecondFactor, error) { return recoveryFactor(codes[5]), nil }); err != nil {
+		if _, err := loginAsk(s, acct(t, s, "alice"), newPW, func(*Who) (auth.Credential, error) { return recoveryFactor(codes[5]), nil }); err != nil {
 			t.Fatal(err)
 		}
 		c.t = c.t.Add(2 * time.Minute)

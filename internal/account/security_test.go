@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"github.com/kcloud/kcloud/internal/auth"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestLoginStartedBeforeLockout(t *testing.T) {
 		}
 		for _, typed := range [][]byte{pw, []byte("wrong password")} {
 			asked := false
-			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (SecondFactor, error) {
+			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (auth.Credential, error) {
 				asked = true
 				return otpFactor("123456"), nil
 			})
@@ -89,9 +90,9 @@ func TestLoginWithoutOTPChecksAtFinish(t *testing.T) {
 			login(t, newService(path, c), "alice", []byte("wrong password"))
 		}
 		for _, typed := range [][]byte{pw, []byte("wrong password")} {
-			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (SecondFactor, error) {
+			_, err := loginAsk(newService(path, c), pre, typed, func(*Who) (auth.Credential, error) {
 				t.Fatal("asked for a second factor the account does not have")
-				return SecondFactor{}, nil
+				return nil, nil
 			})
 			if fail.KindOf(err) != fail.Locked {
 				t.Fatalf("password %q after the lockout: %v; want locked", typed, err)
@@ -103,14 +104,15 @@ func TestLoginWithoutOTPChecksAtFinish(t *testing.T) {
 
 		c.t = c.t.Add(time.Hour) // the lockout over
 		pre = acct(t, s, "alice")
-		l, err := newService(path, c).Login(pre, pw)
-		if err != nil || l.NeedsSecondFactor {
-			t.Fatalf("Login: %v, needs a second factor: %v", err, l != nil && l.NeedsSecondFactor)
+		svc := newService(path, c)
+		l, err := svc.ProveLogin(pre, auth.NewPassword(pw))
+		if err != nil || l.Next() != nil {
+			t.Fatalf("ProveLogin: %v, needs a second factor: %v", err, l != nil && l.Next() != nil)
 		}
 		login(t, s, "alice", pw)
 		register(t, s, c) // meanwhile, elsewhere: an authenticator
 		s.Logout()
-		if sess, err := l.Finish(SecondFactor{}); !errors.Is(err, ErrAccountRaced) || sess != nil {
+		if sess, err := svc.StartSession(l); !errors.Is(err, ErrAccountRaced) || sess != nil {
 			t.Fatalf("finishing a login begun before an authenticator was registered: %v, %v; want ErrAccountRaced", sess, err)
 		}
 		if _, _, _, err := newService(path, c).Current(); fail.KindOf(err) != fail.LoginRequired {

@@ -2,8 +2,8 @@ package account
 
 import (
 	"errors"
-	"unicode/utf8"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
 )
@@ -276,79 +276,67 @@ func (s *Service) CheckLogin(userID string) (*Who, error) {
 	return acc.who(), nil
 }
 
-// Login is a login in two steps, as every page is: Login checks the
-// password, and the PendingLogin it returns finishes with the second
-// factor where the account has an OTP (NeedsSecondFactor). Between the
-// two the caller may prompt: nothing is held open.
+// ProveLogin checks the password of a login (auth.Password) and returns
+// the proof, which StartSession settles; a second factor, given with the
+// password or added to the proof (Proof.Add), follows where the account
+// has an authenticator (Proof.Next). Between the two the caller may
+// prompt: nothing is held open.
 //
 // A login that waited at its prompt while the account was locked learns
 // nothing, not even whether the password was right (security rule 4):
 // an account with an authenticator is read again after the password is
 // checked, before the second factor is asked for; one without is
-// checked in Finish's transaction. A wrong password is counted there and
-// then, and a right one only when the login finishes.
-func (s *Service) Login(who *Who, pw []byte) (*PendingLogin, error) {
-	pre := who.rec
-	p, err := s.checkPassword(pre, pw)
+// checked in StartSession's transaction. A wrong password is counted
+// here and then, and a right one only when the session starts.
+func (s *Service) ProveLogin(who *Who, creds ...auth.Credential) (*Proof, error) {
+	pr, err := s.Prove(who, creds...)
 	if err != nil {
 		return nil, err
 	}
-	a := attempt{what: "login", failEvent: EvLoginFailed}
-	if p.kek == nil {
-		return nil, s.finish(p, a) // counts the failure, unless locked since
+	pr.login = true
+	if pr.pw.kek == nil {
+		return nil, s.finish(pr.pw, loginAttempt()) // counts the failure, unless locked since
 	}
-	l := &PendingLogin{s: s, p: p, a: a, pwLen: utf8.RuneCount(pw), who: who}
 	if !who.HasOTP {
-		// No prompt follows: Finish checks the lock in its transaction,
-		// and refuses an authenticator registered in the meantime.
-		return l, nil
+		// No prompt follows: StartSession checks the lock in its
+		// transaction, and refuses an authenticator registered since.
+		return pr, nil
 	}
-	if l.who, err = s.CheckLogin(pre.UserID); err != nil {
+	if pr.who, err = s.CheckLogin(who.UserID); err != nil {
 		return nil, err
 	}
-	l.NeedsSecondFactor = l.who.HasOTP
-	return l, nil
+	pr.needsSecond = pr.who.HasOTP
+	return pr, nil
 }
 
-// PendingLogin is a login whose password was right.
-type PendingLogin struct {
-	s     *Service
-	p     *proof
-	a     attempt
-	who   *Who
-	pwLen int // the password's length in characters, for the policy's minimum
-	// NeedsSecondFactor: Finish takes an OTP code or a recovery code.
-	NeedsSecondFactor bool
-}
+func loginAttempt() attempt { return attempt{what: "login", failEvent: EvLoginFailed} }
 
-// Who is the account logging in, as read after its password was checked.
-func (l *PendingLogin) Who() *Who { return l.who }
-
-// Finish checks the second factor, where one is needed (sf is ignored
-// otherwise), and starts a session on this machine. It is called once.
-func (l *PendingLogin) Finish(sf SecondFactor) (*Session, error) {
-	s, a := l.s, l.a
-	if l.NeedsSecondFactor {
-		if err := sf.given(); err != nil {
-			return nil, err
-		}
-		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, sf) }
+// StartSession settles a login's proof (ProveLogin) and starts a session
+// on this machine.
+func (s *Service) StartSession(pr *Proof) (*Session, error) {
+	if pr.s != s || !pr.login {
+		return nil, fail.Usagef("the proof is not a login's")
 	}
+	if err := pr.Next(); err != nil {
+		return nil, err
+	}
+	a := loginAttempt()
+	a.factor = pr.needsSecond
 	var sess *Session
 	a.change = func(u *Unlocked) error {
-		if a.second == nil && u.Account.OTP != nil {
+		if !a.factor && u.Account.OTP != nil {
 			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
 		}
 		at := u.Now
 		u.Account.LastLoginAt = &at
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
 			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil}
-		if l.pwLen < u.Policy.PasswordMinLength {
+		if pr.pw.length < u.Policy.PasswordMinLength {
 			sess.PasswordMinLength = u.Policy.PasswordMinLength
 		}
 		return u.Log(EvLoginOK, "")
 	}
-	if err := s.finish(l.p, a); err != nil {
+	if err := pr.settle(nil, a); err != nil {
 		return nil, err
 	}
 	err := s.local().Create(func(tx *store.Tx) error {

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 )
 
@@ -100,7 +101,7 @@ func accountSetRun(o *setOptions) error {
 	if o.changed("language") {
 		c.Language = &o.language
 	}
-	v, acc, _, err := f.session()
+	v, _, _, err := f.session()
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func accountSetRun(o *setOptions) error {
 	if err != nil {
 		return err
 	}
-	page, err := withPassword(f, acc.UserID, func(pw []byte) (*account.Page, error) { return v.SetProfile(pw, checked) })
+	page, err := withProof(f, v, func(pr *account.Proof) (*account.Page, error) { return v.SetProfile(pr, checked) })
 	if err != nil {
 		return err
 	}
@@ -152,7 +153,11 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := v.ChangePassword(cur, next); err != nil {
+	pr, err := v.Prove(auth.NewPassword(cur))
+	if err != nil {
+		return err
+	}
+	if err := v.ChangePassword(pr, next); err != nil {
 		return err
 	}
 	f.say("Password changed.")
@@ -236,7 +241,7 @@ func accountCreateRun(o *createOptions) error {
 	}
 	*n = checked.Profile() // normalized: the User ID in lower case
 	na := account.NewAccount{Profile: checked, Admin: o.admin}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
@@ -246,7 +251,7 @@ func accountCreateRun(o *createOptions) error {
 	if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, check); err != nil {
 		return err
 	}
-	created, err := v.Create(pw, na)
+	created, err := v.Create(pr, na)
 	if err != nil {
 		return err
 	}
@@ -286,7 +291,7 @@ func accountActivityRun(o *activityOptions) error {
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}
-	events, err := openPage(f, func(v *account.Visit, pw []byte) ([]account.Event, error) { return v.Activity(pw, o.limit) })
+	events, err := openPage(f, func(v *account.Visit, pr *account.Proof) ([]account.Event, error) { return v.Activity(pr, o.limit) })
 	if err != nil {
 		return err
 	}

@@ -211,7 +211,7 @@ func TestLayering(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	const mod = "github.com/kcloud/kcloud/"
-	domain := []string{"account", "otp", "contact", "phone", "password", "secret", "store", "boltcheck", "delivery", "text", "perm", "fail", "safefile"}
+	domain := []string{"account", "auth", "otp", "contact", "phone", "password", "secret", "store", "boltcheck", "delivery", "text", "perm", "fail", "safefile"}
 	forbidden := []string{"github.com/spf13/cobra", "github.com/spf13/viper", "internal/cli", "internal/config", "internal/term", "golang.org/x/term"}
 	only := map[string][]string{ // a package, and the only ones that may import it
 		"internal/config":    {"internal/cli"},

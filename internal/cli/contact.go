@@ -96,7 +96,7 @@ func verifyRun(o *verifyOptions) error {
 	if o.code == "" && !o.sendOnly && !io.PasswordStdin && !io.CanPrompt() {
 		return io.missing("the code", word("send with --send-only, then check with --code CODE"))
 	}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func verifyRun(o *verifyOptions) error {
 		sender := newSender(cfg, kind, f.Now)
 		var receipt delivery.Receipt
 		ctx, stop := interruptible()
-		sent, err := v.SendCode(pw, t, func(code string, ttl time.Duration) error {
+		sent, err := v.SendCode(pr, t, func(code string, ttl time.Duration) error {
 			var err error
 			receipt, err = sender.Send(ctx, message(acc.Language, kind, t.Address, code, ttl))
 			if err != nil && ctx.Err() != nil {
@@ -149,7 +149,7 @@ func verifyRun(o *verifyOptions) error {
 		if err != nil {
 			err = fail.Usagef("%v", err)
 		} else {
-			c, err = v.CheckCode(pw, t, code)
+			c, err = v.CheckCode(pr, t, code)
 		}
 		if fail.KindOf(err) == fail.Usage || fail.KindOf(err) == fail.Auth {
 			// At a terminal, a mistyped or wrong code is asked again

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 )
 
@@ -41,13 +42,12 @@ the code.`,
 
 func loginRun(o *loginOptions) error {
 	f, io := &o.deps, o.IO
-	var given *account.SecondFactor
+	var given auth.Credential
 	if o.otp != "" || o.recoveryCode != "" {
-		sf, err := account.NewSecondFactor(o.otp, o.recoveryCode)
-		if err != nil {
+		var err error
+		if given, err = auth.SecondFactor(o.otp, o.recoveryCode); err != nil {
 			return err
 		}
-		given = &sf
 	}
 	svc, err := f.Service()
 	if err != nil {
@@ -72,21 +72,22 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	sess, err := withPassword(f, id, func(pw []byte) (*account.Session, error) {
-		l, err := svc.Login(acc, pw)
+		pr, err := svc.ProveLogin(acc, auth.NewPassword(pw))
 		if err != nil {
 			return nil, err
 		}
-		var sf account.SecondFactor
-		switch {
-		case !l.NeedsSecondFactor:
-		case given != nil:
-			sf = *given
-		default:
-			if sf, err = askSecondFactor(io, f.tr()); err != nil {
+		if pr.Next() != nil {
+			sf := given
+			if sf == nil {
+				if sf, err = askSecondFactor(io, f.tr()); err != nil {
+					return nil, err
+				}
+			}
+			if err := pr.Add(sf); err != nil {
 				return nil, err
 			}
 		}
-		return l.Finish(sf)
+		return svc.StartSession(pr)
 	})
 	if err != nil {
 		return err

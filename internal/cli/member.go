@@ -75,7 +75,7 @@ func memberListRun(o *memberListOptions) error {
 	if err := account.RequireAdmin(acc); err != nil {
 		return err
 	}
-	members, err := withPassword(f, acc.UserID, v.Members)
+	members, err := withProof(f, v, v.Members)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func memberShowRun(o *memberShowOptions) error {
 	if err := account.RequireAdmin(acc); err != nil {
 		return err
 	}
-	page, err := withPassword(f, acc.UserID, func(pw []byte) (*account.Page, error) { return v.Member(pw, id) })
+	page, err := withProof(f, v, func(pr *account.Proof) (*account.Page, error) { return v.Member(pr, id) })
 	if err != nil {
 		return err
 	}
@@ -336,18 +336,21 @@ func memberActionRun(o *memberActionOptions) error {
 			return err
 		}
 	}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
 	if c.NeedsSecondFactor {
-		if given != nil {
-			opts.SecondFactor = *given
-		} else if opts.SecondFactor, err = askSecondFactor(f.IO, f.tr()); err != nil {
+		if given == nil {
+			if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
+				return err
+			}
+		}
+		if err := pr.Add(given); err != nil {
 			return err
 		}
 	}
-	done, err := v.Act(pw, c, opts)
+	done, err := v.Act(pr, c, opts)
 	if err != nil {
 		return err
 	}

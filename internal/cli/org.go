@@ -138,11 +138,11 @@ func orgSetRun(o *orgSetOptions) error {
 	if err := c.Check(); err != nil {
 		return err
 	}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
-	org, err := v.SetOrg(pw, c)
+	org, err := v.SetOrg(pr, c)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/term"
@@ -112,18 +113,18 @@ func registerRun(o *registerOptions) error {
 	if o.code == "" && !o.begin && !io.PasswordStdin && !io.CanPrompt() {
 		return io.missing("the code from the app", word("register in two steps: --begin, then --code CODE"))
 	}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
 	if o.code != "" {
-		reg, err := v.ConfirmOTP(pw, code)
+		reg, err := v.ConfirmOTP(pr, code)
 		if err != nil {
 			return err
 		}
 		return printRegistered(f, reg)
 	}
-	p, err := v.BeginOTP(pw, o.name)
+	p, err := v.BeginOTP(pr, o.name)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func registerRun(o *registerOptions) error {
 		if ferr != nil {
 			return fail.Usagef("%v", ferr)
 		}
-		reg, err := v.ConfirmOTP(pw, code)
+		reg, err := v.ConfirmOTP(pr, code)
 		if fail.KindOf(err) == fail.Auth && try < confirmTries && !io.PasswordStdin {
 			o.tty(o.tr().F("That code is not right (%d of %d tries). Check the app's clock and try the next code.", try, confirmTries) + "\n")
 			try++
@@ -397,17 +398,17 @@ func printRegistered(f *deps, reg *account.Registered) error {
 // askSecondFactor asks for an OTP code or a recovery code: six digits are
 // an OTP code, anything else a recovery code. At a terminal, a malformed
 // answer is asked again.
-func askSecondFactor(io *IOStreams, w tr) (account.SecondFactor, error) {
+func askSecondFactor(io *IOStreams, w tr) (auth.Credential, error) {
 	for {
 		code, err := io.Code("the OTP code", w.T("OTP code (or a recovery code): "), "--otp or --recovery-code")
 		if err != nil {
-			return account.SecondFactor{}, err
+			return nil, err
 		}
 		otpCode, recovery := "", code
 		if c := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); len(c) == otp.Digits {
 			otpCode, recovery = c, ""
 		}
-		checked, err := account.NewSecondFactor(otpCode, recovery)
+		checked, err := auth.SecondFactor(otpCode, recovery)
 		if err != nil && !io.PasswordStdin {
 			if t, terr := io.TTY(); terr == nil {
 				fmt.Fprintln(t.Writer(), w.T("That is neither a 6-digit code nor a recovery code (xxxx-xxxx-xxxx-xxxx). Try again."))

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 )
 
@@ -46,52 +47,51 @@ func (g *secondFactorFlags) add(cmd *cobra.Command) {
 }
 
 // given returns the second factor the flags give, or nil.
-func (g secondFactorFlags) given() (*account.SecondFactor, error) {
+func (g secondFactorFlags) given() (auth.Credential, error) {
 	if g.otp == "" && g.recovery == "" {
 		return nil, nil
 	}
-	sf, err := account.NewSecondFactor(g.otp, g.recovery)
-	return &sf, err
+	return auth.SecondFactor(g.otp, g.recovery)
 }
 
 // page opens a page that needs the password and a second factor: the
 // flags' form checked first, then the session and that it has an OTP,
 // and what check says of it, then the password, then the second factor,
-// given or asked for.
-func (g secondFactorFlags) page(f *deps, check func(*account.Who) error) (*account.Visit, []byte, account.SecondFactor, error) {
-	var sf account.SecondFactor
+// given or asked for; it returns the page's proof of both.
+func (g secondFactorFlags) page(f *deps, check func(*account.Who) error) (*account.Visit, *account.Proof, error) {
 	given, err := g.given()
 	if err != nil {
-		return nil, nil, sf, err
+		return nil, nil, err
 	}
 	v, acc, _, err := f.session()
 	if err != nil {
-		return nil, nil, sf, err
+		return nil, nil, err
 	}
 	if err := account.CheckHasOTP(acc); err != nil {
-		return nil, nil, sf, err
+		return nil, nil, err
 	}
 	if err := check(acc); err != nil {
-		return nil, nil, sf, err
+		return nil, nil, err
 	}
-	pw, err := f.password(acc)
+	pr, err := f.prove(v)
 	if err != nil {
-		return nil, nil, sf, err
+		return nil, nil, err
 	}
-	if given != nil {
-		return v, pw, *given, nil
+	if given == nil {
+		if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
+			return nil, nil, err
+		}
 	}
-	sf, err = askSecondFactor(f.IO, f.tr())
-	return v, pw, sf, err
+	return v, pr, pr.Add(given)
 }
 
 func otpDeleteRun(o *otpDeleteOptions) error {
 	f := &o.deps
-	v, pw, sf, err := o.sf.page(f, func(acc *account.Who) error { return account.CheckAuthenticator(acc, o.name) })
+	v, pr, err := o.sf.page(f, func(acc *account.Who) error { return account.CheckAuthenticator(acc, o.name) })
 	if err != nil {
 		return err
 	}
-	left, err := v.DeleteOTP(pw, o.name, sf)
+	left, err := v.DeleteOTP(pr, o.name)
 	if err != nil {
 		return err
 	}
@@ -169,11 +169,11 @@ type recoveryCodesOptions struct {
 
 func recoveryCodesRun(o *recoveryCodesOptions) error {
 	f := &o.deps
-	v, pw, sf, err := o.sf.page(f, func(*account.Who) error { return nil })
+	v, pr, err := o.sf.page(f, func(*account.Who) error { return nil })
 	if err != nil {
 		return err
 	}
-	codes, err := v.RenewRecoveryCodes(pw, sf)
+	codes, err := v.RenewRecoveryCodes(pr)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/auth"
 )
 
 // session is the start of every page (account.Service.Visit): the
@@ -35,16 +36,38 @@ func (f *deps) password(acc *account.Who) ([]byte, error) {
 	return f.IO.Secret(f.tr().F("the password for %s", acc.UserID), f.tr().F("Password for %s: ", acc.UserID))
 }
 
+// prove asks for the password of v's account and makes, with it and the
+// credentials more gives (a second factor), the proof v's page takes.
+func (f *deps) prove(v *account.Visit, more ...auth.Credential) (*account.Proof, error) {
+	pw, err := f.password(v.Who())
+	if err != nil {
+		return nil, err
+	}
+	return v.Prove(append([]auth.Credential{auth.NewPassword(pw)}, more...)...)
+}
+
 // openPage runs a page that asks only for the password: the session
-// (see session), then the password, then run with it; a wrong password
-// at a terminal is asked again (withPassword).
-func openPage[T any](f *deps, run func(v *account.Visit, pw []byte) (T, error)) (T, error) {
-	v, acc, _, err := f.session()
+// (see session), then the password, then run with its proof; a wrong
+// password at a terminal is asked again (withProof).
+func openPage[T any](f *deps, run func(v *account.Visit, pr *account.Proof) (T, error)) (T, error) {
+	v, _, _, err := f.session()
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return withPassword(f, acc.UserID, func(pw []byte) (T, error) { return run(v, pw) })
+	return withProof(f, v, func(pr *account.Proof) (T, error) { return run(v, pr) })
+}
+
+// withProof is withPassword for a page of v: do takes the proof.
+func withProof[T any](f *deps, v *account.Visit, do func(*account.Proof) (T, error)) (T, error) {
+	return withPassword(f, v.Who().UserID, func(pw []byte) (T, error) {
+		pr, err := v.Prove(auth.NewPassword(pw))
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return do(pr)
+	})
 }
 
 // passwordTries is how often a terminal asks for a password that was
