@@ -111,7 +111,7 @@ func TestEtcdMembers(t *testing.T) {
 		t.Fatalf("the old password after the reset: exit %d, want 4: %s", r.code, r.stderr)
 	}
 	newPW := "a fresh start for the member\n"
-	run(t, b, newPW, "account", "recover", "--user-id", "bob", "--reset-code", reset.ResetCode, "--password-stdin")
+	run(t, b, reset.ResetCode+"\n"+newPW, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin")
 	run(t, b, newPW, bobLogin...)
 	if r := runWith(bin, b, bobPW, bobLogin...); r.code != 3 {
 		t.Fatalf("the password before the reset: exit %d, want 3: %s", r.code, r.stderr)

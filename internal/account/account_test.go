@@ -2,12 +2,12 @@ package account
 
 import (
 	"errors"
-	"github.com/kcloud/kcloud/internal/auth"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/etcdtest"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"

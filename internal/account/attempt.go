@@ -36,7 +36,13 @@ type pwCheck struct {
 	sum [sha256.Size]byte
 	// length is the password's in characters, for the policy's minimum.
 	length int
+	// short: the password rehash sets has fewer than MinPasswordAlone
+	// characters.
+	short bool
 }
+
+// isShort reports whether pw is too short to be the only factor.
+func isShort(pw []byte) bool { return utf8.RuneCount(pw) < MinPasswordAlone }
 
 // samePassword reports whether pw is the password that was checked.
 func (p *pwCheck) samePassword(pw []byte) bool {
@@ -70,7 +76,7 @@ func (p *pwCheck) setPassword(pw []byte, params secret.Params) error {
 	if err != nil {
 		return err
 	}
-	p.rehash, p.rehashKEK = &h, kek
+	p.rehash, p.rehashKEK, p.short = &h, kek, isShort(pw)
 	return nil
 }
 
@@ -280,7 +286,7 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 // after the change opens with the old password (security rule 2).
 func (u *Unlocked) rekey(p *pwCheck) error {
 	a := u.Account
-	a.Password = *p.rehash
+	a.Password, a.ShortPassword = *p.rehash, p.short
 	if !p.rotate {
 		a.DataKey = p.rehashKEK.Wrap(u.DataKey, a.adData())
 		return nil

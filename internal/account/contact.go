@@ -124,8 +124,10 @@ func (v *Visit) CheckCode(pr *Proof, t contact.Target, code contact.Code) (*Cont
 		case errors.Is(err, contact.ErrNoneSent):
 			return fail.Mark(fail.Other, ErrNoCodeSent, "no verification code was sent for this %s", kindWord(t.Kind))
 		case errors.Is(err, contact.ErrVoid):
-			return fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
-				p.Failures, p.ExpiresAt)
+			// Kept: the voiding is recorded on the path that refuses, so a
+			// looser limit set later does not bring the code back.
+			return kept{fail.Mark(fail.Locked, ErrCodeVoid, "the code is void after %d wrong entries; a new one can be sent at %s",
+				p.Failures, p.ExpiresAt)}
 		case errors.Is(err, contact.ErrExpired):
 			if err := u.Log(EvCodeFailed, string(t.Kind)+": the code expired"); err != nil {
 				return err

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/kcloud/kcloud/internal/auth"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/etcdtest"
 	"github.com/kcloud/kcloud/internal/store"

@@ -26,6 +26,7 @@ var (
 	ErrSelf          = errors.New("the admin's own account")
 	ErrLastAdmin     = errors.New("the last admin")
 	ErrOTPRequired   = errors.New("the organization requires an OTP")
+	ErrShortPassword = errors.New("a short password is the only factor")
 	ErrPWDisabled    = errors.New("the password is disabled after too many failed attempts")
 	ErrNoResetCode   = errors.New("no admin reset is pending")
 	ErrNoEmailToSend = errors.New("no verified email to send to")
@@ -269,7 +270,7 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			if c.Email == nil {
 				return nil, fail.Mark(fail.Other, ErrNoEmailToSend, "%s has no verified email to send the reset code to", c.UserID)
 			}
-			t, err := contact.Parse(contact.Email, c.Email.Address)
+			t, err := storedContact(contact.Email, c.Email.Address)
 			if err != nil {
 				return nil, err
 			}
@@ -410,15 +411,5 @@ func endAccountSessions(a *Account, now time.Time) {
 
 // noticesFor are the security alerts to a's verified email and phone.
 func noticesFor(a *Account, event string, what fail.Message, now time.Time) []Notice {
-	var out []Notice
-	n := Notice{UserID: a.UserID, Event: event, What: what, Time: now, Language: a.language()}
-	if a.Email != nil {
-		n.To = a.Email.Address
-		out = append(out, n)
-	}
-	if a.Phone != nil {
-		n.To, n.Phone = a.Phone.Address, true
-		out = append(out, n)
-	}
-	return out
+	return noticesTo(a, Notice{UserID: a.UserID, Event: event, What: what, Time: now, Language: a.language()})
 }

@@ -146,7 +146,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 			return putAccount(tx, a)
 		}
 		next := secret.NewKey()
-		a.Password = h
+		a.Password, a.ShortPassword = h, isShort(pw)
 		a.DataKey = kek.Wrap(next, a.adData())
 		a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
 		a.Codes, a.PendingOTP, a.OTP, a.RecoverCode, a.ResetCode = nil, nil, nil, nil, nil

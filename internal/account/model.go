@@ -154,6 +154,11 @@ type Account struct {
 	Lockouts         int  `json:"lockouts,omitempty"`
 	FailedInRow      int  `json:"failed_in_row,omitempty"`
 	PasswordDisabled bool `json:"password_disabled,omitempty"`
+	// ShortPassword: the password has fewer than MinPasswordAlone
+	// characters. Without an authenticator such a password opens only
+	// account password (security rule 7); its length cannot be read from
+	// the hash, so it is kept when the password is set or checked.
+	ShortPassword bool `json:"short_password,omitempty"`
 
 	// SessionEpoch counts the times every session of the account was
 	// ended (a password change, logout --all): a session made under an
@@ -178,6 +183,9 @@ type Session struct {
 	// OTPRequired: the organization requires an OTP that the account has
 	// not registered; the session opens only otp register.
 	OTPRequired bool `json:"-"`
+	// PasswordOnly: the password is short and the account's only factor;
+	// the session opens only account password (security rule 7).
+	PasswordOnly bool `json:"-"`
 }
 
 // Event is one entry of an account's activity log.

@@ -22,6 +22,49 @@ type Notice struct {
 	Time time.Time
 	// Language is the account's: the notice is worded in it.
 	Language string
+	// refused, when set, says why To was not sent to: the address read
+	// from the store is not a valid one (rule 12: on etcd a person's own
+	// role may write their record).
+	refused error
+}
+
+// storedContact reads an address or number from the store as contact
+// rules read a typed one, and refuses one that is not already in the form
+// a verification saved: whatever wrote the record, a message is built
+// only for one valid address (security rule 12).
+func storedContact(kind contact.Kind, stored string) (contact.Target, error) {
+	t, err := contact.Parse(kind, stored)
+	if err == nil && t.Address != stored {
+		err = fail.Errorf("the stored %s is not in the form kcloud saves", kindWord(kind))
+	}
+	return t, err
+}
+
+// noticesTo makes the notice n for each of a's verified contacts (its
+// email, the addresses also names, its phone), each validated again.
+func noticesTo(a *Account, n Notice, also ...string) []Notice {
+	var out []Notice
+	add := func(kind contact.Kind, addr string) {
+		n := n
+		n.Phone = kind == contact.Phone
+		t, err := storedContact(kind, addr)
+		n.To, n.refused = t.Address, err
+		out = append(out, n)
+	}
+	seen := ""
+	if a.Email != nil {
+		seen = a.Email.Address
+		add(contact.Email, a.Email.Address)
+	}
+	for _, x := range also {
+		if x != "" && x != seen {
+			add(contact.Email, x)
+		}
+	}
+	if a.Phone != nil {
+		add(contact.Phone, a.Phone.Address)
+	}
+	return out
 }
 
 // say is what a notice says, in English, with its arguments as values
@@ -43,23 +86,8 @@ const EvNoticeFailed = "security_notice_failed"
 // also, when that is another address (the email a verification replaced).
 // Nothing is sent inside the transaction: finish sends once it commits.
 func (u *Unlocked) notice(event string, what fail.Message, also ...string) {
-	to := []string{}
-	if u.Account.Email != nil {
-		to = append(to, u.Account.Email.Address)
-	}
-	for _, a := range also {
-		if a != "" && (len(to) == 0 || a != to[0]) {
-			to = append(to, a)
-		}
-	}
-	for _, addr := range to {
-		u.notices = append(u.notices, Notice{To: addr, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now,
-			Language: u.Account.language()})
-	}
-	if p := u.Account.Phone; p != nil {
-		u.notices = append(u.notices, Notice{To: p.Address, Phone: true, UserID: u.Account.UserID, Event: event, What: what, Time: u.Now,
-			Language: u.Account.language()})
-	}
+	a := u.Account
+	u.notices = append(u.notices, noticesTo(a, Notice{UserID: a.UserID, Event: event, What: what, Time: u.Now, Language: a.language()}, also...)...)
 }
 
 // sendNotices hands the committed change's notices to Notify. A notice
@@ -70,7 +98,10 @@ func (s *Service) sendNotices(notices []Notice) {
 		return
 	}
 	for _, n := range notices {
-		err := s.Notify(n)
+		err := n.refused
+		if err == nil {
+			err = s.Notify(n)
+		}
 		if err == nil {
 			continue
 		}

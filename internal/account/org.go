@@ -26,11 +26,13 @@ type NewPassword struct {
 // (at least minLen characters, the policy's security.password_min_length),
 // and that it is neither common, guessable, nor made of who it is for.
 func CheckNewPassword(pw []byte, minLen int, userID, name, orgName string) (NewPassword, error) {
-	if err := secret.CheckPassword(pw); err != nil {
-		return NewPassword{}, fail.Usagef("%v", err)
-	}
+	// The length that applies is said once, first: the organization's
+	// (never below rule 1's 8), not rule 1's and then the policy's.
 	if n := utf8.RuneCount(pw); n < minLen {
 		return NewPassword{}, fail.Usagef("the password has %d characters; the organization asks for at least %d", n, minLen)
+	}
+	if err := secret.CheckPassword(pw); err != nil {
+		return NewPassword{}, fail.Usagef("%v", err)
 	}
 	if err := password.Check(string(pw), userID, name, orgName); err != nil {
 		return NewPassword{}, &fail.Error{Kind: fail.Usage, Err: err}
@@ -59,6 +61,7 @@ func (s *Service) newAccount(p Profile, admin bool, np NewPassword, now time.Tim
 	}
 	a := NewRecord(p.UserID, newUUID(), p.Name, h, kek, now)
 	a.Nickname, a.Admin, a.Language = p.Nickname, admin, p.Language
+	a.ShortPassword = isShort(pw)
 	return a, nil
 }
 

@@ -117,7 +117,9 @@ type Registered struct {
 
 // ConfirmOTP settles the proof, checks the first code from the app
 // against the pending registration, and registers the OTP. A wrong code
-// counts toward the lockout like any wrong OTP code.
+// counts toward the lockout like any wrong OTP code. An account that has
+// an authenticator adds one only with a current second factor in the
+// proof (security rule 7): the password alone never adds a factor.
 func (v *Visit) ConfirmOTP(pr *Proof, code otp.Code) (*Registered, error) {
 	s := v.s
 	if code.IsZero() {
@@ -127,8 +129,10 @@ func (v *Visit) ConfirmOTP(pr *Proof, code otp.Code) (*Registered, error) {
 	var step int64
 	var out *Registered
 	var set *recoverySet
+	has := v.who.rec.OTP != nil
 	err := pr.settle(v, attempt{
-		what: "otp register",
+		what:   "otp register",
+		factor: has,
 		prepare: func(pre *Account) (err error) {
 			if pre.OTP == nil { // the first authenticator brings the recovery codes
 				set, err = newRecoverySet(pre, s.Params)
@@ -137,6 +141,9 @@ func (v *Visit) ConfirmOTP(pr *Proof, code otp.Code) (*Registered, error) {
 		},
 		second: func(u *Unlocked) error {
 			a := u.Account
+			if a.OTP != nil && !has {
+				return kindErr(fail.Other, ErrAccountRaced) // registered meanwhile: a second factor is needed now
+			}
 			p := a.PendingOTP
 			if p != nil {
 				name := p.Name

@@ -2,11 +2,11 @@ package account
 
 import (
 	"encoding/json"
-	"github.com/kcloud/kcloud/internal/auth"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/text"
@@ -122,4 +122,42 @@ func TestFirstLayoutOTPRecord(t *testing.T) {
 	if none.normalize(); none.OTP != nil {
 		t.Fatalf("an OTP with no authenticator is none: %+v", none.OTP)
 	}
+}
+
+// TestPasswordAloneAddsNoFactor: with only the password, an attacker at
+// the person's session cannot add an authenticator of their own (rule 7,
+// NIST SP 800-63B-4 4.1.2.1); a wrong second factor is counted and leaves
+// the pending registration for the right one.
+func TestPasswordAloneAddsNoFactor(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		mine, _ := register(t, s, c)
+		evil, err := on(s, acct(t, s, "alice")).BeginOTP(pw, "evil")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := otpCode(otp.CodeAt(evil.Secret, otp.StepAt(c.t)))
+		if _, err := on(s, acct(t, s, "alice")).ConfirmOTP(pw, code); fail.KindOf(err) != fail.Usage {
+			t.Fatalf("adding a factor with the password alone: %v; want a usage error asking for a second factor", err)
+		}
+		v := on(s, acct(t, s, "alice"))
+		if _, err := with(v, pw, []auth.Credential{otpFactor("000000")}, func(pr *Proof) (*Registered, error) { return v.Visit.ConfirmOTP(pr, code) }); fail.KindOf(err) != fail.Auth {
+			t.Fatalf("with a wrong second factor: %v; want exit 3", err)
+		}
+		a := readAccount(t, w, "alice")
+		if len(a.OTP.Authenticators) != 1 || a.PendingOTP == nil || a.SecondFailures != 1 {
+			t.Fatalf("after the refusals: %d authenticators, pending %v, %d second failures; want 1, kept, 1",
+				len(a.OTP.Authenticators), a.PendingOTP != nil, a.SecondFailures)
+		}
+		c.t = c.t.Add(30 * time.Second)
+		v = on(s, acct(t, s, "alice"))
+		reg, err := with(v, pw, []auth.Credential{otpFactor(otp.CodeAt(mine, otp.StepAt(c.t)))}, func(pr *Proof) (*Registered, error) {
+			return v.Visit.ConfirmOTP(pr, otpCode(otp.CodeAt(evil.Secret, otp.StepAt(c.t))))
+		})
+		if err != nil || reg.Name != "evil" {
+			t.Fatalf("with the person's own code: %+v, %v", reg, err)
+		}
+	})
 }

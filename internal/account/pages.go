@@ -18,24 +18,31 @@ type Visit struct {
 }
 
 // Visit starts a page of the session's account: LoginRequired without a
-// session, or while the organization requires an OTP the account has not
-// registered (security.require_otp); Locked for a locked or disabled
-// account.
-func (s *Service) Visit() (*Visit, error) {
-	v, err := s.VisitToRegister()
-	if err == nil && s.policy(v.org).RequireOTP && v.who.rec.OTP == nil {
-		err = fail.Mark(fail.LoginRequired, ErrOTPRequired,
-			"the organization requires an OTP: %s can only register an authenticator until one is registered", v.who.UserID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+// session, while the password is the account's only factor and shorter
+// than MinPasswordAlone (security rule 7), or while the organization
+// requires an OTP the account has not registered (security.require_otp);
+// Locked for a locked or disabled account. The restrictions are worked
+// out from the account and the policy now, not from the session.
+func (s *Service) Visit() (*Visit, error) { return s.visit(anyPage) }
 
 // VisitToRegister starts the one page a session without a required OTP
 // opens: registering an authenticator.
-func (s *Service) VisitToRegister() (*Visit, error) {
+func (s *Service) VisitToRegister() (*Visit, error) { return s.visit(registerPage) }
+
+// VisitToChangePassword starts the one page a short password that is the
+// account's only factor opens: changing it (security rule 7).
+func (s *Service) VisitToChangePassword() (*Visit, error) { return s.visit(passwordPage) }
+
+// The pages a restricted session may open.
+type restricted int
+
+const (
+	anyPage restricted = iota
+	registerPage
+	passwordPage
+)
+
+func (s *Service) visit(page restricted) (*Visit, error) {
 	_, who, org, err := s.Current()
 	if err != nil {
 		return nil, err
@@ -43,7 +50,38 @@ func (s *Service) VisitToRegister() (*Visit, error) {
 	if err := s.checkNotLocked(who.rec); err != nil {
 		return nil, err
 	}
+	switch a := who.rec; {
+	case a.passwordOnly():
+		if page != passwordPage {
+			return nil, fail.Mark(fail.LoginRequired, ErrShortPassword,
+				"the password of %s has fewer than %d characters and is its only factor: until it is changed, no other page opens", a.UserID, MinPasswordAlone)
+		}
+	case s.policy(org).RequireOTP && a.OTP == nil && page != registerPage:
+		return nil, fail.Mark(fail.LoginRequired, ErrOTPRequired,
+			"the organization requires an OTP: %s can only register an authenticator until one is registered", a.UserID)
+	}
 	return &Visit{s: s, who: who, org: org}, nil
+}
+
+// passwordOnly reports whether a's password is short and its only
+// factor: it then opens nothing but account password (security rule 7).
+func (a *Account) passwordOnly() bool { return a.ShortPassword && a.OTP == nil }
+
+// PasswordMinLength is the fewest characters a new password of the
+// visit's account has: the policy's where it has an authenticator, and at
+// least MinPasswordAlone where the password is its only factor (security
+// rule 7).
+func (v *Visit) PasswordMinLength() int {
+	return MinPasswordFor(v.s.policy(v.org), v.who.rec.OTP != nil)
+}
+
+// MinPasswordFor is the fewest characters of a new password under p, for
+// an account with an authenticator (hasFactor) or without.
+func MinPasswordFor(p Policy, hasFactor bool) int {
+	if hasFactor {
+		return p.PasswordMinLength
+	}
+	return max(p.PasswordMinLength, MinPasswordAlone)
 }
 
 // Who is the account the page is of, as the session read it.

@@ -127,8 +127,13 @@ func (pr *Proof) settle(v *Visit, a attempt) error {
 		if pr.second == nil {
 			return auth.NeedSecond(auth.OTP, auth.RecoveryCode)
 		}
-		sf := pr.second
-		a.second = func(u *Unlocked) error { return s.checkSecondFactor(u, sf) }
+		sf, then := pr.second, a.second
+		a.second = func(u *Unlocked) error {
+			if err := s.checkSecondFactor(u, sf); err != nil || then == nil {
+				return err
+			}
+			return then(u)
+		}
 	}
 	a.session = a.session || pr.session
 	if a.failEvent == "" {

@@ -125,7 +125,7 @@ func recoverTarget(a *Account, via contact.Kind) (contact.Target, error) {
 		}
 		return contact.Target{}, fail.Mark(fail.Other, ErrNoVerifiedContact, "%s has no verified %s", a.UserID, what)
 	}
-	t, err := contact.Parse(kind, c.Address)
+	t, err := storedContact(kind, c.Address)
 	if err != nil {
 		return contact.Target{}, store.Damaged(store.Accounts, a.UserID, err)
 	}
@@ -405,14 +405,14 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 			left := len(a.OTP.RecoveryCodes)
 			out.KeptOTP, out.RecoveryCodesLeft = true, &left
 			u.DataKey = dk
-			if err := u.rekey(&pwCheck{rehash: &h, rehashKEK: kek, rotate: true}); err != nil {
+			if err := u.rekey(&pwCheck{rehash: &h, rehashKEK: kek, rotate: true, short: isShort(pw)}); err != nil {
 				return err
 			}
 		} else {
 			// No OTP: nothing the old data key sealed is worth keeping but
 			// the MAC key's pending codes, which go.
 			next := secret.NewKey()
-			a.Password = h
+			a.Password, a.ShortPassword = h, isShort(pw)
 			a.DataKey = kek.Wrap(next, a.adData())
 			a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
 			a.Codes, a.PendingOTP, a.OTP = nil, nil, nil

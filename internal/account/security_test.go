@@ -2,14 +2,15 @@ package account
 
 import (
 	"errors"
-	"github.com/kcloud/kcloud/internal/auth"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/otp"
+	"github.com/kcloud/kcloud/internal/store"
 )
 
 // TestRightPasswordKeepsCodeFailures: a right password between wrong OTP
@@ -340,6 +341,82 @@ func TestLockoutsDoubleAndDisable(t *testing.T) {
 		}
 		if err := login(t, s, "bob", fresh); err != nil {
 			t.Fatalf("after the reset: %v", err)
+		}
+	})
+}
+
+// TestNoticeOnlyToValidStoredAddress: on etcd a person's own role may
+// write their record, so a "verified" address in it may be anything; an
+// admin's action on bob must not mail a list bob wrote by hand (rule 12,
+// issue 40 finding 4). The hand-written address gets nothing; the
+// refusal is in bob's activity; a valid phone still gets its notice.
+func TestNoticeOnlyToValidStoredAddress(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		s, _ := withBob(t, w)
+		var sent []Notice
+		s.Notify = func(n Notice) error { sent = append(sent, n); return nil }
+		err := s.Store.Update(func(tx *store.Tx) error {
+			bob, err := getAccount(tx, "bob")
+			if err != nil {
+				return err
+			}
+			bob.Email = &Contact{Address: "bob@example.com, eve@victim.example", VerifiedAt: time.Now()}
+			bob.Phone = &Contact{Address: "+821012345678", VerifiedAt: time.Now()}
+			return putAccount(tx, bob)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := act(t, s, "alice", "bob", Disable, ActOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) != 1 || !sent[0].Phone || sent[0].To != "+821012345678" {
+			t.Fatalf("notices = %+v; want only the SMS to the valid number", sent)
+		}
+		if got := events(t, s, "bob"); len(got) == 0 || got[0] != EvNoticeFailed {
+			t.Fatalf("bob's activity = %v; want the refused notice first", got)
+		}
+	})
+}
+
+// TestVoidCodeStaysVoidUnderPolicy: a code voided by too many wrong
+// entries under a stricter organization policy stays void when the policy is loosened again (issue 40
+// finding 5): the voiding is written on the path that refuses.
+func TestVoidCodeStaysVoidUnderPolicy(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		login(t, s, "alice", pw)
+		tgt, _ := contact.Parse(contact.Email, "alice@example.com")
+		var code string
+		if _, err := on(s, acct(t, s, "alice")).SendCode(pw, tgt, func(c string, _ time.Duration) error { code = c; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		wrong := "000000"
+		if code == wrong {
+			wrong = "111111"
+		}
+		for range 3 {
+			if _, err := on(s, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(wrong)); fail.KindOf(err) != fail.Auth {
+				t.Fatalf("a wrong code: %v", err)
+			}
+		}
+		setPolicy := func(p string) {
+			t.Helper()
+			if _, err := on(s, acct(t, s, "alice")).SetOrg(pw, OrgChange{Policy: []string{p}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setPolicy("verification.max_attempts=2")
+		if _, err := on(s, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(code)); !errors.Is(err, ErrCodeVoid) || fail.KindOf(err) != fail.Locked {
+			t.Fatalf("the right code past the stricter limit: %v; want void, exit 4", err)
+		}
+		setPolicy("verification.max_attempts=5")
+		if _, err := on(s, acct(t, s, "alice")).CheckCode(pw, tgt, verificationCode(code)); !errors.Is(err, ErrCodeVoid) {
+			t.Fatalf("the right code once the limit is loosened again: %v; want still void", err)
+		}
+		if a := readAccount(t, w, "alice"); a.Email != nil {
+			t.Fatalf("a void code verified %s", a.Email.Address)
 		}
 	})
 }

@@ -329,8 +329,12 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		}
 		at := u.Now
 		u.Account.LastLoginAt = &at
+		// The length of the password that logged in, kept for rule 7: a
+		// record from before it was kept learns it here.
+		u.Account.ShortPassword = pr.pw.length < MinPasswordAlone
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
-			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil}
+			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil,
+			PasswordOnly: u.Account.passwordOnly()}
 		if pr.pw.length < u.Policy.PasswordMinLength {
 			sess.PasswordMinLength = u.Policy.PasswordMinLength
 		}

@@ -139,7 +139,7 @@ keeps working.`,
 
 func accountPasswordRun(o *passwordOptions) error {
 	f := &o.deps
-	v, acc, org, err := f.session()
+	v, acc, org, err := f.visit((*account.Service).VisitToChangePassword)
 	if err != nil {
 		return err
 	}
@@ -147,8 +147,9 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	next, err := NewPassword(f.IO, "the new password", "", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, v.Policy().PasswordMinLength, acc.UserID, acc.Name, org.Name)
+	minLen := v.PasswordMinLength()
+	next, err := NewPassword(f.IO, "the new password", "", minLen, func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, minLen, acc.UserID, acc.Name, org.Name)
 	})
 	if err != nil {
 		return err
@@ -245,10 +246,11 @@ func accountCreateRun(o *createOptions) error {
 	if err != nil {
 		return err
 	}
+	minLen := account.MinPasswordFor(v.Policy(), false) // a new account has no authenticator yet
 	check := func(p []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(p, v.Policy().PasswordMinLength, n.UserID, n.Name, org.Name)
+		return account.CheckNewPassword(p, minLen, n.UserID, n.Name, org.Name)
 	}
-	if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, check); err != nil {
+	if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, minLen, check); err != nil {
 		return err
 	}
 	created, err := v.Create(pr, na)

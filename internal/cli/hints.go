@@ -77,12 +77,14 @@ func hint(err error, w tr) string {
 		return w.T("give --force to replace it")
 	case errors.Is(err, account.ErrOTPRequired):
 		return w.T("register one with kcloud otp register; kcloud whoami and kcloud logout work meanwhile")
+	case errors.Is(err, account.ErrShortPassword):
+		return w.T("change it with kcloud account password; kcloud whoami and kcloud logout work meanwhile")
 	case errors.Is(err, account.ErrDisabled):
 		return w.T("an admin can enable it again: kcloud member enable")
 	case errors.Is(err, account.ErrPWDisabled):
 		return w.T("set a new password with kcloud account recover, or ask an admin for a reset code (kcloud member reset-password)")
 	case errors.Is(err, account.ErrResetPending):
-		return w.T("set a new password with kcloud account recover --reset-code CODE, the code the admin gave you")
+		return w.T("set a new password with kcloud account recover --reset-code; it asks for the code the admin gave you")
 	case errors.Is(err, account.ErrLastAdmin):
 		return w.T("make another member an admin first: kcloud member admin USER --grant")
 	case errors.Is(err, account.ErrNoEmailToSend):

@@ -105,8 +105,9 @@ func initRun(o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	pw, err := NewPassword(io, "the new password", "", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, account.DefaultPolicy.PasswordMinLength, profile.Profile().UserID, profile.Profile().Name, o.orgName)
+	minLen := account.MinPasswordFor(account.DefaultPolicy, false)
+	pw, err := NewPassword(io, "the new password", "", minLen, func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, minLen, profile.Profile().UserID, profile.Profile().Name, o.orgName)
 	})
 	if err != nil {
 		return err

@@ -143,6 +143,9 @@ func (s *IOStreams) missing(what string, supply fail.Message) error {
 	return fail.Usagef("%s is required and there is no terminal to ask on", word(what)).WithHint("%s", supply)
 }
 
+// errStdinEnded: --password-stdin's input had no line left for a secret.
+var errStdinEnded = errors.New("standard input ended")
+
 // stdinLine reads the next line of stdin for --password-stdin. When
 // stdin is a terminal, a person is typing it: it is read there with echo
 // off, as a prompt would be, so the password is not shown.
@@ -166,7 +169,7 @@ func (s *IOStreams) stdinLine(what string) ([]byte, error) {
 		b, err := s.lines.ReadByte()
 		if err != nil {
 			if len(line) == 0 {
-				return nil, fail.Usagef("--password-stdin: standard input ended before %s", word(what))
+				return nil, fail.Mark(fail.Usage, errStdinEnded, "--password-stdin: standard input ended before %s", word(what))
 			}
 			break
 		}
@@ -216,8 +219,9 @@ func (s *IOStreams) Secret(what, label string) ([]byte, error) {
 // the rules refuse, or whose repeat differs, before giving up.
 const newPasswordTries = 3
 
-// passwordRule is said before the first new-password prompt.
-var passwordRule = msg("A password has at least 15 characters (8 where an OTP is required), is not a\ncommon one, and holds no part of your User ID, name or organization. A few\nunrelated words make a good one.")
+// passwordRule is said before the first new-password prompt, with the
+// length that applies to this password.
+var passwordRule = msg("A password has at least %d characters, is not a common one, and holds no\npart of your User ID, name or organization. A few unrelated words make a good\none.")
 
 // The prompts for a new password, for the person's own account and for
 // another's (NewPassword's whose).
@@ -228,7 +232,8 @@ var (
 	repeatForOther      = msg("Repeat the new password for %s: ")
 )
 
-// NewPassword asks for a new password; at a terminal, twice. check is
+// NewPassword asks for a new password of at least minLen characters; at
+// a terminal, twice. check is
 // the rule it must meet, and makes the checked value the domain takes
 // (account.NewPassword): the rule runs once, here. At a terminal the rule
 // is said first, and a refused password or a repeat that differs is
@@ -237,7 +242,7 @@ var (
 //
 // whose, when it is not the person's own account, names it in the
 // prompts: "New password for bob: ".
-func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T, error)) (T, error) {
+func NewPassword[T any](s *IOStreams, what, whose string, minLen int, check func([]byte) (T, error)) (T, error) {
 	w := s.tr()
 	prompt, repeat := w.T(newPasswordPrompt), w.T(repeatPrompt)
 	if whose != "" {
@@ -255,7 +260,7 @@ func NewPassword[T any](s *IOStreams, what, whose string, check func([]byte) (T,
 		return none, s.missing(what, word("pass it on standard input with --password-stdin"))
 	}
 	t, _ := s.TTY()
-	fmt.Fprintln(t.Writer(), w.T(passwordRule))
+	fmt.Fprintln(t.Writer(), w.F(passwordRule, minLen))
 	var err error
 	for try := 1; try <= newPasswordTries; try++ {
 		var pw, again []byte
@@ -297,6 +302,12 @@ func upperFirst(s string) string {
 func (s *IOStreams) Code(what, label, flag string) (string, error) {
 	if s.PasswordStdin {
 		b, err := s.stdinLine(what)
+		var fe *fail.Error
+		if errors.Is(err, errStdinEnded) && errors.As(err, &fe) {
+			// A script that gave the password on stdin gives the code
+			// by its flag (issue: a login with an OTP named no flag).
+			fe.WithHint("give it with %s", flag)
+		}
 		return string(b), err
 	}
 	if !s.CanPrompt() {

@@ -94,10 +94,13 @@ func loginRun(o *loginOptions) error {
 	}
 	f.say("Logged in as %s until %s.", sess.UserID, f.tr().Time(&sess.ExpiresAt))
 	recoveryLeft(f, sess.RecoveryCodesLeft)
-	if sess.PasswordMinLength > 0 {
+	switch {
+	case sess.PasswordOnly:
+		f.sayAlways("Your password has fewer than %d characters and is your only factor: change it with kcloud account password. Until then, only account password, whoami and logout work.", account.MinPasswordAlone)
+	case sess.PasswordMinLength > 0:
 		f.sayAlways("Your password is shorter than the %d characters the organization now asks for: change it with kcloud account password.", sess.PasswordMinLength)
 	}
-	if sess.OTPRequired {
+	if sess.OTPRequired && !sess.PasswordOnly {
 		f.sayAlways("The organization requires an OTP: register one with kcloud otp register. Until then, only otp register, whoami and logout work.")
 	}
 	return f.print(struct {

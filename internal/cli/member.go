@@ -223,7 +223,8 @@ authenticator again.`,
 member ends, and their authenticators and recovery codes are removed (the old
 password sealed them). The one-time reset code is printed once, or sent to the
 member's verified email with --send; within 24 hours, the member sets a new
-password with kcloud account recover --user-id USER --reset-code CODE.`,
+password with kcloud account recover --user-id USER --reset-code, which asks
+for the code.`,
 		example: "kcloud member reset-password bob\n  kcloud member reset-password bob --send", done: msg("Reset the password of %s.")},
 	{act: account.Disable, short: "Disable a member's account: no login, every session ends",
 		example: "kcloud member disable bob", done: msg("Disabled %s; every session of the account ended."), already: msg("%s was already disabled; nothing changed.")},
@@ -388,8 +389,8 @@ func memberActionRun(o *memberActionOptions) error {
 		return err
 	}
 	if done.Sent == nil {
-		f.say("To set a new password, %s runs:", c.UserID)
-		f.say("  kcloud account recover --user-id %s --reset-code CODE", c.UserID)
+		f.say("To set a new password, %s runs the command below and types the code when asked:", c.UserID)
+		f.say("  kcloud account recover --user-id %s --reset-code", c.UserID)
 	}
 	return nil
 }
@@ -400,10 +401,11 @@ func resetMessage(lang, to, member, code, admin string, ttl time.Duration) deliv
 	return delivery.Message{To: to, Subject: w.T("Your kcloud password was reset"),
 		Body: w.F(`The admin %s reset your kcloud password. Your one-time reset code is %s.
 
-Set a new password with:
+Set a new password with the command below; type the code when it asks for it
+(never put the code on the command line):
 
-    kcloud account recover --user-id %s --reset-code %s
+    kcloud account recover --user-id %s --reset-code
 
 The code works once and expires in %s. If you did not ask for this, tell your admin.
-`, admin, code, member, code, ttl)}
+`, admin, code, member, ttl)}
 }

@@ -59,7 +59,7 @@ func newestOutboxFile(t *testing.T, ext string) string {
 	return string(b)
 }
 
-var resetCodeIn = regexp.MustCompile(`--reset-code ([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})`)
+var resetCodeIn = regexp.MustCompile(`reset code is ([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})`)
 
 // TestMemberCommands runs every member command in-process, from flags to
 // output: the admin's list and page, each action with its JSON and its
@@ -142,14 +142,19 @@ func TestMemberCommands(t *testing.T) {
 	if errOut := wantExit(t, ExitLocked, bobPassword+"\n", "login", "--user-id", "bob", "--password-stdin"); !strings.Contains(errOut, "recover --reset-code") {
 		t.Fatalf("the old password after a reset: %s", errOut)
 	}
-	wantExit(t, ExitUsage, "", "account", "recover", "--user-id", "bob", "--reset-code", "not a code")
-	wantExit(t, ExitUsage, "", "account", "recover", "--user-id", "bob", "--reset-code", code, "--send-only")
+	// The code is never on argv, and a refusal never repeats it.
+	for _, args := range [][]string{{"--reset-code=" + code}, {"--reset-code", code}, {"--reset-code", "--send-only"}} {
+		if errOut := wantExit(t, ExitUsage, "", append([]string{"account", "recover", "--user-id", "bob"}, args...)...); strings.Contains(errOut, code) {
+			t.Fatalf("recover %v repeats the code: %s", args, errOut)
+		}
+	}
 	newBob := "a fresh start for the member\n"
-	wantExit(t, ExitAuth, newBob, "account", "recover", "--user-id", "bob", "--reset-code", "aaaa-bbbb-cccc-dddd", "--password-stdin")
-	if _, _, errOut := kc(t, newBob, "account", "recover", "--user-id", "bob", "--reset-code", code, "--password-stdin"); !strings.Contains(errOut, "Password set for bob") {
+	wantExit(t, ExitUsage, "not a code\n"+newBob, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin")
+	wantExit(t, ExitAuth, "aaaa-bbbb-cccc-dddd\n"+newBob, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin")
+	if _, _, errOut := kc(t, code+"\n"+newBob, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin"); !strings.Contains(errOut, "Password set for bob") {
 		t.Fatalf("recover --reset-code: %s", errOut)
 	}
-	wantExit(t, ExitAuth, newBob, "account", "recover", "--user-id", "bob", "--reset-code", code, "--password-stdin")
+	wantExit(t, ExitAuth, code+"\n"+newBob, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin")
 
 	// A member is refused every admin command.
 	mustKC(t, newBob, "login", "--user-id", "bob", "--password-stdin")
@@ -186,7 +191,7 @@ func TestMemberCommands(t *testing.T) {
 		t.Fatalf("member delete: %s", errOut)
 	}
 	wantExit(t, ExitFailure, pw, "member", "show", "bob", "--password-stdin")
-	wantExit(t, ExitAuth, newBob, "account", "recover", "--user-id", "bob", "--reset-code", m[1], "--password-stdin")
+	wantExit(t, ExitAuth, m[1]+"\n"+newBob, "account", "recover", "--user-id", "bob", "--reset-code", "--password-stdin")
 }
 
 // TestRequireOTPInProcess: under security.require_otp, a session without

@@ -28,6 +28,7 @@ func newOTPCmd(f *Factory) *cobra.Command {
 
 type registerOptions struct {
 	deps
+	sf      secondFactorFlags
 	name    string
 	qr      string
 	invert  bool
@@ -58,6 +59,10 @@ stdout is a terminal: in full blocks if they fit, else in half blocks, else not
 at all (the setup key always works). Under NO_COLOR, --qr half draws it
 without colour: add --qr-invert on a dark background.
 
+An account that has an authenticator adds another only with a current second
+factor: a code from an authenticator it has, or a recovery code, asked for
+after the password (or --otp, --recovery-code).
+
 For scripts: --begin stores a pending registration (void after 10 minutes) and
 prints the secret and otpauth URI; --code CODE confirms it.`,
 		Example: `  kcloud otp register
@@ -76,6 +81,7 @@ prints the secret and otpauth URI; --code CODE confirms it.`,
 	fl.BoolVar(&o.begin, "begin", false, "create a pending registration, print the setup key and URI, and exit")
 	fl.StringVar(&o.code, "code", "", "confirm the pending registration with this `code` from the app")
 	fl.BoolVar(&o.showURI, "show-uri", false, "also show the otpauth URI")
+	o.sf.add(cmd)
 	cmd.RegisterFlagCompletionFunc("qr", cobra.FixedCompletions([]string{"auto", "full", "half", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -110,12 +116,28 @@ func registerRun(o *registerOptions) error {
 			return err
 		}
 	}
+	given, err := o.sf.given()
+	if err != nil {
+		return err
+	}
 	if o.code == "" && !o.begin && !io.PasswordStdin && !io.CanPrompt() {
 		return io.missing("the code from the app", word("register in two steps: --begin, then --code CODE"))
 	}
 	pr, err := f.prove(v)
 	if err != nil {
 		return err
+	}
+	if acc.HasOTP && !o.begin {
+		// Rule 7: the password alone never adds a factor. Asked before
+		// the QR code, so that the code is from a device the person has.
+		if given == nil {
+			if given, err = askSecondFactor(io, f.tr()); err != nil {
+				return err
+			}
+		}
+		if err := pr.Add(given); err != nil {
+			return err
+		}
 	}
 	if o.code != "" {
 		reg, err := v.ConfirmOTP(pr, code)

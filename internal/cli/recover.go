@@ -22,7 +22,7 @@ type recoverOptions struct {
 	sendOnly     bool
 	code         string
 	recoveryCode string
-	resetCode    string
+	resetCode    bool
 }
 
 func newAccountRecoverCmd(f *Factory) *cobra.Command {
@@ -41,8 +41,9 @@ is gone; every session of the account ends, on every machine.
 
 An account with no verified contact cannot be recovered this way: an admin
 can give it a reset code (kcloud member reset-password), used here with
---reset-code; then only the new password is asked for (on standard input with
---password-stdin).
+--reset-code; then the reset code is asked for (without echo: it is worth a
+password, so it never goes on the command line), then the new password. With
+--password-stdin, standard input holds the reset code, then the new password.
 
 --send-only sends the code and exits; --code CODE uses a code sent earlier and
 sends nothing. With --password-stdin (which needs --code), standard input
@@ -51,10 +52,10 @@ password, one per line.`,
 		Example: `  kcloud account recover --user-id alice
   kcloud account recover --user-id alice --via phone
   kcloud account recover --user-id alice --send-only
-  kcloud account recover --user-id bob --reset-code abcd-efgh-ijkm-npqr
+  kcloud account recover --user-id bob --reset-code
   printf '%s\n' "$RECOVERY_CODE" "$NEW" | kcloud account recover --user-id alice \
       --code 123456 --password-stdin`,
-		Args: cobra.NoArgs,
+		Args: noArgsSaid,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, recoverRun) },
 	}
 	fl := cmd.Flags()
@@ -63,7 +64,7 @@ password, one per line.`,
 	fl.BoolVar(&o.sendOnly, "send-only", false, "send a code and exit")
 	fl.StringVar(&o.code, "code", "", "the `code` sent earlier; send nothing")
 	fl.StringVar(&o.recoveryCode, "recovery-code", "", "one of the account's recovery `codes`")
-	fl.StringVar(&o.resetCode, "reset-code", "", "the reset `code` an admin gave (kcloud member reset-password)")
+	fl.AddFlag(noValueFlag(&o.resetCode, "reset-code", "ask for the reset code an admin gave (kcloud member reset-password)"))
 	cmd.RegisterFlagCompletionFunc("via", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"email", "phone"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -99,16 +100,8 @@ func recoverRun(o *recoverOptions) error {
 		}
 		rc = c
 	}
-	var reset otp.RecoveryCode
-	if o.resetCode != "" {
-		if o.code != "" || o.sendOnly || o.recoveryCode != "" || o.via != "" {
-			return fail.Usagef("--reset-code goes alone: no --code, --send-only, --recovery-code or --via")
-		}
-		c, err := otp.ParseRecovery(o.resetCode)
-		if err != nil {
-			return fail.Usagef("--reset-code: a reset code is 16 letters and digits, as xxxx-xxxx-xxxx-xxxx")
-		}
-		reset = c
+	if o.resetCode && (o.code != "" || o.sendOnly || o.recoveryCode != "" || o.via != "") {
+		return fail.Usagef("--reset-code goes alone: no --code, --send-only, --recovery-code or --via")
 	}
 	cfg, err := f.Config()
 	if err != nil {
@@ -132,8 +125,8 @@ func recoverRun(o *recoverOptions) error {
 	if id, err = account.CheckUserID(id); err != nil {
 		return fail.Usagef("%v", err)
 	}
-	if !reset.IsZero() {
-		return resetRun(f, svc, id, reset)
+	if o.resetCode {
+		return resetRun(f, svc, id)
 	}
 	r, err := svc.BeginRecovery(id, via)
 	if err != nil {
@@ -235,8 +228,11 @@ func recoverRun(o *recoverOptions) error {
 		}
 	}
 	who, org := r.Who(), r.Org()
-	np, err := NewPassword(io, "the new password", "", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, r.Policy().PasswordMinLength, who.UserID, who.Name, org.Name)
+	// The authenticators stay with a recovery code: the policy's length,
+	// or the length of a password that is the only factor.
+	minLen := account.MinPasswordFor(r.Policy(), who.HasOTP)
+	np, err := NewPassword(io, "the new password", "", minLen, func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, minLen, who.UserID, who.Name, org.Name)
 	})
 	if err != nil {
 		return err
@@ -275,15 +271,28 @@ func retryable(err error) bool {
 
 // recoverMessage is the text of the code for account recover: the code
 // is the only six-digit number in it.
-// resetRun sets a new password with an admin's reset code.
-func resetRun(f *deps, svc *account.Service, id string, code otp.RecoveryCode) error {
+// resetRun asks for an admin's reset code, without echo (it is worth a
+// password: on argv another local user could read it while the command
+// waits), then sets a new password with it.
+func resetRun(f *deps, svc *account.Service, id string) error {
 	r, err := svc.BeginReset(id)
 	if err != nil {
 		return err
 	}
+	typed, err := f.IO.Secret("the reset code", f.tr().T("Reset code: "))
+	if err != nil {
+		return err
+	}
+	code, err := otp.ParseRecovery(string(typed))
+	clear(typed)
+	if err != nil {
+		// Not repeated: a mistyped code is still most of a good one.
+		return fail.Usagef("a reset code is 16 letters and digits, as xxxx-xxxx-xxxx-xxxx")
+	}
 	who, org := r.Who(), r.Org()
-	np, err := NewPassword(f.IO, "the new password", "", func(pw []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(pw, r.Policy().PasswordMinLength, who.UserID, who.Name, org.Name)
+	minLen := account.MinPasswordFor(r.Policy(), false) // a reset removed the authenticators
+	np, err := NewPassword(f.IO, "the new password", "", minLen, func(pw []byte) (account.NewPassword, error) {
+		return account.CheckNewPassword(pw, minLen, who.UserID, who.Name, org.Name)
 	})
 	if err != nil {
 		return err

@@ -182,6 +182,9 @@ or, for an organization that shares it, on an etcd cluster.`,
 				return e.WithHint("did you mean --%s? see `%s --help`", n, c.CommandPath())
 			}
 		}
+		if fail.HintOf(err).Format != "" {
+			return e // the flag's own hint says more
+		}
 		return e.WithHint("see `%s --help`", c.CommandPath())
 	})
 
@@ -310,6 +313,10 @@ func flagValueError(err error) error {
 		return fail.Mark(fail.Usage, err, "flag needs an argument: %q in -%s", rune(needs.GetSpecifiedName()[0]), needs.GetSpecifiedShortnames())
 	case errors.As(err, &needs):
 		return fail.Mark(fail.Usage, err, "flag needs an argument: --%s", needs.GetSpecifiedName())
+	case errors.As(err, &bad) && errors.Is(err, errTakesNoValue):
+		// The value is not repeated: it may be the secret the flag asks for.
+		return fail.Mark(fail.Usage, errTakesNoValue, "--%s takes no value", bad.GetFlag().Name).
+			WithHint("give --%s alone: the code is asked for without echo, or read as the first line of --password-stdin", bad.GetFlag().Name)
 	case !errors.As(err, &bad) || !errors.As(err, &num):
 		return err
 	}
