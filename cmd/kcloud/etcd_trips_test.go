@@ -83,6 +83,24 @@ func TestEtcdRoundTrips(t *testing.T) {
 		}
 	}
 
+	// With an access key, after its first use in the minute (which
+	// writes its last use): whoami and account show read once.
+	run(t, env, password+"\n", "login", "--password-stdin")
+	var key struct{ Token string }
+	if err := json.Unmarshal([]byte(run(t, env, password+"\n", "access-key", "create", "--name", "trips", "--password-stdin", "-o", "json")), &key); err != nil {
+		t.Fatal(err)
+	}
+	run(t, env, "", "logout")
+	withKey := append(env[:len(env):len(env)], "KCLOUD_ACCESS_KEY="+key.Token)
+	run(t, withKey, "", "whoami")
+	count.take()
+	for _, args := range [][]string{{"whoami"}, {"account", "show"}} {
+		run(t, withKey, "", args...)
+		if got := count.take(); len(got) != 1 {
+			t.Errorf("%s with an access key: %d requests, want 1: %s", strings.Join(args, " "), len(got), strings.Join(got, " "))
+		}
+	}
+
 	// With an authenticator, login reads the account again after the
 	// password, before it asks for the code (security rule 4).
 	run(t, env, password+"\n", "login", "--password-stdin")

@@ -204,8 +204,8 @@ func TestParamsUpgradeOnLogin(t *testing.T) {
 		}
 		dk1, _ := before.Password.Verify(pw)
 		dk2, _ := after.Password.Verify(pw)
-		k1, _ := dk1.Unwrap(before.DataKey, before.adData())
-		k2, err := dk2.Unwrap(after.DataKey, after.adData())
+		k1, _ := before.openByPassword(dk1)
+		k2, err := after.openByPassword(dk2)
 		if err != nil || *k1 != *k2 {
 			t.Fatalf("the data key changed with the rehash: %v", err)
 		}
@@ -245,19 +245,19 @@ func TestChangePasswordRotatesDataKey(t *testing.T) {
 			t.Fatalf("the old password still works: %v", err)
 		}
 		oldKEK, _ := before.Password.Verify(pw)
-		oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+		oldDK, err := before.openByPassword(oldKEK)
 		if err != nil {
 			t.Fatal(err)
 		}
 		newKEK, _ := after.Password.Verify(next)
-		newDK, err := newKEK.Unwrap(after.DataKey, after.adData())
+		newDK, err := after.openByPassword(newKEK)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if *oldDK == *newDK {
 			t.Fatal("the data key did not change with the password")
 		}
-		if _, err := oldKEK.Unwrap(after.DataKey, after.adData()); err == nil {
+		if _, err := after.openByPassword(oldKEK); err == nil {
 			t.Fatal("the old password's key opens the new data key")
 		}
 	})

@@ -96,11 +96,16 @@ type Unlocked struct {
 	notices []Notice
 	// recoveryLeft, when a recovery code was used, is how many are left.
 	recoveryLeft *int
+	// kek is the password's key-encryption key, for a page that gives
+	// the account a new data key (rotate); nil where no password was given.
+	kek *secret.Key
+	// keyID names the access key that opened the page, in what it logs.
+	keyID string
 }
 
 // Log appends an event to the account's activity.
 func (u *Unlocked) Log(event, detail string) error {
-	return logEvent(u.tx, u.Account.UserID, Event{Time: u.Now, Event: event, Detail: detail})
+	return logEvent(u.tx, u.Account.UserID, Event{Time: u.Now, Event: event, Detail: detail, AccessKey: u.keyID})
 }
 
 // MACKey keys the MACs that stand for verification codes (six digits:
@@ -145,6 +150,12 @@ type attempt struct {
 	// nothing to record (no failures to reset, no rehash), the page runs
 	// in a read transaction and the store is not written.
 	readOnly bool
+	// keys is the scope of access key the page lets in ("read" or
+	// "write"); "" lets in none: the page needs a person. snapshot: change
+	// reads only u.Account and u.Org, so a key's page is answered from
+	// what its visit read.
+	keys     string
+	snapshot bool
 }
 
 // errNeedWrite sends a read-only attempt back to a write transaction.
@@ -237,8 +248,22 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 			authErr = s.failed(u, false, a.failEvent, a.what, ErrWrongPassword)
 			return putAccount(tx, acc)
 		}
-		if u.DataKey, err = p.kek.Unwrap(acc.DataKey, acc.adData()); err != nil {
+		if u.DataKey, err = acc.openByPassword(p.kek); err != nil {
 			return store.Damaged(store.Accounts, acc.UserID, err)
+		}
+		u.kek = p.kek
+		if p.rehashKEK != nil {
+			u.kek = p.rehashKEK
+		}
+		if acc.passwordSlot() == nil && p.rehash == nil {
+			// A record from before key slots moves to them now: the same
+			// data key, in a slot the password locks.
+			if !write {
+				return errNeedWrite
+			}
+			if err := acc.sealSlots(u.DataKey, p.kek); err != nil {
+				return err
+			}
 		}
 		acc.Failures = 0 // a right password clears failed passwords, not failed codes
 		if a.second != nil {
@@ -280,59 +305,19 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 	return u, authErr
 }
 
-// rekey sets the new password hash. For a password change it also gives
-// the account a new data key, seals again what the old one sealed, and
-// asks the store to forget the old record: no copy of the store made
-// after the change opens with the old password (security rule 2).
+// rekey sets the new password hash and locks the password's slot with
+// the new key. A password change (p.rotate) also gives the account a new
+// data key, whose MAC key is new too, so that no copy of the store made
+// after the change opens with the old password (security rule 2);
+// stronger parameters for the same password rewrite the one slot.
 func (u *Unlocked) rekey(p *pwCheck) error {
 	a := u.Account
 	a.Password, a.ShortPassword = *p.rehash, p.short
-	if !p.rotate {
-		a.DataKey = p.rehashKEK.Wrap(u.DataKey, a.adData())
-		return nil
+	if p.rotate {
+		return u.rotate(p.rehashKEK, true)
 	}
-	mac, err := u.MACKey()
-	if err != nil {
-		return store.Damaged(store.Accounts, a.UserID, err)
-	}
-	if a.OTP != nil && len(a.OTP.RecoveryKey) == 0 {
-		// Recovery codes made under the MAC key keep it as their own.
-		a.OTP.RecoveryKey = bytes.Clone(mac[:])
-	}
-	// The codes sent before the change were MACed with the old key:
-	// they expire now, and a new one can be sent as the policy allows.
-	for _, p := range a.Codes {
-		if p.ExpiresAt.After(u.Now) {
-			p.ExpiresAt = u.Now
-		}
-	}
-	next := secret.NewKey()
-	if a.OTP != nil {
-		for _, x := range a.OTP.Authenticators {
-			sec, err := u.DataKey.Open(x.Secret, a.adTOTP())
-			if err != nil {
-				return store.Damaged(store.Accounts, a.UserID, err)
-			}
-			x.Secret = next.Seal(sec, a.adTOTP())
-			clear(sec)
-		}
-	}
-	if a.PendingOTP != nil {
-		sec, err := u.DataKey.Open(a.PendingOTP.Secret, a.adPending())
-		if err != nil {
-			return store.Damaged(store.Accounts, a.UserID, err)
-		}
-		a.PendingOTP.Secret = next.Seal(sec, a.adPending())
-		clear(sec)
-	}
-	if err := a.resealBox(next); err != nil {
-		return err
-	}
-	a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
-	a.DataKey = p.rehashKEK.Wrap(next, a.adData())
-	u.DataKey = next
-	u.tx.Forget()
-	return nil
+	u.tx.Forget() // the old hash and lock
+	return a.sealSlots(u.DataKey, p.rehashKEK)
 }
 
 // MaxLockout is the longest a lockout grows to; DisableAfterFailures, the

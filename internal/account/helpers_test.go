@@ -47,7 +47,7 @@ func (v tvisit) SetProfile(pw []byte, c CheckedProfile) (*Page, error) {
 	return with(v, pw, nil, func(pr *Proof) (*Page, error) { return v.Visit.SetProfile(pr, c) })
 }
 func (v tvisit) ChangePassword(pw []byte, next NewPassword) error {
-	_, err := with(v, pw, nil, func(pr *Proof) (any, error) { return nil, v.Visit.ChangePassword(pr, next) })
+	_, err := with(v, pw, nil, func(pr *Proof) (any, error) { return nil, v.Visit.ChangePassword(pr, next, false) })
 	return err
 }
 func (v tvisit) Create(pw []byte, n NewAccount) (*View, error) {

@@ -30,7 +30,7 @@ func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 	register(t, s, c)
 	before := readAccount(t, w, "alice")
 	oldKEK, _ := before.Password.Verify(pw)
-	oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+	oldDK, err := before.openByPassword(oldKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestOldPasswordOpensNothingAfterChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for what, b := range map[string][]byte{"the old verifier": before.Password.Verifier, "the old wrapped data key": before.DataKey, "the old salt": before.Password.Salt} {
+		for what, b := range map[string][]byte{"the old verifier": before.Password.Verifier, "the old password slot's lock": before.passwordSlot().Locks[0], "the old password slot's box": before.passwordSlot().Box, "the old salt": before.Password.Salt} {
 			enc, _ := json.Marshal(b) // as the record stores it
 			if bytes.Contains(raw, b) || bytes.Contains(raw, enc[1:len(enc)-1]) {
 				t.Errorf("%s still holds %s", filepath.Base(f), what)
@@ -105,7 +105,7 @@ func TestEtcdHistoryOpensNothingAfterChange(t *testing.T) {
 	if err != nil || oldKEK == nil {
 		t.Fatalf("the old record does not check the old password: %v", err)
 	}
-	oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+	oldDK, err := before.openByPassword(oldKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +119,14 @@ func TestEtcdHistoryOpensNothingAfterChange(t *testing.T) {
 			t.Fatal("the old data key opens the current TOTP secret")
 		}
 	}
-	if _, err := oldDK.OpenBox(after.OTP.Recovery.DataKey, after.adBox()); err == nil {
-		t.Fatal("the old data key opens the recovery box")
+	for _, sl := range after.Keys.Slots {
+		_, box := after.slotAD(sl.Kind)
+		if _, err := oldDK.OpenBox(sl.Box, box); err == nil {
+			t.Fatalf("the old data key opens the %s slot's box", sl.Kind)
+		}
 	}
 	newKEK, _ := after.Password.Verify(next)
-	newDK, err := newKEK.Unwrap(after.DataKey, after.adData())
+	newDK, err := after.openByPassword(newKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +157,7 @@ func TestRecoveryCodesOutlivePasswordChange(t *testing.T) {
 				return err
 			}
 			kek, _ := a.Password.Verify(pw)
-			dk, err := kek.Unwrap(a.DataKey, a.adData())
+			dk, err := a.openByPassword(kek)
 			if err != nil {
 				return err
 			}

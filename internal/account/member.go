@@ -90,7 +90,7 @@ func (v *Visit) Members(pr *Proof) ([]Member, error) {
 		return nil, err
 	}
 	var out []Member
-	err := pr.settle(v, attempt{what: "member list", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member list", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -125,7 +125,7 @@ func (v *Visit) Member(pr *Proof, userID string) (*Page, error) {
 		return nil, err
 	}
 	var page *Page
-	err := pr.settle(v, attempt{what: "member show", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member show", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		m, err := u.member(userID)
 		if err != nil {
 			return err
@@ -303,7 +303,11 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			event, what = EvMemberUnlocked, say("your account's lockout and failed attempts were cleared (by the admin %s)", u.Account.UserID)
 		case ResetOTP:
 			out.Changed = m.OTP != nil || m.PendingOTP != nil
-			m.OTP, m.PendingOTP = nil, nil
+			// A new data key, sealed to the member's password slot: the
+			// recovery codes open nothing from now on.
+			if err := m.freshKeys(nil, u.Now); err != nil {
+				return err
+			}
 			u.tx.Forget()
 			event, what = EvMemberOTPReset, say("your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register (by the admin %s)", u.Account.UserID)
 		case ResetPassword:
@@ -311,7 +315,8 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 				return kindErr(fail.Other, ErrAccountRaced)
 			}
 			m.ResetCode = &ResetCode{Hash: hash, By: u.Account.UserID, ExpiresAt: u.Now.Add(ResetTTL)}
-			m.OTP, m.PendingOTP, m.RecoverCode = nil, nil, nil
+			m.OTP, m.PendingOTP, m.RecoverCode, m.AccessKeys = nil, nil, nil, nil
+			m.dropRecoverySlots() // the new password's keys come with it (FinishReset)
 			m.LockedUntil, m.Failures, m.SecondFailures = nil, 0, 0
 			m.Lockouts, m.FailedInRow, m.PasswordDisabled = 0, 0, false
 			endAccountSessions(m, u.Now)

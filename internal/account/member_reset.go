@@ -145,11 +145,11 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 			authErr = s.failed(u, true, EvRecoveryFailed, "account recover", errors.New("wrong reset code"))
 			return putAccount(tx, a)
 		}
-		next := secret.NewKey()
 		a.Password, a.ShortPassword = h, isShort(pw)
-		a.DataKey = kek.Wrap(next, a.adData())
-		a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
-		a.Codes, a.PendingOTP, a.OTP, a.RecoverCode, a.ResetCode = nil, nil, nil, nil, nil
+		if err := a.freshKeys(kek, u.Now); err != nil {
+			return err
+		}
+		a.Codes, a.RecoverCode, a.ResetCode = nil, nil, nil
 		a.Failures, a.SecondFailures = 0, 0
 		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false
 		tx.Forget()

@@ -44,8 +44,8 @@ type OTP struct {
 	// which their first password change copies here.
 	RecoveryCodes [][]byte `json:"recovery_codes"`
 	RecoveryKey   []byte   `json:"recovery_key,omitempty"`
-	// Recovery is the way in the recovery codes open without the
-	// password; nil for codes made before account recover.
+	// Recovery is the way in the recovery codes open, as records from
+	// before key slots hold it: normalize moves it to Account.Keys.
 	Recovery *RecoverySlots `json:"recovery,omitempty"`
 
 	// Secret, RegisteredAt and LastStep are the one authenticator of a
@@ -82,6 +82,7 @@ const MaxAuthenticators = 5
 // normalize brings a record read from the store to this binary's form:
 // an OTP of the first layout becomes one authenticator named "app".
 func (a *Account) normalize() {
+	a.normalizeKeys()
 	o := a.OTP
 	if o == nil {
 		return
@@ -116,9 +117,13 @@ type Account struct {
 	RegisteredAt time.Time   `json:"registered_at"`
 	LastLoginAt  *time.Time  `json:"last_login_at,omitempty"`
 	Password     secret.Hash `json:"password"`
-	// DataKey is the account's data key wrapped by the key-encryption key
-	// that only the password gives.
-	DataKey []byte `json:"data_key"`
+	// Keys are the slots that hold the account's data key: the
+	// password's, and the recovery codes' (slots.go).
+	Keys *Keys `json:"keys,omitempty"`
+	// DataKey, in a record from before key slots, is the data key wrapped
+	// by the password's key-encryption key; the password's next use moves
+	// it to a slot.
+	DataKey []byte `json:"data_key,omitempty"`
 	// MACKey, sealed with the data key, keys the MACs of codes. It stays
 	// when the data key changes; an account without one uses its first
 	// data key.
@@ -131,6 +136,8 @@ type Account struct {
 	OTP      *OTP   `json:"otp,omitempty"`
 	// PendingOTP is a registration waiting for its first code.
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
+	// AccessKeys are the account's keys for programs: their hashes only.
+	AccessKeys []*AccessKey `json:"access_keys,omitempty"`
 	// RecoverCode is the code sent for account recover, not yet used.
 	RecoverCode *RecoverCode `json:"recover_code,omitempty"`
 	// ResetCode is an admin's password reset whose code is not yet used:
@@ -193,6 +200,9 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	Event  string    `json:"event"`
 	Detail string    `json:"detail,omitempty"`
+	// AccessKey is the ID of the access key the command that made the
+	// event ran with, if one did.
+	AccessKey string `json:"access_key,omitempty"`
 }
 
 // The kinds of security event (security rule 10).

@@ -69,9 +69,9 @@ func (s *Service) newAccount(p Profile, admin bool, np NewPassword, now time.Tim
 // data key wrapped by kek, the key-encryption key that came with h.
 func NewRecord(id, uuid, name string, h secret.Hash, kek *secret.Key, now time.Time) *Account {
 	a := &Account{UserID: id, UUID: uuid, Name: name, RegisteredAt: now, Password: h}
-	dk := secret.NewKey()
-	a.DataKey = kek.Wrap(dk, a.adData())
-	a.MACKey = dk.Wrap(secret.NewKey(), a.adMAC())
+	if err := a.freshKeys(kek, now); err != nil {
+		panic(err) // a fresh key pair always takes a key
+	}
 	return a
 }
 

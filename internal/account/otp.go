@@ -234,7 +234,13 @@ func (v *Visit) DeleteOTP(pr *Proof, name string) (*OTPView, error) {
 			a.OTP.Authenticators = append(a.OTP.Authenticators[:i], a.OTP.Authenticators[i+1:]...)
 			u.tx.Forget() // the sealed secret goes from the file too
 			if len(a.OTP.Authenticators) == 0 {
+				// The recovery codes go too, with their slots: a new data
+				// key, so that they open nothing from now on.
 				a.OTP, a.PendingOTP = nil, nil
+				a.dropRecoverySlots()
+				if err := u.rotate(u.kek, true); err != nil {
+					return err
+				}
 				u.notice(EvOTPDeleted, say("the authenticator app was removed: logging in needs only the password now"))
 				return u.Log(EvOTPDeleted, gone+"; the last one, with the recovery codes")
 			}
@@ -341,7 +347,12 @@ func (s *Service) useRecoveryCode(u *Unlocked, rc otp.RecoveryCode) error {
 	if found < 0 {
 		return fail.Authf("wrong recovery code")
 	}
-	a.OTP.useRecoveryCode(found)
+	// The code is void: its slot goes, and the account gets a new data
+	// key, so that it opens nothing in a copy of the store made from now.
+	a.useRecoveryCode(found)
+	if err := u.rotate(u.kek, true); err != nil {
+		return err
+	}
 	left := len(a.OTP.RecoveryCodes)
 	u.recoveryLeft = &left
 	u.notice(EvRecoveryUsed, say("a recovery code was used in place of the authenticator app; %d are left", len(a.OTP.RecoveryCodes)))

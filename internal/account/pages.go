@@ -99,7 +99,7 @@ type Page struct {
 // Show settles the proof and returns the account page.
 func (v *Visit) Show(pr *Proof) (*Page, error) {
 	var page Page
-	err := pr.settle(v, attempt{what: "account show", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account show", readOnly: true, keys: ScopeRead, snapshot: true, change: func(u *Unlocked) error {
 		page = Page{Account: u.Account.view(), Org: *u.Org}
 		return nil
 	}})
@@ -113,7 +113,7 @@ func (v *Visit) Show(pr *Proof) (*Page, error) {
 // first; limit 0 means all.
 func (v *Visit) Activity(pr *Proof, limit int) ([]Event, error) {
 	var events []Event
-	err := pr.settle(v, attempt{what: "account activity", readOnly: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account activity", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		events = []Event{}
 		var derr error
 		err := u.tx.Newest(store.Activity, u.Account.UserID, func(decode func(any) error) bool {
@@ -197,7 +197,7 @@ func (c ProfileChange) allowedBy(org *Organization) error {
 func (v *Visit) SetProfile(pr *Proof, checked CheckedProfile) (*Page, error) {
 	c := checked.c
 	var out Page
-	err := pr.settle(v, attempt{what: "account set", change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account set", keys: ScopeWrite, change: func(u *Unlocked) error {
 		// The form was checked once; the policy may have changed since.
 		if err := c.allowedBy(u.Org); err != nil {
 			return err
@@ -235,7 +235,9 @@ func (v *Visit) SetProfile(pr *Proof, checked CheckedProfile) (*Page, error) {
 // and sets a new one. The account gets a new data key, which seals again
 // what the old one sealed, so the OTP keeps working and the old password
 // opens nothing written after the change (security rules 2 and 7).
-func (v *Visit) ChangePassword(pr *Proof, checked NewPassword) error {
+//
+// endKeys deletes the account's access keys too.
+func (v *Visit) ChangePassword(pr *Proof, checked NewPassword, endKeys bool) error {
 	s := v.s
 	next, err := checked.forAccount(v.who.UserID)
 	if err != nil {
@@ -257,6 +259,12 @@ func (v *Visit) ChangePassword(pr *Proof, checked NewPassword) error {
 	return pr.settle(v, attempt{what: "account password",
 		change: func(u *Unlocked) error {
 			u.endSessions(s, true) // every other session, on every machine
+			if endKeys && len(u.Account.AccessKeys) > 0 {
+				u.Account.AccessKeys = nil
+				if err := u.Log(EvKeyDeleted, "every access key, with the password change"); err != nil {
+					return err
+				}
+			}
 			u.notice(EvPasswordChanged, say("your password was changed"))
 			return u.Log(EvPasswordChanged, "every other session ended")
 		}})

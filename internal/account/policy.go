@@ -27,6 +27,12 @@ type Policy struct {
 	RequireOTP bool `json:"require_otp,omitempty"`
 	// PasswordMinLength is the fewest characters a new password has.
 	PasswordMinLength int `json:"password_min_length,omitempty"`
+	// NoAccessKeys (security.access_keys=false): every access key opens
+	// nothing, and none can be made.
+	NoAccessKeys bool `json:"no_access_keys,omitempty"`
+	// AccessKeyMaxAge is the longest an access key lives, counted from
+	// its creation: a key made under a longer one dies sooner.
+	AccessKeyMaxAge time.Duration `json:"access_key_max_age,omitempty"`
 }
 
 // DefaultPolicy is the contract's defaults.
@@ -38,6 +44,7 @@ var DefaultPolicy = Policy{
 	LockoutThreshold:  5,
 	LockoutDuration:   15 * time.Minute,
 	PasswordMinLength: 15,
+	AccessKeyMaxAge:   90 * 24 * time.Hour,
 }
 
 // Password lengths (NIST SP 800-63B-4 3.1.1.2): at least 15 characters
@@ -55,12 +62,13 @@ type rule struct {
 	dur      func(*Policy) *time.Duration
 	num      func(*Policy) *int
 	flag     func(*Policy) *bool
+	invert   bool   // the switch's field is the opposite of its value (its default, on, is the field's zero)
 	stricter string // "lower" or "higher"; a switch is stricter on
 	min, max int64  // bounds of a stored value (nanoseconds for durations)
 }
 
 var rules = []rule{
-	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
+	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
 	{key: "verification.code_ttl", dur: func(p *Policy) *time.Duration { return &p.CodeTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
 	{key: "verification.resend_after", dur: func(p *Policy) *time.Duration { return &p.ResendAfter }, stricter: "higher", min: int64(time.Second), max: int64(24 * time.Hour)},
 	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100},
@@ -68,6 +76,8 @@ var rules = []rule{
 	{key: "security.lockout_duration", dur: func(p *Policy) *time.Duration { return &p.LockoutDuration }, stricter: "higher", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
 	{key: "security.require_otp", flag: func(p *Policy) *bool { return &p.RequireOTP }, stricter: "higher", min: 0, max: 1},
 	{key: "security.password_min_length", num: func(p *Policy) *int { return &p.PasswordMinLength }, stricter: "higher", min: MinPasswordWithOTP, max: 64},
+	{key: "security.access_keys", flag: func(p *Policy) *bool { return &p.NoAccessKeys }, invert: true, stricter: "lower", min: 0, max: 1},
+	{key: "security.access_key_max_age", dur: func(p *Policy) *time.Duration { return &p.AccessKeyMaxAge }, stricter: "lower", min: int64(time.Hour), max: int64(365 * 24 * time.Hour)},
 }
 
 // PolicyKeys lists the policy's keys.
@@ -84,7 +94,7 @@ func (r rule) get(p *Policy) int64 {
 	case r.dur != nil:
 		return int64(*r.dur(p))
 	case r.flag != nil:
-		if *r.flag(p) {
+		if *r.flag(p) != r.invert {
 			return 1
 		}
 		return 0
@@ -97,7 +107,7 @@ func (r rule) set(p *Policy, v int64) {
 	case r.dur != nil:
 		*r.dur(p) = time.Duration(v)
 	case r.flag != nil:
-		*r.flag(p) = v != 0
+		*r.flag(p) = (v != 0) != r.invert
 	default:
 		*r.num(p) = int(v)
 	}
@@ -123,10 +133,10 @@ func (r rule) value(v int64) any {
 }
 
 // WithDefaults fills p's zero fields with the defaults (a switch's
-// default is off, its zero).
+// default is its field's zero).
 func (p Policy) WithDefaults() Policy {
 	for _, r := range rules {
-		if r.get(&p) == 0 {
+		if r.flag == nil && r.get(&p) == 0 {
 			r.set(&p, r.get(&DefaultPolicy))
 		}
 	}

@@ -28,6 +28,9 @@ type Proof struct {
 	// account has an authenticator, so the login continues with a second
 	// factor (Next).
 	login, needsSecond bool
+	// key, cred: a proof by an access key (VisitByKey) holds no password.
+	key  *keyUse
+	cred *auth.KeyCredential
 }
 
 // Prove checks the credentials given for who's account, outside any
@@ -97,6 +100,9 @@ func (pr *Proof) Methods() []auth.Method {
 	if pr.second != nil {
 		m = append(m, pr.second.Method())
 	}
+	if pr.key != nil {
+		m = append(m, auth.AccessKey)
+	}
 	return m
 }
 
@@ -117,6 +123,9 @@ func (pr *Proof) Next() error {
 // (a.factor) refuses a proof without one before anything is recorded.
 func (pr *Proof) settle(v *Visit, a attempt) error {
 	s := pr.s
+	if pr.key != nil {
+		return pr.settleKey(v, a)
+	}
 	if pr.pw == nil {
 		return fail.Usagef("a password is required")
 	}

@@ -80,7 +80,7 @@ func (s *Service) BeginRecovery(userID string, via contact.Kind) (*Recovery, err
 		return nil, err
 	}
 	if a.OTP != nil {
-		if a.OTP.Recovery == nil {
+		if !a.hasRecoverySlots() {
 			return nil, fail.Mark(fail.Other, ErrNoRecoverySlots,
 				"the recovery codes of %s were made before account recover and cannot open the account", a.UserID)
 		}
@@ -275,18 +275,18 @@ func (r *Recovery) prove(code contact.Code, rc otp.RecoveryCode) (*recoverProof,
 			p.codeSalt = pc.Hash.Salt
 		}
 	}
-	if rc.IsZero() || a.OTP == nil || a.OTP.Recovery == nil {
+	if rc.IsZero() || !a.hasRecoverySlots() {
 		return p, nil
 	}
-	rs := a.OTP.Recovery
-	k, err := secret.SlotKey([]byte(rc.Normal()), rs.Salt, rs.Params)
+	k, err := secret.SlotKey([]byte(rc.Normal()), a.Keys.Salt, a.Keys.Params)
 	if err != nil {
 		return nil, store.Damaged(store.Accounts, a.UserID, err)
 	}
 	defer clear(k[:])
-	for i, sl := range rs.Slots {
-		if priv, err := k.Unwrap(sl, a.adSlot()); err == nil {
-			p.slot, p.slotSalt, p.slotData, p.priv = i, rs.Salt, sl, priv
+	lockAD, _ := a.slotAD(slotRecovery)
+	for i, l := range a.recoveryLocks() {
+		if priv, err := k.Unwrap(l.bytes(), lockAD); err == nil {
+			p.slot, p.slotSalt, p.slotData, p.priv = i, a.Keys.Salt, l.bytes(), priv
 			break
 		}
 	}
@@ -378,18 +378,19 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		}
 		var dk *secret.Key
 		if a.OTP != nil && (pw != nil || !rc.IsZero()) {
-			rs := a.OTP.Recovery
+			locks := a.recoveryLocks()
 			switch {
 			case rc.IsZero():
 				return fail.Usagef("a recovery code is required: an OTP is registered for %s", a.UserID)
-			case rs == nil:
+			case !a.hasRecoverySlots():
 				return fail.Mark(fail.Other, ErrNoRecoverySlots, "the recovery codes of %s were made before account recover and cannot open the account", a.UserID)
 			case p.slot < 0:
 				return counted(errors.New("wrong recovery code"))
-			case !bytes.Equal(p.slotSalt, rs.Salt) || p.slot >= len(rs.Slots) || !bytes.Equal(rs.Slots[p.slot], p.slotData):
+			case !bytes.Equal(p.slotSalt, a.Keys.Salt) || p.slot >= len(locks) || !bytes.Equal(locks[p.slot].bytes(), p.slotData):
 				return counted(errors.New("that recovery code was already used"))
 			}
-			if dk, err = p.priv.OpenBox(rs.DataKey, a.adBox()); err != nil {
+			_, boxAD := a.slotAD(slotRecovery)
+			if dk, err = p.priv.OpenBox(locks[p.slot].slot.Box, boxAD); err != nil {
 				return store.Damaged(store.Accounts, a.UserID, err)
 			}
 		}
@@ -397,11 +398,12 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 			return nil // checked; nothing used
 		}
 		a.RecoverCode, a.ResetCode = nil, nil
+		a.AccessKeys = nil // a recovery ends every key (rule 14)
 		a.Failures, a.SecondFailures = 0, 0
 		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false
 		out = &Recovered{UserID: a.UserID}
 		if dk != nil {
-			a.OTP.useRecoveryCode(p.slot)
+			a.useRecoveryCode(p.slot)
 			left := len(a.OTP.RecoveryCodes)
 			out.KeptOTP, out.RecoveryCodesLeft = true, &left
 			u.DataKey = dk
@@ -411,11 +413,11 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		} else {
 			// No OTP: nothing the old data key sealed is worth keeping but
 			// the MAC key's pending codes, which go.
-			next := secret.NewKey()
 			a.Password, a.ShortPassword = h, isShort(pw)
-			a.DataKey = kek.Wrap(next, a.adData())
-			a.MACKey = next.Wrap(secret.NewKey(), a.adMAC())
-			a.Codes, a.PendingOTP, a.OTP = nil, nil, nil
+			if err := a.freshKeys(kek, u.Now); err != nil {
+				return err
+			}
+			a.Codes = nil
 			tx.Forget()
 		}
 		u.endSessions(s, false)

@@ -158,9 +158,9 @@ func TestRecoverWrongCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		a = readAccount(t, w, "alice")
-		if a.SecondFailures != 0 || a.RecoverCode != nil || len(a.OTP.RecoveryCodes) != 9 || len(a.OTP.Recovery.Slots) != 9 {
-			t.Fatalf("after the recovery: %d failures, pending %v, %d codes, %d slots",
-				a.SecondFailures, a.RecoverCode, len(a.OTP.RecoveryCodes), len(a.OTP.Recovery.Slots))
+		if a.SecondFailures != 0 || a.RecoverCode != nil || len(a.OTP.RecoveryCodes) != 9 || len(a.recoveryLocks()) != 9 {
+			t.Fatalf("after the recovery: %d failures, pending %v, %d codes, %d recovery locks",
+				a.SecondFailures, a.RecoverCode, len(a.OTP.RecoveryCodes), len(a.recoveryLocks()))
 		}
 		// Wrong codes lock the account (threshold 3 here): recovery too.
 		c.t = c.t.Add(2 * time.Minute)
@@ -220,7 +220,7 @@ func TestRecoverOldPasswordOpensNothing(t *testing.T) {
 	_, codes := register(t, s, c)
 	before := readAccount(t, w, "alice")
 	oldKEK, _ := before.Password.Verify(pw)
-	oldDK, err := oldKEK.Unwrap(before.DataKey, before.adData())
+	oldDK, err := before.openByPassword(oldKEK)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +237,9 @@ func TestRecoverOldPasswordOpensNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		old := map[string][]byte{"the old verifier": before.Password.Verifier, "the old wrapped data key": before.DataKey,
-			"the old salt": before.Password.Salt, "the old box": before.OTP.Recovery.DataKey, "the used slot": before.OTP.Recovery.Slots[0]}
+		used := before.recoveryLocks()[0]
+		old := map[string][]byte{"the old verifier": before.Password.Verifier, "the old password slot's lock": before.passwordSlot().Locks[0],
+			"the old salt": before.Password.Salt, "the used code's box": used.slot.Box, "the used code's lock": used.bytes()}
 		for what, b := range old {
 			enc, _ := json.Marshal(b)
 			if bytes.Contains(raw, b) || bytes.Contains(raw, enc[1:len(enc)-1]) {
@@ -250,23 +251,25 @@ func TestRecoverOldPasswordOpensNothing(t *testing.T) {
 	if k, err := before.Password.Verify(pw); err != nil || k == nil {
 		t.Fatal("the old hash no longer checks the old password")
 	}
-	if _, err := oldKEK.Unwrap(after.DataKey, after.adData()); err == nil {
+	if _, err := after.openByPassword(oldKEK); err == nil {
 		t.Fatal("the old password opens the new data key")
 	}
 	if _, err := oldDK.Open(after.OTP.Authenticators[0].Secret, after.adTOTP()); err == nil {
 		t.Fatal("the old data key opens the OTP secret after the recovery")
 	}
-	if _, err := oldDK.OpenBox(after.OTP.Recovery.DataKey, after.adBox()); err == nil {
-		t.Fatal("the old data key opens the recovery box")
+	for _, sl := range after.Keys.Slots {
+		_, box := after.slotAD(sl.Kind)
+		if _, err := oldDK.OpenBox(sl.Box, box); err == nil {
+			t.Fatalf("the old data key opens the %s slot's box", sl.Kind)
+		}
 	}
-	// A recovery code still opens the box, through Argon2id.
-	k, _ := secret.SlotKey([]byte(recoveryCode(codes[1]).Normal()), after.OTP.Recovery.Salt, after.OTP.Recovery.Params)
+	// A recovery code still opens the new data key, through Argon2id.
+	k, _ := secret.SlotKey([]byte(recoveryCode(codes[1]).Normal()), after.Keys.Salt, after.Keys.Params)
 	opened := false
-	for _, sl := range after.OTP.Recovery.Slots {
-		if priv, err := k.Unwrap(sl, after.adSlot()); err == nil {
-			if _, err := priv.OpenBox(after.OTP.Recovery.DataKey, after.adBox()); err == nil {
-				opened = true
-			}
+	lock, box := after.slotAD(slotRecovery)
+	for _, l := range after.recoveryLocks() {
+		if _, err := l.slot.Open(l.lock, k, lock, box); err == nil {
+			opened = true
 		}
 	}
 	if !opened {

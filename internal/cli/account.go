@@ -119,22 +119,29 @@ func accountSetRun(o *setOptions) error {
 	})
 }
 
-type passwordOptions struct{ deps }
+type passwordOptions struct {
+	deps
+	endKeys bool
+}
 
 func newAccountPasswordCmd(f *Factory) *cobra.Command {
 	o := &passwordOptions{deps: f.deps()}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "password",
 		Short: "Change your password",
 		Long: `Change your password. kcloud asks for the current password, then the new one
 (twice at a terminal). With --password-stdin, standard input holds the current
 password on its first line and the new one on its second. A registered OTP
-keeps working.`,
+keeps working; every other session ends. At a terminal kcloud asks whether to
+delete the account's access keys too; without one they are kept unless
+--end-access-keys is given.`,
 		Example: `  kcloud account password
-  printf '%s\n' "$OLD" "$NEW" | kcloud account password --password-stdin`,
+  printf '%s\n' "$OLD" "$NEW" | kcloud account password --password-stdin --end-access-keys`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountPasswordRun) },
 	}
+	cmd.Flags().BoolVar(&o.endKeys, "end-access-keys", false, "delete the account's access keys too")
+	return cmd
 }
 
 func accountPasswordRun(o *passwordOptions) error {
@@ -158,7 +165,14 @@ func accountPasswordRun(o *passwordOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := v.ChangePassword(pr, next); err != nil {
+	endKeys := o.endKeys
+	if n := v.ActiveKeys(); n > 0 && !endKeys && f.IO.CanPrompt() && !f.IO.PasswordStdin {
+		// As KakaoCloud's password change offers to expire tokens.
+		if endKeys, err = f.IO.Confirm(f.tr().N("Delete the account's %d access key too? [y/N] ", "Delete the account's %d access keys too? [y/N] ", n, n), false); err != nil {
+			return err
+		}
+	}
+	if err := v.ChangePassword(pr, next, endKeys); err != nil {
 		return err
 	}
 	f.say("Password changed.")
@@ -298,13 +312,14 @@ func accountActivityRun(o *activityOptions) error {
 		return err
 	}
 	type eventDoc struct {
-		Time   Time    `json:"time"`
-		Event  string  `json:"event"`
-		Detail *string `json:"detail"`
+		Time      Time    `json:"time"`
+		Event     string  `json:"event"`
+		Detail    *string `json:"detail"`
+		AccessKey *string `json:"access_key"`
 	}
 	docs := make([]eventDoc, len(events))
 	for i, e := range events {
-		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail)}
+		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail), stringOrNil(e.AccessKey)}
 	}
 	return f.print(docs, func(t *table) {
 		w := f.tr()

@@ -23,6 +23,9 @@ type Factory struct {
 	started    bool
 	jqExpr     string
 	jq         string // jqExpr, once it compiled
+	// accessKey is the token of KCLOUD_ACCESS_KEY (or its file), for a
+	// command that runs with one (useAccessKey).
+	accessKey string
 
 	cfg    *config.Config
 	cfgErr error
@@ -157,15 +160,28 @@ type deps struct {
 	// uiFlag is --ui-language as given, for a run whose configuration
 	// failed to load.
 	uiFlag string
+	// key is the access key the command runs with, or "".
+	key func() string
+	// keyProof is the key's proof, once the page was opened with it.
+	keyProof *account.Proof
 }
 
 // deps gives a command's options what they may use.
 func (f *Factory) deps() deps {
-	d := deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() string { return f.jq }}
+	d := deps{IO: f.IO, Now: f.Now, Config: f.Config, Store: f.Store, Service: f.Service, jq: func() string { return f.jq },
+		key: func() string { return f.accessKey }}
 	if fl := f.flags.Lookup("ui-language"); fl != nil {
 		d.uiFlag = fl.Value.String()
 	}
 	return d
+}
+
+// accessKey is the token of the access key the command runs with, or "".
+func (f *deps) accessKey() string {
+	if f.key == nil { // a test's deps
+		return ""
+	}
+	return f.key()
 }
 
 // language is the language of text for people on this run: ui.language,

@@ -184,6 +184,9 @@ func whoamiRun(o *whoamiOptions) error {
 	if err != nil {
 		return err
 	}
+	if f.accessKey() != "" {
+		return whoamiByKey(f)
+	}
 	sess, who, org, err := svc.Current()
 	if err != nil {
 		return err

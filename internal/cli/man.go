@@ -32,6 +32,8 @@ func environmentIn(w tr) [][2]string {
 	env := [][2]string{
 		{"KCLOUD_CONFIG", w.T("the configuration file, in place of $XDG_CONFIG_HOME/kcloud/config.yaml (--config)")},
 		{"KCLOUD_NO_INPUT", w.T("1: never prompt; a missing input is an error (--no-input)")},
+		{envAccessKey, w.T("an access key's token: the commands a key may run use it in place of a session and a password (it wins over the session); kcloud removes it from the environment of every program it starts")},
+		{envAccessKeyFile, w.T("a file holding an access key's token, refused if other users can read it or own it; not with KCLOUD_ACCESS_KEY")},
 	}
 	keys := make([]string, 0, len(config.Defaults()))
 	for k := range config.Defaults() {

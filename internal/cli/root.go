@@ -93,6 +93,7 @@ var topLevel = []struct {
 	{"otp", newOTPCmd},
 	{"org", newOrgCmd},
 	{"member", newMemberCmd},
+	{"access-key", newAccessKeyCmd},
 	{"store", newStoreCmd},
 	{"version", newVersionCmd},
 }
@@ -138,6 +139,9 @@ or, for an organization that shares it, on an etcd cluster.`,
 			f.started = true
 			if os.Getenv("KCLOUD_NO_INPUT") == "1" {
 				io.NoInput = true
+			}
+			if err := f.useAccessKey(cmd); err != nil {
+				return err
 			}
 			if f.jqExpr != "" {
 				// Checked before anything is asked or changed.

@@ -24,6 +24,16 @@ func (f *deps) visit(open func(*account.Service) (*account.Visit, error)) (*acco
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if tok := f.accessKey(); tok != "" {
+		// An access key opens the page instead of a session, and is its
+		// proof (no password is asked for).
+		v, pr, err := svc.VisitByKey(tok)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		f.keyProof = pr
+		return v, v.Who(), v.Org(), nil
+	}
 	v, err := open(svc)
 	if err != nil {
 		return nil, nil, nil, err
@@ -39,6 +49,9 @@ func (f *deps) password(acc *account.Who) ([]byte, error) {
 // prove asks for the password of v's account and makes, with it and the
 // credentials more gives (a second factor), the proof v's page takes.
 func (f *deps) prove(v *account.Visit, more ...auth.Credential) (*account.Proof, error) {
+	if f.keyProof != nil {
+		return f.keyProof, nil
+	}
 	pw, err := f.password(v.Who())
 	if err != nil {
 		return nil, err
@@ -60,6 +73,9 @@ func openPage[T any](f *deps, run func(v *account.Visit, pr *account.Proof) (T, 
 
 // withProof is withPassword for a page of v: do takes the proof.
 func withProof[T any](f *deps, v *account.Visit, do func(*account.Proof) (T, error)) (T, error) {
+	if f.keyProof != nil {
+		return do(f.keyProof)
+	}
 	return withPassword(f, v.Who().UserID, func(pw []byte) (T, error) {
 		pr, err := v.Prove(auth.NewPassword(pw))
 		if err != nil {

@@ -112,3 +112,52 @@ func boxKey(shared, eph, pub []byte) *Key {
 	clear(b)
 	return k
 }
+
+// A Slot is one way to the data key: an X25519 key pair whose public key
+// the data key is sealed to (Box), and whose private key each Lock wraps
+// under the key one secret gives (the password's key-encryption key, or a
+// recovery code through SlotKey). A new data key is sealed to every slot
+// without any of their secrets (Seal); opening one takes one of them
+// (Open). Removing a slot removes that way in, from this record on.
+type Slot struct {
+	Kind   string   `json:"kind"`
+	Public []byte   `json:"public"`
+	Box    []byte   `json:"box,omitempty"`
+	Locks  [][]byte `json:"locks"`
+}
+
+// NewSlot returns a slot of kind with a fresh key pair, its private key
+// locked under each of keys (with ad), and no box yet.
+func NewSlot(kind, ad string, keys ...*Key) *Slot {
+	priv, pub := NewRecipient()
+	defer clear(priv[:])
+	s := &Slot{Kind: kind, Public: pub}
+	for _, k := range keys {
+		s.Locks = append(s.Locks, k.Wrap(priv, ad))
+	}
+	return s
+}
+
+// Seal seals dk to the slot, replacing the box it had.
+func (s *Slot) Seal(dk *Key, ad string) error {
+	box, err := SealTo(s.Public, dk, ad)
+	if err != nil {
+		return err
+	}
+	s.Box = box
+	return nil
+}
+
+// Open opens the data key with the key k of lock i: lockAD and boxAD are
+// the ones Lock and Seal were given.
+func (s *Slot) Open(i int, k *Key, lockAD, boxAD string) (*Key, error) {
+	if i < 0 || i >= len(s.Locks) {
+		return nil, ErrOpen
+	}
+	priv, err := k.Unwrap(s.Locks[i], lockAD)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(priv[:])
+	return priv.OpenBox(s.Box, boxAD)
+}

@@ -31,6 +31,12 @@ var migrations = []func(*bolt.Tx) error{
 	// records change as they are written; the version makes an older
 	// kcloud refuse the store rather than misread them.
 	func(*bolt.Tx) error { return nil },
+	// 2 -> 3: an account's data key is held in slots (account.Keys: the
+	// password's, one per recovery code). A record from before moves to
+	// them when its password next opens it; account.normalize reads the
+	// old form until then. The version makes an older kcloud refuse the
+	// store rather than miss the slots.
+	func(*bolt.Tx) error { return nil },
 }
 
 // version reads the schema version: 0 for an empty bbolt file.

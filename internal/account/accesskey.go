@@ -1,0 +1,437 @@
+package account
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kcloud/kcloud/internal/auth"
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
+)
+
+// Access keys: credentials for programs (contract, "Access keys"; rule
+// 14). A key is an authentication method (auth.AccessKey): it gives a
+// proof that opens the pages its scope allows, and never the data key,
+// so no key opens a sealed secret. The account's record keeps each key's
+// hash, never its token.
+
+// AccessKey is one key of an account, as stored.
+type AccessKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Scope      string     `json:"scope"` // "read" or "write"
+	Hash       []byte     `json:"hash"`  // auth.KeyHash of the secret
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	Disabled   bool       `json:"disabled,omitempty"`
+}
+
+// MaxAccessKeys is how many keys an account holds: two, for rotation, as
+// KakaoCloud and AWS allow.
+const MaxAccessKeys = 2
+
+// The scopes of a key.
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+)
+
+// The access-key events.
+const (
+	EvKeyCreated  = "access_key_created"
+	EvKeyDisabled = "access_key_disabled"
+	EvKeyEnabled  = "access_key_enabled"
+	EvKeyDeleted  = "access_key_deleted"
+)
+
+// Errors of access keys.
+var (
+	ErrKeyUnknown  = errors.New("unknown access key")
+	ErrKeyDisabled = errors.New("the access key is disabled")
+	ErrKeyExpired  = errors.New("the access key expired")
+	ErrKeysOff     = errors.New("the organization turned access keys off")
+	ErrNeedsPerson = errors.New("the command needs a person")
+	ErrKeyScope    = errors.New("the access key is read-only")
+)
+
+// expiry is when k opens nothing any more under p: its own expiry, or
+// its creation plus the policy's current maximum age, whichever is first.
+func (k *AccessKey) expiry(p Policy) time.Time {
+	if end := k.CreatedAt.Add(p.AccessKeyMaxAge); end.Before(k.ExpiresAt) {
+		return end
+	}
+	return k.ExpiresAt
+}
+
+// State is "active", "disabled" or "expired" under p at now.
+func (k *AccessKey) State(p Policy, now time.Time) string {
+	switch {
+	case k.Disabled:
+		return "disabled"
+	case !now.Before(k.expiry(p)):
+		return "expired"
+	}
+	return "active"
+}
+
+// KeyView is a key as access-key list shows it.
+type KeyView struct {
+	ID, Name, Scope      string
+	CreatedAt, ExpiresAt time.Time
+	LastUsedAt           *time.Time
+	State                string
+}
+
+func (a *Account) keyViews(p Policy, now time.Time) []KeyView {
+	out := []KeyView{}
+	for _, k := range a.AccessKeys {
+		out = append(out, KeyView{k.ID, k.Name, k.Scope, k.CreatedAt, k.expiry(p), k.LastUsedAt, k.State(p, now)})
+	}
+	return out
+}
+
+func (a *Account) key(id string) (int, *AccessKey) {
+	for i, k := range a.AccessKeys {
+		if k.ID == id {
+			return i, k
+		}
+	}
+	return -1, nil
+}
+
+// keyUse is the key a proof holds, as its account's record read it.
+type keyUse struct {
+	id, scope string
+}
+
+// opens checks that the key cred is one of a's and opens pages now.
+func (a *Account) opens(cred *auth.KeyCredential, p Policy, now time.Time) (*AccessKey, error) {
+	_, k := a.key(cred.ID)
+	switch {
+	case k == nil || !secret.Equal(k.Hash, cred.Hash(a.UUID)):
+		return nil, fail.Mark(fail.Auth, ErrKeyUnknown, "the access key %s is not a key of %s (deleted, or never made)", cred.ID, cred.UserID)
+	case p.NoAccessKeys:
+		return nil, fail.Mark(fail.Auth, ErrKeysOff, "the organization turned access keys off (security.access_keys=false)")
+	case a.Disabled:
+		return nil, fail.Mark(fail.Auth, ErrDisabled, "the account %s is disabled by an admin: its access keys open nothing", a.UserID)
+	case k.Disabled:
+		return nil, fail.Mark(fail.Auth, ErrKeyDisabled, "the access key %s is disabled", k.ID)
+	case !now.Before(k.expiry(p)):
+		return nil, fail.Mark(fail.Auth, ErrKeyExpired, "the access key %s expired at %s", k.ID, k.expiry(p))
+	}
+	return k, nil
+}
+
+// VisitByKey opens the pages an access key may open, with no session and
+// no password: token's form is checked before anything is read (a usage
+// error), then its account and the organization are read, and the key
+// must be the account's, enabled and unexpired, its account enabled, and
+// access keys allowed by the policy (an authentication error saying
+// which). Its last use is written at most once a minute. It returns the
+// visit and the key's proof, which the pages take as a password's.
+func (s *Service) VisitByKey(token string) (*Visit, *Proof, error) {
+	cred, err := auth.ParseToken(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		acc   *Account
+		org   *Organization
+		stale bool
+	)
+	err = s.Store.View(func(tx *store.Tx) error {
+		if err := prefetchPage(tx, cred.UserID, false); err != nil {
+			return err
+		}
+		var err error
+		if acc, err = getAccount(tx, cred.UserID); err != nil {
+			return err
+		}
+		if acc == nil {
+			return fail.Mark(fail.Auth, ErrKeyUnknown, "the access key %s names no account of this organization", cred.ID)
+		}
+		if org, err = getOrg(tx); err != nil {
+			return err
+		}
+		k, err := acc.opens(cred, s.policy(org), s.now())
+		if err != nil {
+			return err
+		}
+		stale = k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) >= time.Minute
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if stale { // to the minute: a script that runs every second writes once a minute
+		err := s.Store.Update(func(tx *store.Tx) error {
+			a, err := getAccount(tx, cred.UserID)
+			if err != nil || a == nil {
+				return err
+			}
+			if _, k := a.key(cred.ID); k != nil {
+				at := s.now().Truncate(time.Minute)
+				k.LastUsedAt = &at
+			}
+			return putAccount(tx, a)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	_, k := acc.key(cred.ID)
+	v := &Visit{s: s, who: acc.who(), org: org}
+	return v, &Proof{s: s, who: v.who, at: s.now(), session: false, key: &keyUse{id: k.ID, scope: k.Scope}, cred: cred}, nil
+}
+
+// KeyID is the ID of the access key the proof holds, or "".
+func (pr *Proof) KeyID() string {
+	if pr.key == nil {
+		return ""
+	}
+	return pr.key.id
+}
+
+// ActiveKeys is how many keys the visit's account has that are not
+// disabled, as read before anyone typed.
+func (v *Visit) ActiveKeys() int {
+	n := 0
+	for _, k := range v.who.rec.AccessKeys {
+		if !k.Disabled {
+			n++
+		}
+	}
+	return n
+}
+
+// KeyExpiresAt is when the key of a visit by key stops opening pages.
+func (v *Visit) KeyExpiresAt(pr *Proof) time.Time {
+	if pr.key == nil {
+		return time.Time{}
+	}
+	_, k := v.who.rec.key(pr.key.id)
+	if k == nil {
+		return time.Time{}
+	}
+	return k.expiry(v.Policy())
+}
+
+// settleKey runs the page a with the key's proof: only a page that lets
+// keys in (a.keys), of a scope the key has, and never with the data key.
+// The key is checked again in the page's transaction; a page that only
+// reads the account and the organization (a.snapshot) is answered from
+// what VisitByKey read, with no second request.
+func (pr *Proof) settleKey(v *Visit, a attempt) error {
+	s := pr.s
+	switch {
+	case a.keys == "":
+		return fail.Mark(fail.Other, ErrNeedsPerson, "%s needs a person, not an access key: log in", a.what)
+	case a.keys == ScopeWrite && pr.key.scope != ScopeWrite:
+		return fail.Mark(fail.Other, ErrKeyScope, "the access key %s is read-only: %s needs a write key", pr.key.id, a.what)
+	}
+	if a.snapshot && a.readOnly {
+		u := &Unlocked{Account: v.who.rec, Org: v.org, Policy: s.policy(v.org), Now: s.now(), keyID: pr.key.id}
+		return a.change(u)
+	}
+	write := !a.readOnly
+	run := s.Store.View
+	if write {
+		run = s.Store.Update
+	}
+	var u *Unlocked
+	err := run(func(tx *store.Tx) error {
+		u = nil
+		if err := prefetchPage(tx, v.who.UserID, write); err != nil {
+			return err
+		}
+		acc, err := getAccount(tx, v.who.UserID)
+		if err != nil {
+			return err
+		}
+		if acc == nil || acc.UUID != v.who.rec.UUID {
+			return fail.Mark(fail.Auth, ErrKeyUnknown, "the access key %s is not a key of %s (deleted, or never made)", pr.key.id, v.who.UserID)
+		}
+		org, err := getOrg(tx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := acc.opens(pr.cred, s.policy(org), now); err != nil {
+			return err
+		}
+		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, keyID: pr.key.id}
+		if err := a.change(u); err != nil {
+			return err
+		}
+		if !write {
+			return nil
+		}
+		return putAccount(tx, acc)
+	})
+	if err != nil {
+		return err
+	}
+	return s.committed(u, nil)
+}
+
+// CheckAccessKeyName validates a key's name: 1 to 32 characters, checked
+// as names are.
+func CheckAccessKeyName(s string) (string, error) {
+	n, err := text.CheckName("the access key's name", s)
+	if err == nil && utf8.RuneCountInString(n) > 32 {
+		err = fail.Errorf("the access key's name is %d characters long; at most 32 are allowed", utf8.RuneCountInString(n))
+	}
+	if err != nil {
+		return "", fail.Usagef("%v", err)
+	}
+	return n, nil
+}
+
+// NewKey is a key to make, checked before the password is asked for.
+type NewKey struct {
+	Name, Scope string
+	// ExpiresIn is the key's life; 0 is the policy's maximum age.
+	ExpiresIn time.Duration
+}
+
+// CheckNewKey checks n against the account and the policy as the visit
+// read them: the name unique, the scope known, the life positive and not
+// over the policy's maximum (never cut to it), keys allowed, fewer than
+// MaxAccessKeys. It returns n with its defaults filled in.
+func (v *Visit) CheckNewKey(n NewKey) (NewKey, error) {
+	p := v.Policy()
+	if p.NoAccessKeys {
+		return n, fail.Mark(fail.Other, ErrKeysOff, "the organization turned access keys off (security.access_keys=false)")
+	}
+	name, err := CheckAccessKeyName(n.Name)
+	if err != nil {
+		return n, err
+	}
+	n.Name = name
+	switch n.Scope {
+	case "":
+		n.Scope = ScopeRead
+	case ScopeRead, ScopeWrite:
+	default:
+		return n, fail.Usagef("--scope must be read or write, not %q", n.Scope)
+	}
+	switch {
+	case n.ExpiresIn == 0:
+		n.ExpiresIn = p.AccessKeyMaxAge
+	case n.ExpiresIn < 0:
+		return n, fail.Usagef("--expires-in must be positive")
+	case n.ExpiresIn > p.AccessKeyMaxAge:
+		return n, fail.Usagef("--expires-in %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, p.AccessKeyMaxAge)
+	}
+	return n, v.who.rec.canAddKey(n.Name)
+}
+
+func (a *Account) canAddKey(name string) error {
+	if len(a.AccessKeys) >= MaxAccessKeys {
+		return fail.Otherf("%s has %d access keys, the most an account may have: delete one first (kcloud access-key delete ID)", a.UserID, MaxAccessKeys)
+	}
+	for _, k := range a.AccessKeys {
+		if k.Name == name {
+			return fail.Usagef("%s already has an access key named %q", a.UserID, name)
+		}
+	}
+	return nil
+}
+
+// CreatedKey is a new key with its token, shown once.
+type CreatedKey struct {
+	KeyView
+	Token string
+}
+
+// CreateKey settles the proof (the password, and a second factor where
+// the account has an authenticator) and makes the key n, checked by
+// CheckNewKey. The token is returned once; the record keeps its hash.
+func (v *Visit) CreateKey(pr *Proof, n NewKey) (*CreatedKey, error) {
+	var out *CreatedKey
+	err := pr.settle(v, attempt{what: "access-key create", factor: v.who.HasOTP, change: func(u *Unlocked) error {
+		a := u.Account
+		if u.Policy.NoAccessKeys {
+			return fail.Mark(fail.Other, ErrKeysOff, "the organization turned access keys off (security.access_keys=false)")
+		}
+		if err := a.canAddKey(n.Name); err != nil {
+			return err
+		}
+		if n.ExpiresIn > u.Policy.AccessKeyMaxAge { // the policy changed since the check
+			return fail.Usagef("--expires-in %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, u.Policy.AccessKeyMaxAge)
+		}
+		token, cred := auth.NewToken(a.UserID)
+		k := &AccessKey{ID: cred.ID, Name: n.Name, Scope: n.Scope, Hash: cred.Hash(a.UUID), CreatedAt: u.Now, ExpiresAt: u.Now.Add(n.ExpiresIn)}
+		a.AccessKeys = append(a.AccessKeys, k)
+		out = &CreatedKey{KeyView: KeyView{k.ID, k.Name, k.Scope, k.CreatedAt, k.ExpiresAt, nil, "active"}, Token: token}
+		u.notice(EvKeyCreated, say("an access key (%s, %s, %s) was made for your account", k.ID, k.Name, k.Scope))
+		return u.Log(EvKeyCreated, fmt.Sprintf("%s (%s, %s, until %s)", k.ID, k.Name, k.Scope, text.Time(k.ExpiresAt)))
+	}})
+	return out, err
+}
+
+// Keys settles the proof and lists the account's keys.
+func (v *Visit) Keys(pr *Proof) ([]KeyView, error) {
+	var out []KeyView
+	err := pr.settle(v, attempt{what: "access-key list", readOnly: true, snapshot: true, keys: ScopeRead, change: func(u *Unlocked) error {
+		out = u.Account.keyViews(u.Policy, u.Now)
+		return nil
+	}})
+	return out, err
+}
+
+// The changes to one key.
+const (
+	KeyDisable = "disable"
+	KeyEnable  = "enable"
+	KeyDelete  = "delete"
+)
+
+// CheckKey tells, before anyone types, whether the account has the key id.
+func (v *Visit) CheckKey(id string) error {
+	if _, k := v.who.rec.key(id); k == nil {
+		return fail.Usagef("%s has no access key %q (kcloud access-key list)", v.who.UserID, id)
+	}
+	return nil
+}
+
+// ChangeKey settles the proof and disables, enables or deletes the key
+// id. Enabling needs a second factor where the account has an
+// authenticator, as making a key does.
+func (v *Visit) ChangeKey(pr *Proof, id, change string) (bool, error) {
+	changed := false
+	a := attempt{what: "access-key " + change, factor: change == KeyEnable && v.who.HasOTP, change: func(u *Unlocked) error {
+		acc := u.Account
+		i, k := acc.key(id)
+		if k == nil {
+			return fail.Usagef("%s has no access key %q (kcloud access-key list)", acc.UserID, id)
+		}
+		var event string
+		var what = say("the access key %s (%s) was disabled", k.ID, k.Name)
+		switch change {
+		case KeyDisable:
+			changed, k.Disabled, event = !k.Disabled, true, EvKeyDisabled
+		case KeyEnable:
+			changed, k.Disabled, event = k.Disabled, false, EvKeyEnabled
+			what = say("the access key %s (%s) was enabled again", k.ID, k.Name)
+		case KeyDelete:
+			acc.AccessKeys = append(acc.AccessKeys[:i:i], acc.AccessKeys[i+1:]...)
+			changed, event = true, EvKeyDeleted
+			what = say("the access key %s (%s) was deleted", k.ID, k.Name)
+			u.tx.Forget()
+		default:
+			return fail.Usagef("unknown change %q", change)
+		}
+		if !changed {
+			return nil
+		}
+		u.notice(event, what)
+		return u.Log(event, k.ID+" ("+k.Name+")")
+	}}
+	return changed, pr.settle(v, a)
+}
