@@ -101,6 +101,8 @@ type Unlocked struct {
 	kek *secret.Key
 	// keyID names the access key that opened the page, in what it logs.
 	keyID string
+	// token is this machine's session token, for a page of a session.
+	token string
 }
 
 // Log appends an event to the account's activity.
@@ -231,19 +233,22 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 		if sess != nil && sess.UserID != acc.UserID {
 			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session now belongs to %s", sess.UserID)
 		}
-		if sess != nil {
-			if err := acc.holds(sess); err != nil {
-				return err
-			}
-		}
 		org, err := getOrg(tx)
 		if err != nil {
 			return err
+		}
+		if sess != nil {
+			if _, err := acc.open(sess, s.policy(org), now); err != nil {
+				return err
+			}
 		}
 		if !write && acc.Failures > 0 {
 			return errNeedWrite // a failure was counted since the account was read
 		}
 		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now}
+		if sess != nil {
+			u.token = sess.Token
+		}
 		if p.kek == nil {
 			authErr = s.failed(u, false, a.failEvent, a.what, ErrWrongPassword)
 			return putAccount(tx, acc)

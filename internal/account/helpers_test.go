@@ -173,3 +173,5 @@ func loginAsk(s *Service, who *Who, pw []byte, ask func(*Who) (auth.Credential, 
 	}
 	return s.StartSession(pr)
 }
+
+func (v tvisit) sessions(pw []byte) ([]SessionView, error) { return with(v, pw, nil, v.Visit.Sessions) }

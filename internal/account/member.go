@@ -410,6 +410,7 @@ func (s *Service) deleteActivity(userID string) error {
 
 // endAccountSessions ends every session of a, on every machine.
 func endAccountSessions(a *Account, now time.Time) {
+	a.Sessions = nil
 	a.SessionEpoch++
 	a.SessionsEndedAt = &now
 }

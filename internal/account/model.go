@@ -138,6 +138,9 @@ type Account struct {
 	PendingOTP *PendingOTP `json:"pending_otp,omitempty"`
 	// AccessKeys are the account's keys for programs: their hashes only.
 	AccessKeys []*AccessKey `json:"access_keys,omitempty"`
+	// Sessions are the account's sessions, on every machine: a hash of
+	// each token, never the token (sessions.go).
+	Sessions []*SessionRecord `json:"sessions,omitempty"`
 	// RecoverCode is the code sent for account recover, not yet used.
 	RecoverCode *RecoverCode `json:"recover_code,omitempty"`
 	// ResetCode is an admin's password reset whose code is not yet used:
@@ -181,6 +184,10 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	// Epoch is the account's SessionEpoch when the session began.
 	Epoch int64 `json:"epoch,omitempty"`
+	// Token opens the session's record in the directory; a session from
+	// before records has none. ID is the record's, not secret.
+	Token string `json:"token,omitempty"`
+	ID    string `json:"id,omitempty"`
 	// RecoveryCodesLeft, after a login with a recovery code, is how many
 	// the account has left; nil otherwise. It is not stored.
 	RecoveryCodesLeft *int `json:"-"`

@@ -27,6 +27,9 @@ type Policy struct {
 	RequireOTP bool `json:"require_otp,omitempty"`
 	// PasswordMinLength is the fewest characters a new password has.
 	PasswordMinLength int `json:"password_min_length,omitempty"`
+	// IdleTTL (session.idle_ttl) ends a session unused for that long;
+	// 0 is off.
+	IdleTTL time.Duration `json:"idle_ttl,omitempty"`
 	// NoAccessKeys (security.access_keys=false): every access key opens
 	// nothing, and none can be made.
 	NoAccessKeys bool `json:"no_access_keys,omitempty"`
@@ -63,12 +66,14 @@ type rule struct {
 	num      func(*Policy) *int
 	flag     func(*Policy) *bool
 	invert   bool   // the switch's field is the opposite of its value (its default, on, is the field's zero)
+	zeroOff  bool   // 0 is off, the loosest value, and its default
 	stricter string // "lower" or "higher"; a switch is stricter on
 	min, max int64  // bounds of a stored value (nanoseconds for durations)
 }
 
 var rules = []rule{
 	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
+	{key: "session.idle_ttl", dur: func(p *Policy) *time.Duration { return &p.IdleTTL }, stricter: "lower", zeroOff: true, min: int64(5 * time.Minute), max: int64(24 * time.Hour)},
 	{key: "verification.code_ttl", dur: func(p *Policy) *time.Duration { return &p.CodeTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
 	{key: "verification.resend_after", dur: func(p *Policy) *time.Duration { return &p.ResendAfter }, stricter: "higher", min: int64(time.Second), max: int64(24 * time.Hour)},
 	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100},
@@ -136,7 +141,7 @@ func (r rule) value(v int64) any {
 // default is its field's zero).
 func (p Policy) WithDefaults() Policy {
 	for _, r := range rules {
-		if r.flag == nil && r.get(&p) == 0 {
+		if r.flag == nil && !r.zeroOff && r.get(&p) == 0 {
 			r.set(&p, r.get(&DefaultPolicy))
 		}
 	}
@@ -216,7 +221,7 @@ func (p *Policy) Set(kv string) error {
 			}
 			v = int64(n)
 		}
-		if v < r.min || v > r.max {
+		if (v < r.min || v > r.max) && !(r.zeroOff && v == 0) {
 			return fail.Errorf("%s: %v is out of range (%v to %v)", key, r.value(v), r.value(r.min), r.value(r.max))
 		}
 		r.set(p, v)
@@ -246,7 +251,13 @@ func (p Policy) Effective(local Local) (Policy, []error) {
 			continue
 		}
 		org := r.get(&eff)
-		if (r.stricter == "lower" && v < org) || (r.stricter == "higher" && v > org) {
+		if r.zeroOff && v == 0 && org != 0 {
+			// A local 0 (off) is never stricter than a set value.
+			warnings = append(warnings, fail.Errorf("ignoring %s=%v from this machine's configuration: the organization's policy (%v) is stricter",
+				r.key, r.value(v), r.value(org)))
+			continue
+		}
+		if (r.stricter == "lower" && v < org && !(r.zeroOff && org == 0 && v == 0)) || (r.stricter == "higher" && v > org) || (r.zeroOff && org == 0 && v > 0) {
 			r.set(&eff, v)
 		} else if v != org {
 			warnings = append(warnings, fail.Errorf("ignoring %s=%v from this machine's configuration: the organization's policy (%v) is stricter",

@@ -26,7 +26,10 @@ type Service struct {
 	// Notify sends a security notice; nil sends none
 	// (notify.security_alerts: false).
 	Notify func(Notice) error
-	warned bool
+	// Host and Client name this machine and kcloud's version in the
+	// session records it makes.
+	Host, Client string
+	warned       bool
 }
 
 // ActivityKept is how many events each account keeps; older ones go.

@@ -2,6 +2,8 @@ package account
 
 import (
 	"errors"
+	"slices"
+	"time"
 
 	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
@@ -103,6 +105,7 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 		sess *Session
 		acc  *Account
 		org  *Organization
+		rec  *SessionRecord
 	)
 	err = s.Store.View(func(tx *store.Tx) error {
 		var err error
@@ -118,14 +121,22 @@ func (s *Service) Current() (*Session, *Who, *Organization, error) {
 		if acc == nil {
 			return fail.Mark(fail.LoginRequired, ErrNotLoggedIn, "the session's account %s no longer exists", sess.UserID)
 		}
-		if err := acc.holds(sess); err != nil {
+		if org, err = getOrg(tx); err != nil {
 			return err
 		}
-		org, err = getOrg(tx)
+		rec, err = acc.open(sess, s.policy(org), s.now())
 		return err
 	})
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if stale(rec, s.now()) { // at most one write a minute
+		if err := s.touch(acc.UserID, sess.Token); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if rec != nil {
+		sess.ID = rec.ID
 	}
 	// The policy in force bounds the sessions made before it: a shorter
 	// session.ttl ends them sooner than they were told.
@@ -168,6 +179,11 @@ func (a *Account) holds(sess *Session) error {
 // that changed the password).
 func (u *Unlocked) endSessions(s *Service, keep bool) {
 	a := u.Account
+	if keep {
+		a.dropSessions(u.token)
+	} else {
+		a.Sessions = nil
+	}
 	a.SessionEpoch++
 	at := u.Now
 	a.SessionsEndedAt = &at
@@ -205,7 +221,11 @@ func (s *Service) LogoutAll() (*Session, error) {
 		if acc == nil {
 			return noAccount(who.UserID)
 		}
-		if err := acc.holds(sess); err != nil {
+		org, err := getOrg(tx)
+		if err != nil {
+			return err
+		}
+		if _, err := acc.open(sess, s.policy(org), s.now()); err != nil {
 			return err
 		}
 		u := &Unlocked{tx: tx, Account: acc, Now: s.now()}
@@ -244,7 +264,20 @@ func (s *Service) Logout() (bool, error) {
 	if err != nil || !had {
 		return had, err
 	}
+	// The record goes too: a copy of the session file opens nothing.
 	return had, s.Store.Update(func(tx *store.Tx) error {
+		if sess.Token != "" {
+			a, err := getAccount(tx, sess.UserID)
+			if err != nil {
+				return err
+			}
+			if r := a.sessionOrNil(sess.Token); r != nil {
+				a.Sessions = slices.DeleteFunc(a.Sessions, func(x *SessionRecord) bool { return x == r })
+				if err := putAccount(tx, a); err != nil {
+					return err
+				}
+			}
+		}
 		return logEvent(tx, sess.UserID, Event{Time: s.now(), Event: EvLogout})
 	})
 }
@@ -323,16 +356,19 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 	a := loginAttempt()
 	a.factor = pr.needsSecond
 	var sess *Session
+	token, id := newSessionToken()
 	a.change = func(u *Unlocked) error {
 		if !a.factor && u.Account.OTP != nil {
 			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
 		}
 		at := u.Now
+		u.Account.addSession(&SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
+			ExpiresAt: at.Add(u.Policy.SessionTTL), Host: s.Host, Method: auth.Name(pr.Methods()), Client: s.Client})
 		u.Account.LastLoginAt = &at
 		// The length of the password that logged in, kept for rule 7: a
 		// record from before it was kept learns it here.
 		u.Account.ShortPassword = pr.pw.length < MinPasswordAlone
-		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch,
+		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch, Token: token, ID: id,
 			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil,
 			PasswordOnly: u.Account.passwordOnly()}
 		if pr.pw.length < u.Policy.PasswordMinLength {

@@ -28,6 +28,7 @@ var keyRules = map[string]string{
 	"kcloud account activity": account.ScopeRead,
 	"kcloud otp list":         account.ScopeRead,
 	"kcloud access-key list":  account.ScopeRead,
+	"kcloud session list":     account.ScopeRead,
 	"kcloud org show":         account.ScopeRead,
 	"kcloud member list":      account.ScopeRead,
 	"kcloud member show":      account.ScopeRead,

@@ -10,6 +10,7 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // Factory gives commands what they need, built only when first asked:
@@ -76,11 +77,24 @@ func (f *Factory) Service() (*account.Service, error) {
 		LocalPolicy: localPolicy(cfg),
 		Local:       f.localStore(cfg),
 		Warn:        func(w error) { d := f.deps(); fmtLine(f.IO.Err, "kcloud: warning: %s", d.tr().say(w)) },
+		Host:        hostName(),
+		Client:      "kcloud " + buildInfo().version,
 	}
 	if cfg.Notify.SecurityAlerts {
 		f.svc.Notify = notifier(cfg, f.Now)
 	}
 	return f.svc, nil
+}
+
+// hostName is this machine's name for session records, checked as names
+// are (it is shown to people, and on etcd read by other machines); ""
+// when it is not a plain one.
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || len(h) > 253 || !text.Safe(h) {
+		return ""
+	}
+	return h
 }
 
 // Store opens the configured store.

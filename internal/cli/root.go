@@ -94,6 +94,7 @@ var topLevel = []struct {
 	{"org", newOrgCmd},
 	{"member", newMemberCmd},
 	{"access-key", newAccessKeyCmd},
+	{"session", newSessionCmd},
 	{"store", newStoreCmd},
 	{"version", newVersionCmd},
 }

@@ -1,0 +1,231 @@
+package account
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// Session records (contract, "Sessions"; rule 15). Every session is a
+// record in the account's record in the directory, whatever the
+// backend: its ID (short, not secret), a hash of its token, when it
+// began, was last used (to the minute) and ends, where (the host), how
+// (the methods of its login) and by what (kcloud's version). The machine
+// keeps only the token, in its session file. A token opens a session
+// only where its record is: not in another organization's store, not for
+// a new account of the same User ID, not once logout, session end, a
+// password change or an admin removed the record. What a session may do
+// (require_otp, a short password, its expiry and idle time) is worked out
+// from the account and the policy at every use, never read from it.
+
+// SessionRecord is one session of an account, as the directory keeps it.
+type SessionRecord struct {
+	ID         string    `json:"id"`
+	Hash       []byte    `json:"hash"` // of the token: sessionHash
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	Host       string    `json:"host,omitempty"`
+	Method     string    `json:"method"`
+	Client     string    `json:"client,omitempty"`
+}
+
+// MaxSessions is how many sessions an account has: a new login ends the
+// one used least recently.
+const MaxSessions = 100
+
+// ErrSessionUnknown: the token names no session of the account here.
+var ErrSessionUnknown = errors.New("no such session")
+
+func sessionHash(accountUUID, token string) []byte {
+	h := sha256.Sum256([]byte("kcloud session\x00" + accountUUID + "\x00" + token))
+	return h[:]
+}
+
+// newSessionToken is a token of 256 random bits and an ID of 40.
+func newSessionToken() (token, id string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	i := make([]byte, 5)
+	rand.Read(i)
+	return base64.RawURLEncoding.EncodeToString(b), strings.ToLower(base32.StdEncoding.EncodeToString(i))
+}
+
+// sessionOrNil is session for an account that may be gone.
+func (a *Account) sessionOrNil(token string) *SessionRecord {
+	if a == nil {
+		return nil
+	}
+	return a.session(token)
+}
+
+// session finds the record the token opens.
+func (a *Account) session(token string) *SessionRecord {
+	h := sessionHash(a.UUID, token)
+	for _, r := range a.Sessions {
+		if secret.Equal(r.Hash, h) {
+			return r
+		}
+	}
+	return nil
+}
+
+// addSession adds r, ending the sessions used least recently past
+// MaxSessions.
+func (a *Account) addSession(r *SessionRecord) {
+	for len(a.Sessions) >= MaxSessions {
+		old := 0
+		for i, s := range a.Sessions {
+			if s.LastUsedAt.Before(a.Sessions[old].LastUsedAt) {
+				old = i
+			}
+		}
+		a.Sessions = slices.Delete(a.Sessions, old, old+1)
+	}
+	a.Sessions = append(a.Sessions, r)
+}
+
+// dropSessions removes every session record but the one token opens
+// ("" keeps none).
+func (a *Account) dropSessions(keep string) {
+	var k *SessionRecord
+	if keep != "" {
+		k = a.session(keep)
+	}
+	a.Sessions = slices.DeleteFunc(a.Sessions, func(r *SessionRecord) bool { return r != k })
+}
+
+// open checks sess, this machine's session, against a, the account as
+// the directory holds it now: its record must be there (a session from
+// before records, without a token, is held to the account's epoch alone
+// until it expires), and within the policy's session.ttl and idle time.
+// It returns the record, nil for a session from before records.
+func (a *Account) open(sess *Session, p Policy, now time.Time) (*SessionRecord, error) {
+	if err := a.holds(sess); err != nil {
+		return nil, err
+	}
+	if sess.Token == "" {
+		return nil, nil
+	}
+	r := a.session(sess.Token)
+	switch {
+	case r == nil:
+		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session was ended (logout, session end, a password change or an admin), or is not of this store")
+	case !now.Before(r.ExpiresAt):
+		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s", a.UserID, r.ExpiresAt)
+	case p.IdleTTL > 0 && !now.Before(r.LastUsedAt.Add(p.IdleTTL)):
+		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s ended at %s, unused for %s (session.idle_ttl)", a.UserID, r.LastUsedAt.Add(p.IdleTTL), p.IdleTTL)
+	}
+	return r, nil
+}
+
+// touch writes the session's last use, to the minute, at most once a
+// minute: a command a second writes once a minute.
+func (s *Service) touch(userID, token string) error {
+	return s.Store.Update(func(tx *store.Tx) error {
+		a, err := getAccount(tx, userID)
+		if err != nil || a == nil {
+			return err
+		}
+		r := a.session(token)
+		if r == nil {
+			return nil
+		}
+		r.LastUsedAt = s.now().Truncate(time.Minute)
+		return putAccount(tx, a)
+	})
+}
+
+func stale(r *SessionRecord, now time.Time) bool {
+	return r != nil && now.Sub(r.LastUsedAt) >= time.Minute
+}
+
+// SessionView is a session as session list shows it.
+type SessionView struct {
+	ID, Host, Method, Client         string
+	Current                          bool
+	CreatedAt, LastUsedAt, ExpiresAt time.Time
+}
+
+// Sessions settles the proof and lists the account's sessions, on every
+// machine, the one used most recently first.
+func (v *Visit) Sessions(pr *Proof) ([]SessionView, error) {
+	var out []SessionView
+	err := pr.settle(v, attempt{what: "session list", readOnly: true, snapshot: true, keys: ScopeRead, change: func(u *Unlocked) error {
+		out = sessionViews(u.Account, u.token, u.Policy)
+		return nil
+	}})
+	return out, err
+}
+
+func sessionViews(a *Account, token string, p Policy) []SessionView {
+	cur := a.session(token)
+	out := []SessionView{}
+	for _, r := range a.Sessions {
+		end := r.ExpiresAt
+		if e := r.CreatedAt.Add(p.SessionTTL); e.Before(end) {
+			end = e
+		}
+		out = append(out, SessionView{r.ID, r.Host, r.Method, r.Client, token != "" && r == cur, r.CreatedAt, r.LastUsedAt, end})
+	}
+	slices.SortStableFunc(out, func(x, y SessionView) int { return y.LastUsedAt.Compare(x.LastUsedAt) })
+	return out
+}
+
+// CheckSessions tells, before anyone types, whether the account has a
+// session of each ID.
+func (v *Visit) CheckSessions(ids []string) error {
+	for _, id := range ids {
+		if !slices.ContainsFunc(v.who.rec.Sessions, func(r *SessionRecord) bool { return r.ID == id }) {
+			return fail.Usagef("%s has no session %q (kcloud session list)", v.who.UserID, id)
+		}
+	}
+	return nil
+}
+
+// EndSessions settles the proof and ends the sessions ids, or, with
+// others, every session but this machine's: their records go, so their
+// tokens open nothing, on every machine, at once. It returns how many
+// ended.
+func (v *Visit) EndSessions(pr *Proof, ids []string, others bool) (int, error) {
+	s := v.s
+	n := 0
+	err := pr.settle(v, attempt{what: "session end", change: func(u *Unlocked) error {
+		a := u.Account
+		cur := a.session(u.token)
+		before := len(a.Sessions)
+		a.Sessions = slices.DeleteFunc(a.Sessions, func(r *SessionRecord) bool {
+			if others {
+				return r != cur
+			}
+			return slices.Contains(ids, r.ID)
+		})
+		n = before - len(a.Sessions)
+		if n == 0 {
+			return nil
+		}
+		if cur != nil && !slices.Contains(a.Sessions, cur) {
+			id := a.UserID
+			u.after = append(u.after, func() error { return s.endSession(id) })
+		}
+		u.notice(EvSessionsEnded, say("%d of your sessions were ended", n))
+		detail := "every other session"
+		if !others {
+			detail = strings.Join(ids, ", ")
+		}
+		return u.Log(EvSessionsEnded, detail)
+	}})
+	return n, err
+}
+
+// EvSessionsEnded records sessions ended by session end.
+const EvSessionsEnded = "sessions_ended"

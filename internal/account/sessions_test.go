@@ -1,0 +1,156 @@
+package account
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/store"
+)
+
+// machine is another kcloud process on a machine of its own: the same
+// directory as s, a session file of its own.
+func machine(t *testing.T, s *Service) *Service {
+	t.Helper()
+	m := *s
+	path := filepath.Join(t.TempDir(), "session.db")
+	m.Local = store.Open(path, store.Options{LockTimeout: time.Second})
+	return &m
+}
+
+func sessionFile(s *Service) string { return s.Local.Name() }
+
+// shared is a directory (in memory) that two machines share.
+func shared(t *testing.T) (*Service, *clock) {
+	t.Helper()
+	m := store.New(store.NewMemory())
+	w, c := setup(t, &world{open: func() *store.Store { return m }})
+	return machine(t, newService(w, c)), c
+}
+
+func loggedOut(t *testing.T, s *Service, what string) {
+	t.Helper()
+	if _, _, _, err := s.Current(); fail.KindOf(err) != fail.LoginRequired {
+		t.Fatalf("%s: %v; want login required (exit 5)", what, err)
+	}
+}
+
+// TestSessionsListedAndEnded: two machines on one directory each have a
+// session; each lists both, and the one ended from A is refused on B at
+// once; logout removes the record, so a copy of the session file taken
+// before opens nothing.
+func TestSessionsListedAndEnded(t *testing.T) {
+	a, _ := shared(t)
+	b := machine(t, a)
+	for _, m := range []*Service{a, b} {
+		if err := login(t, m, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	va, _ := a.Visit()
+	list, err := tvisit{va}.sessions(pw)
+	if err != nil || len(list) != 2 || list[0].Current == list[1].Current {
+		t.Fatalf("session list on A: %+v, %v; want two, one of them A's", list, err)
+	}
+	other := list[0].ID
+	if list[0].Current {
+		other = list[1].ID
+	}
+	if _, err := with(tvisit{va}, pw, nil, func(pr *Proof) (int, error) { return va.EndSessions(pr, []string{other}, false) }); err != nil {
+		t.Fatal(err)
+	}
+	loggedOut(t, b, "B's session, ended on A")
+	if _, _, _, err := a.Current(); err != nil {
+		t.Fatalf("A's own session after ending B's: %v", err)
+	}
+
+	// A copy of A's session file, taken before logout, opens nothing after.
+	saved, err := os.ReadFile(sessionFile(a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Logout(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sessionFile(a), saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loggedOut(t, a, "a copy of the session file after logout")
+}
+
+// TestSessionOfAnotherStore: a session file made in one organization's
+// directory opens nothing in another's, though an account of the same
+// User ID is there.
+func TestSessionOfAnotherStore(t *testing.T) {
+	mine, _ := shared(t)
+	theirs, _ := shared(t)
+	if err := login(t, theirs, "alice", pw); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(sessionFile(theirs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sessionFile(mine), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loggedOut(t, mine, "a session file from another organization's store")
+	if _, err := mine.Visit(); fail.KindOf(err) != fail.LoginRequired {
+		t.Fatalf("a page with it: %v; want login required", err)
+	}
+}
+
+// TestSessionOfDeletedAccount: after member delete bob and account create
+// of a new bob, the old bob's session is no session of the new one.
+func TestSessionOfDeletedAccount(t *testing.T) {
+	admin, _ := shared(t)
+	bob := machine(t, admin)
+	login(t, admin, "alice", pw)
+	nb := NewAccount{Profile: profile(t, Profile{UserID: "bob", Name: "Bob"}), Password: checked(t, bobPW, "bob")}
+	if _, err := on(admin, acct(t, admin, "alice")).Create(pw, nb); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(t, bob, "bob", bobPW); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := act(t, admin, "alice", "bob", Delete, ActOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := on(admin, acct(t, admin, "alice")).Create(pw, nb); err != nil {
+		t.Fatal(err)
+	}
+	loggedOut(t, bob, "the old bob's session, for the new bob")
+}
+
+// TestSessionsAtMost100: the 101st login ends the session used least
+// recently; session.idle_ttl ends one unused for that long.
+func TestSessionsAtMost100(t *testing.T) {
+	s, c := shared(t)
+	first := machine(t, s)
+	login(t, first, "alice", pw)
+	for range MaxSessions {
+		c.t = c.t.Add(time.Minute)
+		if err := login(t, machine(t, s), "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loggedOut(t, first, "the session used least recently, after 100 newer")
+	var a *Account
+	s.Store.View(func(tx *store.Tx) error { a, _ = getAccount(tx, "alice"); return nil })
+	if len(a.Sessions) != MaxSessions {
+		t.Fatalf("%d session records; want %d", len(a.Sessions), MaxSessions)
+	}
+
+	idle := machine(t, s)
+	login(t, idle, "alice", pw)
+	if _, err := on(idle, acct(t, idle, "alice")).SetOrg(pw, OrgChange{Policy: []string{"session.idle_ttl=10m"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(11 * time.Minute)
+	if _, _, _, err := idle.Current(); !errors.Is(err, ErrSessionEnded) {
+		t.Fatalf("a session unused for 11 minutes under session.idle_ttl=10m: %v; want ended", err)
+	}
+}
