@@ -198,12 +198,7 @@ func accessKeyCreateRun(o *accessKeyCreateOptions) error {
 		return err
 	}
 	if acc.HasOTP {
-		if given == nil {
-			if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
-				return err
-			}
-		}
-		if err := pr.Add(given); err != nil {
+		if err := f.stepUp(pr, given); err != nil {
 			return err
 		}
 	}
@@ -338,12 +333,7 @@ func accessKeyChangeRun(o *accessKeyChangeOptions) error {
 		return err
 	}
 	if o.change == account.KeyEnable && acc.HasOTP {
-		if given == nil {
-			if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
-				return err
-			}
-		}
-		if err := pr.Add(given); err != nil {
+		if err := f.stepUp(pr, given); err != nil {
 			return err
 		}
 	}

@@ -342,12 +342,7 @@ func memberActionRun(o *memberActionOptions) error {
 		return err
 	}
 	if c.NeedsSecondFactor {
-		if given == nil {
-			if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
-				return err
-			}
-		}
-		if err := pr.Add(given); err != nil {
+		if err := f.stepUp(pr, given); err != nil {
 			return err
 		}
 	}

@@ -130,12 +130,7 @@ func registerRun(o *registerOptions) error {
 	if acc.HasOTP && !o.begin {
 		// Rule 7: the password alone never adds a factor. Asked before
 		// the QR code, so that the code is from a device the person has.
-		if given == nil {
-			if given, err = askSecondFactor(io, f.tr()); err != nil {
-				return err
-			}
-		}
-		if err := pr.Add(given); err != nil {
+		if err := f.stepUp(pr, given); err != nil {
 			return err
 		}
 	}

@@ -77,12 +77,7 @@ func (g secondFactorFlags) page(f *deps, check func(*account.Who) error) (*accou
 	if err != nil {
 		return nil, nil, err
 	}
-	if given == nil {
-		if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
-			return nil, nil, err
-		}
-	}
-	return v, pr, pr.Add(given)
+	return v, pr, f.stepUp(pr, given)
 }
 
 func otpDeleteRun(o *otpDeleteOptions) error {

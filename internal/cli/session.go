@@ -59,6 +59,18 @@ func (f *deps) prove(v *account.Visit, more ...auth.Credential) (*account.Proof,
 	return v.Prove(append([]auth.Credential{auth.NewPassword(pw)}, more...)...)
 }
 
+// stepUp adds a second factor to the proof pr: given by a flag, or asked
+// for (an OTP code or a recovery code).
+func (f *deps) stepUp(pr *account.Proof, given auth.Credential) error {
+	if given == nil {
+		var err error
+		if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
+			return err
+		}
+	}
+	return pr.Add(given)
+}
+
 // openPage runs a page that asks only for the password: the session
 // (see session), then the password, then run with its proof; a wrong
 // password at a terminal is asked again (withProof).
