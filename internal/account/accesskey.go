@@ -392,6 +392,16 @@ const (
 	KeyDelete  = "delete"
 )
 
+// HasKeyNamed reports whether the visit's account has a key named name.
+func (v *Visit) HasKeyNamed(name string) bool {
+	for _, k := range v.who.rec.AccessKeys {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckKey tells, before anyone types, whether the account has the key id.
 func (v *Visit) CheckKey(id string) error {
 	if _, k := v.who.rec.key(id); k == nil {

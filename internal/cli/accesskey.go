@@ -186,8 +186,11 @@ func accessKeyCreateRun(o *accessKeyCreateOptions) error {
 		return err
 	}
 	name := o.name
-	if name == "" {
-		name = nextKeyName(acc, v)
+	if name == "" { // key, then key-2, ...: the first the account does not use
+		name = "key"
+		for i := 2; v.HasKeyNamed(name); i++ {
+			name = "key-" + strconv.Itoa(i)
+		}
 	}
 	n, err := v.CheckNewKey(account.NewKey{Name: name, Scope: o.scope, ExpiresIn: life})
 	if err != nil {
@@ -217,19 +220,6 @@ func accessKeyCreateRun(o *accessKeyCreateOptions) error {
 	}{k.ID, k.Name, k.Scope, k.Token, Time(k.CreatedAt), Time(k.ExpiresAt)}, func(*table) {
 		fmtLine(f.IO.Out, "%s", k.Token)
 	})
-}
-
-// nextKeyName is the first of key, key-2, ... the account does not use.
-func nextKeyName(acc *account.Who, v *account.Visit) string {
-	for i := 1; ; i++ {
-		name := "key"
-		if i > 1 {
-			name = "key-" + strconv.Itoa(i)
-		}
-		if _, err := v.CheckNewKey(account.NewKey{Name: name}); err == nil || !strings.Contains(err.Error(), "already has") {
-			return name
-		}
-	}
 }
 
 // keyStates are the states access-key list shows, said through a variable.
