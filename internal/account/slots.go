@@ -247,7 +247,7 @@ func (a *Account) reseal(old, next *secret.Key) error {
 // sealSlots makes the password's slot anew under kek and seals dk to it
 // and to every other slot; a record from before slots moves to them.
 func (a *Account) sealSlots(dk, kek *secret.Key) error {
-	lock, box := a.slotAD(slotPassword)
+	lock, _ := a.slotAD(slotPassword)
 	slots := []*secret.Slot{secret.NewSlot(slotPassword, lock, kek)}
 	if a.Keys == nil {
 		a.Keys = &Keys{}
@@ -258,7 +258,7 @@ func (a *Account) sealSlots(dk, kek *secret.Key) error {
 		}
 	}
 	for _, s := range slots {
-		_, box = a.slotAD(s.Kind)
+		_, box := a.slotAD(s.Kind)
 		if err := s.Seal(dk, box); err != nil {
 			return store.Damaged(store.Accounts, a.UserID, err)
 		}
