@@ -90,6 +90,14 @@ func TestScripts(t *testing.T) {
 				env.Setenv(v, "")
 			}
 			env.Setenv("STORE", filepath.Join(home, ".local", "share", "kcloud", "kcloud.db"))
+			// The browser kcloud opens for a passkey is this test binary
+			// with KCLOUD_SOFTKEY set (TestMain): a script sets it.
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			env.Setenv("BROWSER", self)
+			env.Setenv("KCLOUD_SOFTKEY", "")
 			return nil
 		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){

@@ -309,7 +309,7 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 				return err
 			}
 			u.tx.Forget()
-			event, what = EvMemberOTPReset, say("your authenticator apps and recovery codes were removed: register an authenticator again with kcloud otp register (by the admin %s)", u.Account.UserID)
+			event, what = EvMemberOTPReset, say("your authenticators (apps and passkeys) and recovery codes were removed: register one again with kcloud otp register or kcloud passkey register (by the admin %s)", u.Account.UserID)
 		case ResetPassword:
 			if m.UUID != c.uuid {
 				return kindErr(fail.Other, ErrAccountRaced)

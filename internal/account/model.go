@@ -36,6 +36,10 @@ type Contact struct {
 // authenticator.
 type OTP struct {
 	Authenticators []*Authenticator `json:"authenticators,omitempty"`
+	// Passkeys are the WebAuthn passkeys and security keys: an
+	// authenticator each, as an app is (the contract's "an OTP is
+	// registered" means either).
+	Passkeys []*Passkey `json:"passkeys,omitempty"`
 	// RecoveryCodes are MACs of the unused recovery codes, keyed by
 	// RecoveryKey. A recovery code has 80 random bits, so its MAC needs
 	// no secret key: RecoveryKey is stored in the clear, like a salt, and
@@ -95,7 +99,7 @@ func (a *Account) normalize() {
 		o.Authenticators = []*Authenticator{first}
 	}
 	o.Secret, o.RegisteredAt, o.LastStep = nil, nil, 0
-	if len(o.Authenticators) == 0 {
+	if len(o.Authenticators) == 0 && len(o.Passkeys) == 0 {
 		a.OTP = nil
 	}
 }

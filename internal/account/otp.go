@@ -2,6 +2,7 @@ package account
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,29 +37,35 @@ func checkCanRegister(a *Account, name string) (string, error) {
 	if len(have) >= MaxAuthenticators {
 		return "", fail.Mark(fail.Other, ErrHasOTP, "%s has %d authenticators, the most an account may have", a.UserID, MaxAuthenticators)
 	}
-	taken := func(n string) bool {
-		for _, x := range have {
-			if x.Name == n {
-				return true
-			}
-		}
-		return false
+	names := make([]string, len(have))
+	for i, x := range have {
+		names[i] = x.Name
 	}
-	if name == "" {
-		name = "app"
-		for i := 2; taken(name); i++ {
-			name = fmt.Sprintf("app-%d", i)
-		}
-		return name, nil
-	}
-	n, err := CheckAuthenticatorName(name)
+	n, taken, err := pickName(names, "app", name)
 	if err != nil {
 		return "", err
 	}
-	if taken(n) {
+	if taken {
 		return "", fail.Usagef("%s already has an authenticator named %q", a.UserID, n)
 	}
 	return n, nil
+}
+
+// pickName checks name, an authenticator's name as typed, and says
+// whether names holds it already; for name "" it picks the first of
+// base, base-2, base-3, ... that names does not hold.
+func pickName(names []string, base, name string) (n string, taken bool, err error) {
+	if name == "" {
+		name = base
+		for i := 2; slices.Contains(names, name); i++ {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		return name, false, nil
+	}
+	if n, err = CheckAuthenticatorName(name); err != nil {
+		return "", false, err
+	}
+	return n, slices.Contains(names, n), nil
 }
 
 // CheckAuthenticatorName validates an authenticator's name: 1 to 32
@@ -233,16 +240,8 @@ func (v *Visit) DeleteOTP(pr *Proof, name string) (*OTPView, error) {
 			gone := a.OTP.Authenticators[i].Name
 			a.OTP.Authenticators = append(a.OTP.Authenticators[:i], a.OTP.Authenticators[i+1:]...)
 			u.tx.Forget() // the sealed secret goes from the file too
-			if len(a.OTP.Authenticators) == 0 {
-				// The recovery codes go too, with their slots: a new data
-				// key, so that they open nothing from now on.
-				a.OTP, a.PendingOTP = nil, nil
-				a.dropRecoverySlots()
-				if err := u.rotate(u.kek, true); err != nil {
-					return err
-				}
-				u.notice(EvOTPDeleted, say("the authenticator app was removed: logging in needs only the password now"))
-				return u.Log(EvOTPDeleted, gone+"; the last one, with the recovery codes")
+			if err := u.lastAuthenticatorGone(EvOTPDeleted, gone); err != nil || a.OTP == nil {
+				return err
 			}
 			left = a.view().OTP
 			u.notice(EvOTPDeleted, say("the authenticator app %s was removed; %d are left", gone, len(a.OTP.Authenticators)))
@@ -326,6 +325,9 @@ func (s *Service) checkSecondFactor(u *Unlocked, c auth.Credential) error {
 		return s.useRecoveryCode(u, c.RecoveryCode)
 	case auth.Code:
 		return s.useOTPCode(u, c.Code)
+	case auth.Assertion:
+		_, err := s.usePasskey(u, c)
+		return err
 	}
 	return fail.Usagef("%s is not a second factor", c.Method())
 }
@@ -362,6 +364,9 @@ func (s *Service) useRecoveryCode(u *Unlocked, rc otp.RecoveryCode) error {
 // useOTPCode checks and consumes a code from any authenticator.
 func (s *Service) useOTPCode(u *Unlocked, code otp.Code) error {
 	a := u.Account
+	if len(a.OTP.Authenticators) == 0 {
+		return fail.Mark(fail.Usage, ErrNoOTP, "%s has no authenticator app: use a passkey (--passkey) or a recovery code", a.UserID)
+	}
 	// A code from any authenticator, each once (rule 3 per authenticator).
 	usedBy := false
 	for _, x := range a.OTP.Authenticators {

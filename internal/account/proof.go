@@ -28,6 +28,9 @@ type Proof struct {
 	// account has an authenticator, so the login continues with a second
 	// factor (Next).
 	login, needsSecond bool
+	// passkeyOnly: a login's proof of a passkey alone, with user
+	// verification (ProveLoginByPasskey).
+	passkeyOnly bool
 	// key, cred: a proof by an access key (VisitByKey) holds no password.
 	key  *keyUse
 	cred *auth.KeyCredential
@@ -74,7 +77,7 @@ func (pr *Proof) Add(c auth.Credential) error {
 			return err
 		}
 		pr.pw = p
-	case auth.Code, auth.Recovery:
+	case auth.Code, auth.Recovery, auth.Assertion:
 		if pr.second != nil {
 			return fail.Usagef("give an OTP code or a recovery code, not both")
 		}
@@ -113,7 +116,7 @@ func (pr *Proof) At() time.Time { return pr.at }
 // enough, an auth.Continue error naming the methods that may follow.
 func (pr *Proof) Next() error {
 	if pr.needsSecond && pr.second == nil {
-		return auth.NeedSecond(auth.OTP, auth.RecoveryCode)
+		return pr.who.needSecond()
 	}
 	return nil
 }
@@ -126,6 +129,9 @@ func (pr *Proof) settle(v *Visit, a attempt) error {
 	if pr.key != nil {
 		return pr.settleKey(v, a)
 	}
+	if pr.passkeyOnly {
+		return pr.settlePasskeyLogin(a)
+	}
 	if pr.pw == nil {
 		return fail.Usagef("a password is required")
 	}
@@ -134,7 +140,7 @@ func (pr *Proof) settle(v *Visit, a attempt) error {
 	}
 	if a.factor {
 		if pr.second == nil {
-			return auth.NeedSecond(auth.OTP, auth.RecoveryCode)
+			return pr.who.needSecond()
 		}
 		sf, then := pr.second, a.second
 		a.second = func(u *Unlocked) error {

@@ -265,7 +265,14 @@ func (s *Service) Logout() (bool, error) {
 		return had, err
 	}
 	// The record goes too: a copy of the session file opens nothing.
-	return had, s.Store.Update(func(tx *store.Tx) error {
+	return had, s.dropSession(sess, true)
+}
+
+// dropSession removes the record of a session this machine no longer
+// keeps: a logout (logged), or a login that took its place (the login is
+// the event).
+func (s *Service) dropSession(sess Session, logout bool) error {
+	return s.Store.Update(func(tx *store.Tx) error {
 		if sess.Token != "" {
 			a, err := getAccount(tx, sess.UserID)
 			if err != nil {
@@ -277,6 +284,9 @@ func (s *Service) Logout() (bool, error) {
 					return err
 				}
 			}
+		}
+		if !logout {
+			return nil
 		}
 		return logEvent(tx, sess.UserID, Event{Time: s.now(), Event: EvLogout})
 	})
@@ -354,11 +364,11 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		return nil, err
 	}
 	a := loginAttempt()
-	a.factor = pr.needsSecond
+	a.factor = pr.needsSecond && !pr.passkeyOnly
 	var sess *Session
 	token, id := newSessionToken()
 	a.change = func(u *Unlocked) error {
-		if !a.factor && u.Account.OTP != nil {
+		if !a.factor && !pr.passkeyOnly && u.Account.OTP != nil {
 			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
 		}
 		at := u.Now
@@ -367,11 +377,13 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		u.Account.LastLoginAt = &at
 		// The length of the password that logged in, kept for rule 7: a
 		// record from before it was kept learns it here.
-		u.Account.ShortPassword = pr.pw.length < MinPasswordAlone
+		if pr.pw != nil {
+			u.Account.ShortPassword = pr.pw.length < MinPasswordAlone
+		}
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch, Token: token, ID: id,
 			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil,
 			PasswordOnly: u.Account.passwordOnly()}
-		if pr.pw.length < u.Policy.PasswordMinLength {
+		if pr.pw != nil && pr.pw.length < u.Policy.PasswordMinLength {
 			sess.PasswordMinLength = u.Policy.PasswordMinLength
 		}
 		return u.Log(EvLoginOK, "")
@@ -379,7 +391,13 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 	if err := pr.settle(nil, a); err != nil {
 		return nil, err
 	}
+	var old Session
+	had := false
 	err := s.local().Create(func(tx *store.Tx) error {
+		var err error
+		if had, err = tx.Get(store.Sessions, keySession, &old); err != nil {
+			return err
+		}
 		if err := tx.Put(store.Sessions, keySession, sess); err != nil {
 			return err
 		}
@@ -387,6 +405,13 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The session this one replaced on this machine ends: nobody here
+	// holds its token any more, so session list would show a session no
+	// one can use or end. Failing to end it costs the new login nothing
+	// (it expires on its own), so the error is not the login's.
+	if had && old.Token != "" {
+		_ = s.dropSession(old, false)
 	}
 	return sess, nil
 }

@@ -154,3 +154,25 @@ func TestSessionsAtMost100(t *testing.T) {
 		t.Fatalf("a session unused for 11 minutes under session.idle_ttl=10m: %v; want ended", err)
 	}
 }
+
+// TestLoginTakesThePlaceOfThisMachinesSession: a second login on one
+// machine ends the session it replaces, whether of the same account or
+// another, since nobody there holds its token any more; the other
+// machine's session stays.
+func TestLoginTakesThePlaceOfThisMachinesSession(t *testing.T) {
+	a, _ := shared(t)
+	b := machine(t, a)
+	for _, m := range []*Service{a, b, a} {
+		if err := login(t, m, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	va, _ := a.Visit()
+	list, err := tvisit{va}.sessions(pw)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("after two logins on A and one on B: %+v, %v; want two sessions", list, err)
+	}
+	if _, _, _, err := b.Current(); err != nil {
+		t.Fatalf("B's session after A logged in again: %v", err)
+	}
+}

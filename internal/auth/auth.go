@@ -116,6 +116,20 @@ func (c *Continue) Error() string { return c.Message().In(fail.English) }
 
 // Message says what is wanted.
 func (c *Continue) Message() fail.Message {
+	has := func(m Method) bool {
+		for _, x := range c.Methods {
+			if x == m {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(Passkey) && has(OTP):
+		return fail.Message{Format: "an OTP code, a recovery code or a passkey (--passkey) is required"}
+	case has(Passkey):
+		return fail.Message{Format: "a passkey (--passkey) or a recovery code is required"}
+	}
 	return fail.Message{Format: "an OTP code or a recovery code is required"}
 }
 

@@ -27,6 +27,7 @@ var keyRules = map[string]string{
 	"kcloud account show":     account.ScopeRead,
 	"kcloud account activity": account.ScopeRead,
 	"kcloud otp list":         account.ScopeRead,
+	"kcloud passkey list":     account.ScopeRead,
 	"kcloud access-key list":  account.ScopeRead,
 	"kcloud session list":     account.ScopeRead,
 	"kcloud org show":         account.ScopeRead,

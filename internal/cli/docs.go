@@ -30,6 +30,7 @@ type otpDoc struct {
 	Registered        bool               `json:"registered"`
 	RegisteredAt      *Time              `json:"registered_at"`
 	Authenticators    []authenticatorDoc `json:"authenticators"`
+	Passkeys          int                `json:"passkeys"`
 	RecoveryCodesLeft int                `json:"recovery_codes_left"`
 }
 
@@ -45,6 +46,7 @@ func newOTPDoc(o *account.OTPView) otpDoc {
 		return d
 	}
 	d.Registered, d.RegisteredAt, d.RecoveryCodesLeft = true, timeOrNil(&o.RegisteredAt), o.RecoveryCodesLeft
+	d.Passkeys = len(o.Passkeys)
 	for _, a := range o.Authenticators {
 		d.Authenticators = append(d.Authenticators, authenticatorDoc{a.Name, Time(a.RegisteredAt), timeOrNil(a.LastUsedAt)})
 	}

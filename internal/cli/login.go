@@ -10,9 +10,8 @@ import (
 
 type loginOptions struct {
 	deps
-	userID       string
-	otp          string
-	recoveryCode string
+	userID string
+	sf     secondFactorFlags
 }
 
 func newLoginCmd(f *Factory) *cobra.Command {
@@ -35,19 +34,17 @@ the code.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.userID, "user-id", "", "the User `ID` to log in (default: the last user who logged in)")
-	fl.StringVar(&o.otp, "otp", "", "the current 6-digit `code` from the authenticator app")
-	fl.StringVar(&o.recoveryCode, "recovery-code", "", "a recovery `code`, used once instead of an OTP code")
+	fl.StringVar(&o.sf.otp, "otp", "", "the current 6-digit `code` from the authenticator app")
+	fl.StringVar(&o.sf.recovery, "recovery-code", "", "a recovery `code`, used once instead of an OTP code")
+	o.sf.addPasskey(cmd)
 	return cmd
 }
 
 func loginRun(o *loginOptions) error {
 	f, io := &o.deps, o.IO
-	var given auth.Credential
-	if o.otp != "" || o.recoveryCode != "" {
-		var err error
-		if given, err = auth.SecondFactor(o.otp, o.recoveryCode); err != nil {
-			return err
-		}
+	given, err := o.sf.given()
+	if err != nil {
+		return err
 	}
 	svc, err := f.Service()
 	if err != nil {
@@ -58,6 +55,9 @@ func loginRun(o *loginOptions) error {
 		if id, err = svc.LastUser(); err != nil {
 			return err
 		}
+	}
+	if id == "" && o.sf.passkey {
+		return passkeyLogin(f, nil, o.sf.noBrowser)
 	}
 	if id == "" {
 		if id, err = io.Ask("the User ID", f.tr().T("User ID: "), "--user-id"); err != nil {
@@ -71,17 +71,18 @@ func loginRun(o *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.sf.passkey && acc.PasskeysVerifyUser() {
+		return passkeyLogin(f, acc, o.sf.noBrowser)
+	}
 	sess, err := withPassword(f, id, func(pw []byte) (*account.Session, error) {
 		pr, err := svc.ProveLogin(acc, auth.NewPassword(pw))
 		if err != nil {
 			return nil, err
 		}
 		if pr.Next() != nil {
-			sf := given
-			if sf == nil {
-				if sf, err = askSecondFactor(io, f.tr()); err != nil {
-					return nil, err
-				}
+			sf, err := f.secondFactor(pr.Who(), given)
+			if err != nil {
+				return nil, err
 			}
 			if err := pr.Add(sf); err != nil {
 				return nil, err
@@ -92,6 +93,11 @@ func loginRun(o *loginOptions) error {
 	if err != nil {
 		return err
 	}
+	return loggedIn(f, sess)
+}
+
+// loggedIn says what a new session is and may do.
+func loggedIn(f *deps, sess *account.Session) error {
 	f.say("Logged in as %s until %s.", sess.UserID, f.tr().Time(&sess.ExpiresAt))
 	recoveryLeft(f, sess.RecoveryCodesLeft)
 	switch {

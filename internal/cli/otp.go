@@ -412,17 +412,31 @@ func printRegistered(f *deps, reg *account.Registered) error {
 	})
 }
 
-// askSecondFactor asks for an OTP code or a recovery code: six digits are
-// an OTP code, anything else a recovery code. At a terminal, a malformed
-// answer is asked again.
-func askSecondFactor(io *IOStreams, w tr) (auth.Credential, error) {
+// askSecondFactor asks for who's second factor: six digits are an OTP
+// code, anything else a recovery code, and, where who has a passkey, an
+// empty line is the passkey (an account with passkeys and no app goes
+// straight to the ceremony at a terminal). A malformed answer is asked
+// again at a terminal.
+func (f *deps) askSecondFactor(who *account.Who) (auth.Credential, error) {
+	io, w := f.IO, f.tr()
+	label, flags := w.T("OTP code (or a recovery code): "), "--otp or --recovery-code"
+	if who.Passkeys > 0 {
+		if who.Apps == 0 && !io.PasswordStdin && io.CanPrompt() {
+			return wantPasskey{}, nil
+		}
+		label, flags = w.T("OTP code or recovery code (Enter: use a passkey): "), "--otp, --recovery-code or --passkey"
+	}
 	for {
-		code, err := io.Code("the OTP code", w.T("OTP code (or a recovery code): "), "--otp or --recovery-code")
+		code, err := io.Code("the OTP code", label, flags)
 		if err != nil {
 			return nil, err
 		}
+		c := strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+		if c == "" && who.Passkeys > 0 && !io.PasswordStdin {
+			return wantPasskey{}, nil
+		}
 		otpCode, recovery := "", code
-		if c := strings.ReplaceAll(strings.TrimSpace(code), " ", ""); len(c) == otp.Digits {
+		if len(c) == otp.Digits {
 			otpCode, recovery = c, ""
 		}
 		checked, err := auth.SecondFactor(otpCode, recovery)

@@ -37,18 +37,33 @@ type otpDeleteOptions struct {
 	sf   secondFactorFlags
 }
 
-// secondFactorFlags is --otp and --recovery-code, read before anything is
-// asked: a malformed code is a usage error, not a failed attempt.
-type secondFactorFlags struct{ otp, recovery string }
+// secondFactorFlags is --otp, --recovery-code and --passkey (with
+// --no-browser), read before anything is asked: a malformed code is a
+// usage error, not a failed attempt.
+type secondFactorFlags struct {
+	otp, recovery      string
+	passkey, noBrowser bool
+}
 
 func (g *secondFactorFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&g.otp, "otp", "", "a current 6-digit `code` from an authenticator")
 	cmd.Flags().StringVar(&g.recovery, "recovery-code", "", "a recovery `code`")
+	g.addPasskey(cmd)
+}
+
+func (g *secondFactorFlags) addPasskey(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.passkey, "passkey", false, "use a passkey instead of a code (a ceremony in the browser)")
+	cmd.Flags().BoolVar(&g.noBrowser, "no-browser", false, "print the passkey page's address instead of opening a browser")
 }
 
 // given returns the second factor the flags give, or nil.
 func (g secondFactorFlags) given() (auth.Credential, error) {
-	if g.otp == "" && g.recovery == "" {
+	switch {
+	case g.passkey && (g.otp != "" || g.recovery != ""):
+		return nil, fail.Usagef("give --passkey, --otp or --recovery-code, one of them")
+	case g.passkey:
+		return wantPasskey{noBrowser: g.noBrowser}, nil
+	case g.otp == "" && g.recovery == "":
 		return nil, nil
 	}
 	return auth.SecondFactor(g.otp, g.recovery)

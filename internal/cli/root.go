@@ -91,6 +91,7 @@ var topLevel = []struct {
 	{"account", newAccountCmd},
 	{"contact", newContactCmd},
 	{"otp", newOTPCmd},
+	{"passkey", newPasskeyCmd},
 	{"org", newOrgCmd},
 	{"member", newMemberCmd},
 	{"access-key", newAccessKeyCmd},

@@ -60,15 +60,28 @@ func (f *deps) prove(v *account.Visit, more ...auth.Credential) (*account.Proof,
 }
 
 // stepUp adds a second factor to the proof pr: given by a flag, or asked
-// for (an OTP code or a recovery code).
+// for (an OTP code, a recovery code, or a passkey's ceremony).
 func (f *deps) stepUp(pr *account.Proof, given auth.Credential) error {
+	sf, err := f.secondFactor(pr.Who(), given)
+	if err != nil {
+		return err
+	}
+	return pr.Add(sf)
+}
+
+// secondFactor is the second factor of who: given, or asked for; where it
+// is a passkey, its ceremony's answer.
+func (f *deps) secondFactor(who *account.Who, given auth.Credential) (auth.Credential, error) {
 	if given == nil {
 		var err error
-		if given, err = askSecondFactor(f.IO, f.tr()); err != nil {
-			return err
+		if given, err = f.askSecondFactor(who); err != nil {
+			return nil, err
 		}
 	}
-	return pr.Add(given)
+	if w, ok := given.(wantPasskey); ok {
+		return f.passkeyAnswer(who, false, w.noBrowser)
+	}
+	return given, nil
 }
 
 // openPage runs a page that asks only for the password: the session

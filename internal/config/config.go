@@ -35,6 +35,10 @@ type Config struct {
 	OTP struct {
 		Issuer string `mapstructure:"issuer"`
 	} `mapstructure:"otp"`
+	Passkey struct {
+		// Timeout ends a passkey ceremony nobody finished.
+		Timeout time.Duration `mapstructure:"timeout"`
+	} `mapstructure:"passkey"`
 	UI struct {
 		// Language is auto, en or ko (Language resolves auto).
 		Language string `mapstructure:"language"`
@@ -128,6 +132,7 @@ func Defaults() map[string]any {
 		"output":                            "text",
 		"session.ttl":                       "12h",
 		"otp.issuer":                        "KakaoCloud",
+		"passkey.timeout":                   "2m",
 		"ui.language":                       "auto",
 		"verification.code_ttl":             "10m",
 		"verification.resend_after":         "60s",
@@ -324,6 +329,8 @@ func (c *Config) validate() error {
 		return bad("verification.max_attempts", "must be at least 1")
 	case c.Security.LockoutThreshold < 1:
 		return bad("security.lockout_threshold", "must be at least 1")
+	case c.Passkey.Timeout < 30*time.Second || c.Passkey.Timeout > 10*time.Minute:
+		return bad("passkey.timeout", "is %s; it must be from 30s to 10m", c.Passkey.Timeout)
 	case strings.ContainsAny(c.OTP.Issuer, ":"):
 		return bad("otp.issuer", "must not contain ':'")
 	}

@@ -37,6 +37,7 @@ func (c *Config) fields() map[string]any {
 		"output":                            &c.Output,
 		"session.ttl":                       &c.Session.TTL,
 		"otp.issuer":                        &c.OTP.Issuer,
+		"passkey.timeout":                   &c.Passkey.Timeout,
 		"ui.language":                       &c.UI.Language,
 		"verification.code_ttl":             &c.Verification.CodeTTL,
 		"verification.resend_after":         &c.Verification.ResendAfter,
