@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -256,5 +257,43 @@ func TestPTYCtrlDEndsTheLine(t *testing.T) {
 	}
 	if !strings.Contains(s.screen(), "Password for alice: \r\n") {
 		t.Fatalf("the prompt's line was not ended:\n%q", s.screen())
+	}
+}
+
+// TestPTYWrongCodeAskedAgain: at login, a wrong OTP code is asked for
+// again in place, as a wrong password is, without the password again;
+// the right code then logs in (issue 42, item 4).
+func TestPTYWrongCodeAskedAgain(t *testing.T) {
+	env := newHome(t)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, env, password+"\n", "login", "--password-stdin")
+	var begin struct{ Secret string }
+	if err := json.Unmarshal([]byte(run(t, env, password+"\n", "otp", "register", "--begin", "--password-stdin", "-o", "json")), &begin); err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totpCode(begin.Secret, 0)
+	var done struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	if err := json.Unmarshal([]byte(run(t, env, password+"\n", "otp", "register", "--code", code, "--password-stdin", "-o", "json")), &done); err != nil {
+		t.Fatal(err)
+	}
+	run(t, env, "", "logout")
+	s := startSized(t, env, 80, 24, "login", "--user-id", "alice")
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("OTP code")
+	s.typeLine("000000")
+	s.expect("Try again (2 of 3)")
+	s.expect("OTP code (or a recovery code): ")
+	s.typeLine(done.RecoveryCodes[0]) // this step's code was used to register
+	if !strings.Contains(s.screen(), "Not accepted: ") {
+		t.Fatalf("the wrong code was not said:\n%s", s.screen())
+	}
+	if c := s.wait(); c != 0 {
+		t.Fatalf("exit %d after the right code:\n%s", c, s.screen())
+	}
+	if sc := s.screen(); strings.Count(sc, "Password for alice:") != 1 || !strings.Contains(sc, "Logged in as alice") {
+		t.Fatalf("the password was asked again, or no login:\n%s", sc)
 	}
 }

@@ -235,7 +235,7 @@ func (pr *Proof) settleKey(v *Visit, a attempt) error {
 		return fail.Mark(fail.Other, ErrKeyScope, "the access key %s is read-only: %s needs a write key", pr.key.id, a.what)
 	}
 	if a.snapshot && a.readOnly {
-		u := &Unlocked{Account: v.who.rec, Org: v.org, Policy: s.policy(v.org), Now: s.now(), keyID: pr.key.id}
+		u := &Unlocked{Account: v.who.rec, Org: v.org, Policy: s.policy(v.org), Now: s.now(), keyID: pr.key.id, where: Event{Host: s.Host, Method: string(auth.AccessKey)}}
 		return a.change(u)
 	}
 	write := !a.readOnly
@@ -264,7 +264,7 @@ func (pr *Proof) settleKey(v *Visit, a attempt) error {
 		if _, err := acc.opens(pr.cred, s.policy(org), now); err != nil {
 			return err
 		}
-		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, keyID: pr.key.id}
+		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, keyID: pr.key.id, where: Event{Host: s.Host, Method: string(auth.AccessKey)}}
 		if err := a.change(u); err != nil {
 			return err
 		}
@@ -378,9 +378,12 @@ func (v *Visit) CreateKey(pr *Proof, n NewKey) (*CreatedKey, error) {
 // Keys settles the proof and lists the account's keys.
 func (v *Visit) Keys(pr *Proof) ([]KeyView, error) {
 	var out []KeyView
-	err := pr.settle(v, attempt{what: "access-key list", readOnly: true, snapshot: true, keys: ScopeRead, change: func(u *Unlocked) error {
-		out = u.Account.keyViews(u.Policy, u.Now)
-		return nil
+	err := pr.settle(v, attempt{what: "access-key list", readOnly: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
+		acc, err := u.subject(v.user)
+		if err == nil {
+			out = acc.keyViews(u.Policy, u.Now)
+		}
+		return err
 	}})
 	return out, err
 }
@@ -404,44 +407,53 @@ func (v *Visit) HasKeyNamed(name string) bool {
 
 // CheckKey tells, before anyone types, whether the account has the key id.
 func (v *Visit) CheckKey(id string) error {
-	if _, k := v.who.rec.key(id); k == nil {
-		return fail.Usagef("%s has no access key %q (kcloud access-key list)", v.who.UserID, id)
+	if a := v.subjectRec(); func() bool { _, k := a.key(id); return k == nil }() {
+		return fail.Usagef("%s has no access key %q (kcloud access-key list)", a.UserID, id)
 	}
 	return nil
 }
 
 // ChangeKey settles the proof and disables, enables or deletes the key
 // id. Enabling needs a second factor where the account has an
-// authenticator, as making a key does.
+// authenticator, as making a key does; an admin disables or deletes a
+// member's key with the step-up of member actions, and enables none.
 func (v *Visit) ChangeKey(pr *Proof, id, change string) (bool, error) {
+	if change == KeyEnable && v.user != "" {
+		return false, fail.Usagef("an admin enables no access key of a member's: %s can make a new one", v.user)
+	}
 	changed := false
-	a := attempt{what: "access-key " + change, factor: change == KeyEnable && v.who.HasOTP, change: func(u *Unlocked) error {
-		acc := u.Account
-		i, k := acc.key(id)
-		if k == nil {
-			return fail.Usagef("%s has no access key %q (kcloud access-key list)", acc.UserID, id)
-		}
-		var event string
-		var what = say("the access key %s (%s) was disabled", k.ID, k.Name)
-		switch change {
-		case KeyDisable:
-			changed, k.Disabled, event = !k.Disabled, true, EvKeyDisabled
-		case KeyEnable:
-			changed, k.Disabled, event = k.Disabled, false, EvKeyEnabled
-			what = say("the access key %s (%s) was enabled again", k.ID, k.Name)
-		case KeyDelete:
-			acc.AccessKeys = append(acc.AccessKeys[:i:i], acc.AccessKeys[i+1:]...)
-			changed, event = true, EvKeyDeleted
-			what = say("the access key %s (%s) was deleted", k.ID, k.Name)
-			u.tx.Forget()
-		default:
-			return fail.Usagef("unknown change %q", change)
-		}
-		if !changed {
-			return nil
-		}
-		u.notice(event, what)
-		return u.Log(event, k.ID+" ("+k.Name+")")
-	}}
+	a := attempt{what: "access-key " + change, factor: (change == KeyEnable && v.who.HasOTP) || v.MemberStepUp()}
+	a.change = func(u *Unlocked) error {
+		changed = false
+		return u.onSubject(v.user, func(u *Unlocked) (string, string, error) {
+			acc := u.Account
+			i, k := acc.key(id)
+			if k == nil {
+				return "", "", fail.Usagef("%s has no access key %q (kcloud access-key list)", acc.UserID, id)
+			}
+			var event string
+			var what = say("the access key %s (%s) was disabled", k.ID, k.Name)
+			switch change {
+			case KeyDisable:
+				changed, k.Disabled, event = !k.Disabled, true, EvKeyDisabled
+			case KeyEnable:
+				changed, k.Disabled, event = k.Disabled, false, EvKeyEnabled
+				what = say("the access key %s (%s) was enabled again", k.ID, k.Name)
+			case KeyDelete:
+				acc.AccessKeys = append(acc.AccessKeys[:i:i], acc.AccessKeys[i+1:]...)
+				changed, event = true, EvKeyDeleted
+				what = say("the access key %s (%s) was deleted", k.ID, k.Name)
+				u.tx.Forget()
+			default:
+				return "", "", fail.Usagef("unknown change %q", change)
+			}
+			if !changed {
+				return "", "", nil
+			}
+			u.notice(event, what)
+			detail := k.ID + " (" + k.Name + ")"
+			return event, detail, u.Log(event, detail)
+		})
+	}
 	return changed, pr.settle(v, a)
 }

@@ -130,7 +130,7 @@ func TestAccessKeyOpensOnlyItsPages(t *testing.T) {
 			if _, err := v.ChangeKey(pr, pr.key.id, KeyDelete); !errors.Is(err, ErrNeedsPerson) {
 				t.Fatalf("a key deleting a key: %v; want it needs a person", err)
 			}
-			if events, err := v.Activity(pr, 1); err != nil || len(events) != 1 {
+			if events, err := v.Activity(pr, ActivityQuery{Limit: 1}); err != nil || len(events) != 1 {
 				t.Fatalf("account activity with a key: %v, %v", events, err)
 			}
 		}

@@ -76,7 +76,7 @@ func newService(w *world, c *clock) *Service {
 	}
 }
 
-func setup(t *testing.T, w *world) (*world, *clock) {
+func setup(t testing.TB, w *world) (*world, *clock) {
 	t.Helper()
 	c := &clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	_, _, err := newService(w, c).Init("Acme", false, profile(t, Profile{UserID: "Alice", Name: "Alice"}), checked(t, pw, "alice"))
@@ -86,7 +86,7 @@ func setup(t *testing.T, w *world) (*world, *clock) {
 	return w, c
 }
 
-func login(t *testing.T, s *Service, id string, p []byte) error {
+func login(t testing.TB, s *Service, id string, p []byte) error {
 	t.Helper()
 	_, err := loginAsk(s, acct(t, s, id), p, func(*Who) (auth.Credential, error) { return nil, errors.New("no second factor expected") })
 	return err

@@ -103,11 +103,34 @@ type Unlocked struct {
 	keyID string
 	// token is this machine's session token, for a page of a session.
 	token string
+	// where says where and how the change was made, for what it logs.
+	where Event
 }
 
-// Log appends an event to the account's activity.
+// Log appends an event to the account's activity: where and how it was
+// made (host, session, method, access key, actor) from u.
 func (u *Unlocked) Log(event, detail string) error {
-	return logEvent(u.tx, u.Account.UserID, Event{Time: u.Now, Event: event, Detail: detail, AccessKey: u.keyID})
+	e := u.where
+	e.Time, e.Event, e.Detail, e.AccessKey = u.Now, event, detail, u.keyID
+	return logEvent(u.tx, u.Account.UserID, e)
+}
+
+// onMember is the member m as the admin in u acts on it: what it logs
+// names the admin as the actor, and what it notices goes out with u's.
+// The caller writes m (putAccount) and gathers its notices (u.gather).
+func (u *Unlocked) onMember(m *Account) *Unlocked {
+	mu := &Unlocked{tx: u.tx, Account: m, Org: u.Org, Policy: u.Policy, Now: u.Now, keyID: u.keyID, where: u.where}
+	mu.where.Actor = u.Account.UserID
+	if m.UserID == u.Account.UserID {
+		mu.where.Actor = ""
+	}
+	return mu
+}
+
+// gather takes the member's notices and after-work into u's.
+func (u *Unlocked) gather(mu *Unlocked) {
+	u.notices = append(u.notices, mu.notices...)
+	u.after = append(u.after, mu.after...)
 }
 
 // MACKey keys the MACs that stand for verification codes (six digits:
@@ -152,6 +175,8 @@ type attempt struct {
 	// nothing to record (no failures to reset, no rehash), the page runs
 	// in a read transaction and the store is not written.
 	readOnly bool
+	// method is how the proof authenticated, for what the page logs.
+	method string
 	// keys is the scope of access key the page lets in ("read" or
 	// "write"); "" lets in none: the page needs a person. snapshot: change
 	// reads only u.Account and u.Org, so a key's page is answered from
@@ -245,9 +270,12 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 		if !write && acc.Failures > 0 {
 			return errNeedWrite // a failure was counted since the account was read
 		}
-		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now}
+		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, where: Event{Host: s.Host, Method: a.method}}
 		if sess != nil {
 			u.token = sess.Token
+			if r := acc.sessionOrNil(sess.Token); r != nil {
+				u.where.Session = r.ID
+			}
 		}
 		if p.kek == nil {
 			authErr = s.failed(u, false, a.failEvent, a.what, ErrWrongPassword)

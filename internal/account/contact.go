@@ -96,7 +96,7 @@ func (s *Service) withdraw(userID string, kind contact.Kind, mac []byte, prev *c
 		if err := putAccount(tx, a); err != nil {
 			return err
 		}
-		return logEvent(tx, userID, Event{Time: s.now(), Event: EvCodeFailed, Detail: string(kind) + ": the code was not delivered"})
+		return logEvent(tx, userID, Event{Time: s.now(), Host: s.Host, Event: EvCodeFailed, Detail: string(kind) + ": the code was not delivered"})
 	})
 }
 

@@ -12,7 +12,7 @@ import (
 
 // acct reads the account as the command line does before asking for a
 // password, and as the pages then take it.
-func acct(t *testing.T, s *Service, id string) *Who {
+func acct(t testing.TB, s *Service, id string) *Who {
 	t.Helper()
 	return readAccount(t, &world{open: func() *store.Store { return s.Store }}, id).who()
 }
@@ -41,7 +41,7 @@ func with[T any](v tvisit, pw []byte, more []auth.Credential, page func(*Proof) 
 
 func (v tvisit) Show(pw []byte) (*Page, error) { return with(v, pw, nil, v.Visit.Show) }
 func (v tvisit) Activity(pw []byte, limit int) ([]Event, error) {
-	return with(v, pw, nil, func(pr *Proof) ([]Event, error) { return v.Visit.Activity(pr, limit) })
+	return with(v, pw, nil, func(pr *Proof) ([]Event, error) { return v.Visit.Activity(pr, ActivityQuery{Limit: limit}) })
 }
 func (v tvisit) SetProfile(pw []byte, c CheckedProfile) (*Page, error) {
 	return with(v, pw, nil, func(pr *Proof) (*Page, error) { return v.Visit.SetProfile(pr, c) })
@@ -92,7 +92,7 @@ func setProfile(v tvisit, pw []byte, c ProfileChange) (*Page, error) {
 }
 
 // profile is p as Check accepts it (no nicknames).
-func profile(t *testing.T, p Profile) CheckedProfileNew {
+func profile(t testing.TB, p Profile) CheckedProfileNew {
 	t.Helper()
 	c, err := p.Check(false)
 	if err != nil {
@@ -102,7 +102,7 @@ func profile(t *testing.T, p Profile) CheckedProfileNew {
 }
 
 // checked is pw as the rules accept it for the account id.
-func checked(t *testing.T, pw []byte, id string) NewPassword {
+func checked(t testing.TB, pw []byte, id string) NewPassword {
 	t.Helper()
 	n, err := CheckNewPassword(pw, 8, id, "", "")
 	if err != nil {
@@ -111,7 +111,7 @@ func checked(t *testing.T, pw []byte, id string) NewPassword {
 	return n
 }
 
-func readAccount(t *testing.T, w *world, id string) *Account {
+func readAccount(t testing.TB, w *world, id string) *Account {
 	t.Helper()
 	var a *Account
 	err := w.open().View(func(tx *store.Tx) error {

@@ -131,6 +131,11 @@ func (v *Visit) Member(pr *Proof, userID string) (*Page, error) {
 			return err
 		}
 		page = &Page{Account: m.view(), Org: *u.Org}
+		for _, k := range m.AccessKeys {
+			if k.State(u.Policy, u.Now) == "active" {
+				page.ActiveKeys++
+			}
+		}
 		return nil
 	}})
 	return page, err
@@ -361,7 +366,7 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			_, err := u.tx.DeleteLog(store.Activity, m.UserID)
 			return err
 		}
-		if err := logEvent(u.tx, m.UserID, Event{Time: u.Now, Event: event, Detail: "by " + u.Account.UserID}); err != nil {
+		if err := u.onMember(m).Log(event, "by "+u.Account.UserID); err != nil {
 			return err
 		}
 		// An admin who acts on their own account holds it in u too.

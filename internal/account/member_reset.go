@@ -134,7 +134,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 		if err != nil {
 			return err
 		}
-		u = &Unlocked{tx: tx, Account: a, Org: org, Policy: s.policy(org), Now: s.now()}
+		u = &Unlocked{tx: tx, Account: a, Org: org, Policy: s.policy(org), Now: s.now(), where: Event{Host: s.Host, Method: "reset_code"}}
 		rc := a.ResetCode
 		switch {
 		case rc == nil:

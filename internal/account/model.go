@@ -179,6 +179,9 @@ type Account struct {
 	// earlier epoch, on any machine, is over. SessionsEndedAt is when.
 	SessionEpoch    int64      `json:"session_epoch,omitempty"`
 	SessionsEndedAt *time.Time `json:"sessions_ended_at,omitempty"`
+	// Alerts is when each kind of security alert last went out, and how
+	// many of it were held back since (AlertEvery).
+	Alerts map[string]*alertSent `json:"alerts,omitempty"`
 }
 
 // Session is the login this machine holds for its store.
@@ -214,6 +217,17 @@ type Event struct {
 	// AccessKey is the ID of the access key the command that made the
 	// event ran with, if one did.
 	AccessKey string `json:"access_key,omitempty"`
+	// Host is the machine the command ran on (Service.Host).
+	Host string `json:"host,omitempty"`
+	// Session is the ID of the session the command ran in, or that a
+	// login began.
+	Session string `json:"session,omitempty"`
+	// Method is how the command was authenticated: a session's method
+	// for a login, the proof's ("password", "password+otp", "access_key",
+	// ...) for a page.
+	Method string `json:"method,omitempty"`
+	// Actor is the admin who did it, for an admin's action on a member.
+	Actor string `json:"actor,omitempty"`
 }
 
 // The kinds of security event (security rule 10).

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/contact"
@@ -22,6 +23,10 @@ type Notice struct {
 	Time time.Time
 	// Language is the account's: the notice is worded in it.
 	Language string
+	// Held is how many alerts of this kind were not sent since HeldSince,
+	// the last one that was: at most one goes out every AlertEvery.
+	Held      int
+	HeldSince time.Time
 	// refused, when set, says why To was not sent to: the address read
 	// from the store is not a valid one (rule 12: on etcd a person's own
 	// role may write their record).
@@ -40,10 +45,51 @@ func storedContact(kind contact.Kind, stored string) (contact.Target, error) {
 	return t, err
 }
 
+// AlertEvery is the least time between two security alerts of one kind
+// to one account: a burst of events (a script gone wrong, a stolen key's
+// writes) sends one alert, and the next says how many it held back. The
+// activity log keeps every event.
+const AlertEvery = 10 * time.Minute
+
+// alertSent is when an account was last sent an alert of one kind, and
+// how many of that kind were held back since.
+type alertSent struct {
+	At   time.Time `json:"at"`
+	Held int       `json:"held,omitempty"`
+}
+
+// throttle says whether an alert of event goes out to a at now; if so,
+// how many of its kind were held back since the last one, and when that
+// was. a is changed: its record must be written.
+func (a *Account) throttle(event string, now time.Time) (send bool, held int, since time.Time) {
+	last := a.Alerts[event]
+	if last != nil && now.Sub(last.At) < AlertEvery && !now.Before(last.At) {
+		last.Held++
+		return false, 0, time.Time{}
+	}
+	if a.Alerts == nil {
+		a.Alerts = map[string]*alertSent{}
+	}
+	if last != nil {
+		held, since = last.Held, last.At
+	}
+	a.Alerts[event] = &alertSent{At: now}
+	return true, held, since
+}
+
 // noticesTo makes the notice n for each of a's verified contacts (its
-// email, the addresses also names, its phone), each validated again.
+// email, the addresses also names, its phone), each validated again;
+// none when an alert of its kind went out less than AlertEvery ago.
 func noticesTo(a *Account, n Notice, also ...string) []Notice {
 	var out []Notice
+	if a.Email == nil && a.Phone == nil && !slices.ContainsFunc(also, func(x string) bool { return x != "" }) {
+		return nil // nobody to tell
+	}
+	send, held, since := a.throttle(n.Event, n.Time)
+	if !send {
+		return nil
+	}
+	n.Held, n.HeldSince = held, since
 	add := func(kind contact.Kind, addr string) {
 		n := n
 		n.Phone = kind == contact.Phone
@@ -109,7 +155,7 @@ func (s *Service) sendNotices(notices []Notice) {
 			s.Warn(fail.Errorf("the security notice (%s) could not be sent: %v", n.What, err))
 		}
 		s.Store.Update(func(tx *store.Tx) error {
-			return logEvent(tx, n.UserID, Event{Time: s.now(), Event: EvNoticeFailed, Detail: n.Event + ": " + err.Error()})
+			return logEvent(tx, n.UserID, Event{Time: s.now(), Host: s.Host, Event: EvNoticeFailed, Detail: n.Event + ": " + err.Error()})
 		})
 	}
 }

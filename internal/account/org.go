@@ -156,7 +156,7 @@ func (s *Service) Init(orgName string, orgNicknames bool, checked CheckedProfile
 		if err := putAccount(tx, acc); err != nil {
 			return err
 		}
-		return logEvent(tx, acc.UserID, Event{Time: now, Event: EvAccountCreated, Detail: "first admin of " + org.Name})
+		return logEvent(tx, acc.UserID, Event{Time: now, Host: s.Host, Event: EvAccountCreated, Detail: "first admin of " + org.Name})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -204,7 +204,7 @@ func (v *Visit) Create(pr *Proof, n NewAccount) (*View, error) {
 		if err := putAccount(u.tx, acc); err != nil {
 			return err
 		}
-		if err := logEvent(u.tx, acc.UserID, Event{Time: u.Now, Event: EvAccountCreated, Detail: "by " + u.Account.UserID}); err != nil {
+		if err := u.onMember(acc).Log(EvAccountCreated, "by "+u.Account.UserID); err != nil {
 			return err
 		}
 		return u.Log(EvAccountCreated, "created "+acc.UserID)

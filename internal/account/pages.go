@@ -2,6 +2,9 @@ package account
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/store"
@@ -15,6 +18,23 @@ type Visit struct {
 	s   *Service
 	who *Who
 	org *Organization
+	// user and them: the member whose account the pages work on (For),
+	// as read before anyone typed; "" and nil for one's own.
+	user string
+	them *Account
+	// token is this machine's session token, "" for a visit by key.
+	token string
+}
+
+// OtherSessions is how many sessions the visit's account has beside this
+// machine's, as read before anyone typed.
+func (v *Visit) OtherSessions() int {
+	a := v.who.rec
+	n := len(a.Sessions)
+	if v.token != "" && a.sessionOrNil(v.token) != nil {
+		n--
+	}
+	return n
 }
 
 // Visit starts a page of the session's account: LoginRequired without a
@@ -43,7 +63,7 @@ const (
 )
 
 func (s *Service) visit(page restricted) (*Visit, error) {
-	_, who, org, err := s.Current()
+	sess, who, org, err := s.Current()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +80,7 @@ func (s *Service) visit(page restricted) (*Visit, error) {
 		return nil, fail.Mark(fail.LoginRequired, ErrOTPRequired,
 			"the organization requires an OTP: %s can only register an authenticator until one is registered", a.UserID)
 	}
-	return &Visit{s: s, who: who, org: org}, nil
+	return &Visit{s: s, who: who, org: org, token: sess.Token}, nil
 }
 
 // passwordOnly reports whether a's password is short and its only
@@ -94,6 +114,9 @@ func (v *Visit) Org() *Organization { return v.org }
 type Page struct {
 	Account View
 	Org     Organization
+	// ActiveKeys, on a member's page (member show), is how many of the
+	// member's access keys open pages now.
+	ActiveKeys int
 }
 
 // Show settles the proof and returns the account page.
@@ -109,20 +132,46 @@ func (v *Visit) Show(pr *Proof) (*Page, error) {
 	return &page, nil
 }
 
-// Activity settles the proof and returns the account's events, newest
-// first; limit 0 means all.
-func (v *Visit) Activity(pr *Proof, limit int) ([]Event, error) {
+// ActivityQuery selects events, newest first.
+type ActivityQuery struct {
+	Limit int       // at most this many; 0: all
+	Since time.Time // none older; zero: any age
+	Types []string  // only these kinds (EventTypes); none: every kind
+}
+
+// CheckEventTypes checks the kinds of an activity query, before anyone
+// types a password.
+func CheckEventTypes(types []string) error {
+	for _, t := range types {
+		if !slices.Contains(EventTypes, t) {
+			return fail.Usagef("%q is not an event: the events are %s", t, strings.Join(EventTypes, ", "))
+		}
+	}
+	return nil
+}
+
+// Activity settles the proof and returns the events q selects.
+func (v *Visit) Activity(pr *Proof, q ActivityQuery) ([]Event, error) {
 	var events []Event
 	err := pr.settle(v, attempt{what: "account activity", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		events = []Event{}
+		acc, err := u.subject(v.user)
+		if err != nil {
+			return err
+		}
 		var derr error
-		err := u.tx.Newest(store.Activity, u.Account.UserID, func(decode func(any) error) bool {
+		err = u.tx.Newest(store.Activity, acc.UserID, func(decode func(any) error) bool {
 			var e Event
 			if derr = decode(&e); derr != nil {
 				return false
 			}
-			events = append(events, e)
-			return limit <= 0 || len(events) < limit
+			if !q.Since.IsZero() && e.Time.Before(q.Since) {
+				return false // newest first: the rest are older still
+			}
+			if len(q.Types) == 0 || slices.Contains(q.Types, e.Event) {
+				events = append(events, e)
+			}
+			return q.Limit <= 0 || len(events) < q.Limit
 		})
 		if err == nil {
 			err = derr

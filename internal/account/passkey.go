@@ -117,8 +117,8 @@ func checkCanRegisterPasskey(a *Account, name string) (string, error) {
 // ceremony made and verified, named name. An account that has an
 // authenticator adds one only with a current second factor in the proof
 // (security rule 7); the first authenticator brings the recovery codes,
-// returned once. With endOthers, every other session of the account ends.
-func (v *Visit) RegisterPasskey(pr *Proof, name string, k auth.PasskeyKey, endOthers bool) (*Registered, error) {
+// returned once.
+func (v *Visit) RegisterPasskey(pr *Proof, name string, k auth.PasskeyKey) (*Registered, error) {
 	s := v.s
 	has := v.who.rec.OTP != nil
 	var set *recoverySet
@@ -148,9 +148,6 @@ func (v *Visit) RegisterPasskey(pr *Proof, name string, k auth.PasskeyKey, endOt
 			}
 			pk := &Passkey{Name: n, PasskeyKey: k, RegisteredAt: u.Now}
 			out = &Registered{Name: n, RegisteredAt: u.Now}
-			if endOthers {
-				u.endOtherSessions()
-			}
 			if a.OTP != nil {
 				a.OTP.Passkeys = append(a.OTP.Passkeys, pk)
 				u.notice(EvPasskeyRegistered, say("a passkey (%s) was registered for two-factor login", n))
@@ -190,7 +187,7 @@ func (a *Account) passkey(name string) (int, error) {
 // one, or this one), and removes the passkey named name; with the last
 // authenticator of any kind, the recovery codes go too. It returns what
 // is left, nil when nothing is.
-func (v *Visit) DeletePasskey(pr *Proof, name string, endOthers bool) (*OTPView, error) {
+func (v *Visit) DeletePasskey(pr *Proof, name string) (*OTPView, error) {
 	if err := CheckPasskey(v.who, name); err != nil {
 		return nil, err
 	}
@@ -205,9 +202,6 @@ func (v *Visit) DeletePasskey(pr *Proof, name string, endOthers bool) (*OTPView,
 				return err // deleted since
 			}
 			a.OTP.Passkeys = append(a.OTP.Passkeys[:i], a.OTP.Passkeys[i+1:]...)
-			if endOthers {
-				u.endOtherSessions()
-			}
 			if err := u.lastAuthenticatorGone(EvPasskeyDeleted, name); err != nil || a.OTP == nil {
 				return err
 			}
@@ -342,7 +336,7 @@ func (pr *Proof) settlePasskeyLogin(a attempt) error {
 		if err != nil {
 			return err
 		}
-		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now}
+		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, where: Event{Host: s.Host, Method: string(auth.Passkey)}}
 		use, err := s.usePasskey(u, as)
 		if err == nil && !use.UserVerified {
 			err = fail.Authf("the passkey did not verify the person (no PIN or biometric): log in with the password first")

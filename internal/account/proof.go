@@ -34,7 +34,15 @@ type Proof struct {
 	// key, cred: a proof by an access key (VisitByKey) holds no password.
 	key  *keyUse
 	cred *auth.KeyCredential
+	// endOthers: the page, once done, ends every other session of the
+	// account (EndOtherSessions).
+	endOthers bool
 }
+
+// EndOtherSessions has the page the proof opens end every session of the
+// account but this machine's too, in its transaction, once its work is
+// done (--end-other-sessions, OWASP ASVS 5 7.4.3).
+func (pr *Proof) EndOtherSessions() { pr.endOthers = true }
 
 // Prove checks the credentials given for who's account, outside any
 // transaction: a barred account is refused before Argon2id runs, and
@@ -151,6 +159,19 @@ func (pr *Proof) settle(v *Visit, a attempt) error {
 		}
 	}
 	a.session = a.session || pr.session
+	a.method = auth.Name(pr.Methods())
+	if pr.endOthers {
+		change := a.change
+		a.change = func(u *Unlocked) error {
+			if change != nil {
+				if err := change(u); err != nil {
+					return err
+				}
+			}
+			u.endOtherSessions()
+			return nil
+		}
+	}
 	if a.failEvent == "" {
 		a.failEvent = EvPasswordFailed
 	}

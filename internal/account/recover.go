@@ -194,7 +194,7 @@ func (r *Recovery) SendCode(deliver func(code string, ttl time.Duration) error) 
 			if err := putAccount(tx, a); err != nil {
 				return err
 			}
-			return logEvent(tx, a.UserID, Event{Time: s.now(), Event: EvRecoveryFailed, Detail: string(t.Kind) + ": the code was not delivered"})
+			return logEvent(tx, a.UserID, Event{Time: s.now(), Host: s.Host, Event: EvRecoveryFailed, Detail: string(t.Kind) + ": the code was not delivered"})
 		})
 		if werr != nil {
 			return nil, fail.Wrap(kind, derr, "withdrawing the undelivered code also failed (%v)", werr)
@@ -223,7 +223,7 @@ func (s *Service) recoverUnlocked(tx *store.Tx, userID string) (*Unlocked, error
 	if err != nil {
 		return nil, err
 	}
-	return &Unlocked{tx: tx, Account: a, Org: org, Policy: s.policy(org), Now: now}, nil
+	return &Unlocked{tx: tx, Account: a, Org: org, Policy: s.policy(org), Now: now, where: Event{Host: s.Host, Method: "recovery"}}, nil
 }
 
 // Recovered is what a finished recovery reports.

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
@@ -32,8 +33,15 @@ type Service struct {
 	warned       bool
 }
 
-// ActivityKept is how many events each account keeps; older ones go.
-const ActivityKept = 1000
+// Each account keeps every event of the last ActivityDays days, up to
+// ActivityMost, and at least its newest ActivityLeast whatever their age:
+// a burst of writes (a stolen key's) cannot push an intrusion out of the
+// log, and a quiet account keeps its history.
+const (
+	ActivityDays  = 90
+	ActivityMost  = 10_000
+	ActivityLeast = 1_000
+)
 
 // Keys in the meta and sessions buckets.
 const (
@@ -112,7 +120,11 @@ func (a *Account) locked(now time.Time) bool {
 }
 
 func logEvent(tx *store.Tx, userID string, e Event) error {
-	return tx.AppendKeep(store.Activity, userID, e, ActivityKept)
+	horizon := e.Time.AddDate(0, 0, -ActivityDays)
+	return tx.AppendAged(store.Activity, userID, e, ActivityMost, ActivityLeast, func(data []byte) bool {
+		var old struct{ Time time.Time }
+		return json.Unmarshal(data, &old) == nil && old.Time.Before(horizon)
+	})
 }
 
 // Org returns the organization.

@@ -228,7 +228,7 @@ func (s *Service) LogoutAll() (*Session, error) {
 		if _, err := acc.open(sess, s.policy(org), s.now()); err != nil {
 			return err
 		}
-		u := &Unlocked{tx: tx, Account: acc, Now: s.now()}
+		u := &Unlocked{tx: tx, Account: acc, Now: s.now(), where: Event{Host: s.Host, Session: sessionID(acc, sess)}}
 		u.endSessions(s, false)
 		u.notice(EvLogout, say("every session of your account was ended, on every machine"))
 		notices, after = u.notices, u.after
@@ -273,12 +273,14 @@ func (s *Service) Logout() (bool, error) {
 // the event).
 func (s *Service) dropSession(sess Session, logout bool) error {
 	return s.Store.Update(func(tx *store.Tx) error {
+		id := ""
 		if sess.Token != "" {
 			a, err := getAccount(tx, sess.UserID)
-			if err != nil {
-				return err
+			if err != nil || a == nil {
+				return err // a deleted account keeps no activity
 			}
 			if r := a.sessionOrNil(sess.Token); r != nil {
+				id = r.ID
 				a.Sessions = slices.DeleteFunc(a.Sessions, func(x *SessionRecord) bool { return x == r })
 				if err := putAccount(tx, a); err != nil {
 					return err
@@ -288,7 +290,7 @@ func (s *Service) dropSession(sess Session, logout bool) error {
 		if !logout {
 			return nil
 		}
-		return logEvent(tx, sess.UserID, Event{Time: s.now(), Event: EvLogout})
+		return logEvent(tx, sess.UserID, Event{Time: s.now(), Event: EvLogout, Host: s.Host, Session: id})
 	})
 }
 
@@ -372,6 +374,7 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
 		}
 		at := u.Now
+		u.where.Session = id
 		u.Account.addSession(&SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
 			ExpiresAt: at.Add(u.Policy.SessionTTL), Host: s.Host, Method: auth.Name(pr.Methods()), Client: s.Client})
 		u.Account.LastLoginAt = &at

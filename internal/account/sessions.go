@@ -68,6 +68,14 @@ func (a *Account) sessionOrNil(token string) *SessionRecord {
 	return a.session(token)
 }
 
+// sessionID is the ID of sess's record in a, "" if it has none.
+func sessionID(a *Account, sess *Session) string {
+	if r := a.sessionOrNil(sess.Token); r != nil {
+		return r.ID
+	}
+	return ""
+}
+
 // session finds the record the token opens.
 func (a *Account) session(token string) *SessionRecord {
 	h := sessionHash(a.UUID, token)
@@ -105,16 +113,16 @@ func (a *Account) dropSessions(keep string) {
 }
 
 // open checks sess, this machine's session, against a, the account as
-// the directory holds it now: its record must be there (a session from
-// before records, without a token, is held to the account's epoch alone
-// until it expires), and within the policy's session.ttl and idle time.
-// It returns the record, nil for a session from before records.
+// the directory holds it now: its record must be there, and within the
+// policy's session.ttl and idle time. A session from before records has
+// no token: it names a User ID and a count anyone can write in a file of
+// their own, so it opens nothing (rule 15), and the person logs in again.
 func (a *Account) open(sess *Session, p Policy, now time.Time) (*SessionRecord, error) {
 	if err := a.holds(sess); err != nil {
 		return nil, err
 	}
 	if sess.Token == "" {
-		return nil, nil
+		return nil, fail.Mark(fail.LoginRequired, ErrSessionEnded, "the session of %s is from a kcloud that kept no session records: log in again", a.UserID)
 	}
 	r := a.session(sess.Token)
 	switch {
@@ -160,9 +168,12 @@ type SessionView struct {
 // machine, the one used most recently first.
 func (v *Visit) Sessions(pr *Proof) ([]SessionView, error) {
 	var out []SessionView
-	err := pr.settle(v, attempt{what: "session list", readOnly: true, snapshot: true, keys: ScopeRead, change: func(u *Unlocked) error {
-		out = sessionViews(u.Account, u.token, u.Policy)
-		return nil
+	err := pr.settle(v, attempt{what: "session list", readOnly: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
+		acc, err := u.subject(v.user)
+		if err == nil {
+			out = sessionViews(acc, u.token, u.Policy)
+		}
+		return err
 	}})
 	return out, err
 }
@@ -184,45 +195,60 @@ func sessionViews(a *Account, token string, p Policy) []SessionView {
 // CheckSessions tells, before anyone types, whether the account has a
 // session of each ID.
 func (v *Visit) CheckSessions(ids []string) error {
+	a := v.subjectRec()
 	for _, id := range ids {
-		if !slices.ContainsFunc(v.who.rec.Sessions, func(r *SessionRecord) bool { return r.ID == id }) {
-			return fail.Usagef("%s has no session %q (kcloud session list)", v.who.UserID, id)
+		if !slices.ContainsFunc(a.Sessions, func(r *SessionRecord) bool { return r.ID == id }) {
+			return fail.Usagef("%s has no session %q (kcloud session list)", a.UserID, id)
 		}
 	}
 	return nil
 }
 
-// EndSessions settles the proof and ends the sessions ids, or, with
-// others, every session but this machine's: their records go, so their
-// tokens open nothing, on every machine, at once. It returns how many
-// ended.
-func (v *Visit) EndSessions(pr *Proof, ids []string, others bool) (int, error) {
+// Which sessions EndSessions ends beside the ones named.
+const (
+	EndNamed  = ""       // the sessions named
+	EndOthers = "others" // every session but this machine's
+	EndAll    = "all"    // every session (an admin, on a member's account)
+)
+
+// EndSessions settles the proof and ends the sessions ids, or those
+// which says: their records go, so their tokens open nothing, on every
+// machine, at once. On a member's account it takes the step-up of member
+// actions. It returns how many ended.
+func (v *Visit) EndSessions(pr *Proof, ids []string, which string) (int, error) {
 	s := v.s
 	n := 0
-	err := pr.settle(v, attempt{what: "session end", change: func(u *Unlocked) error {
-		a := u.Account
-		cur := a.session(u.token)
-		before := len(a.Sessions)
-		a.Sessions = slices.DeleteFunc(a.Sessions, func(r *SessionRecord) bool {
-			if others {
-				return r != cur
+	err := pr.settle(v, attempt{what: "session end", factor: v.MemberStepUp(), change: func(u *Unlocked) error {
+		n = 0
+		token := u.token
+		return u.onSubject(v.user, func(u *Unlocked) (string, string, error) {
+			a := u.Account
+			cur := a.sessionOrNil(token)
+			before := len(a.Sessions)
+			a.Sessions = slices.DeleteFunc(a.Sessions, func(r *SessionRecord) bool {
+				switch which {
+				case EndOthers:
+					return r != cur
+				case EndAll:
+					return true
+				}
+				return slices.Contains(ids, r.ID)
+			})
+			n = before - len(a.Sessions)
+			if n == 0 {
+				return "", "", nil
 			}
-			return slices.Contains(ids, r.ID)
+			if cur != nil && !slices.Contains(a.Sessions, cur) {
+				id := a.UserID
+				u.after = append(u.after, func() error { return s.endSession(id) })
+			}
+			u.notice(EvSessionsEnded, say("%d of your sessions were ended", n))
+			detail := map[string]string{EndOthers: "every other session", EndAll: "every session"}[which]
+			if which == EndNamed {
+				detail = strings.Join(ids, ", ")
+			}
+			return EvSessionsEnded, detail, u.Log(EvSessionsEnded, detail)
 		})
-		n = before - len(a.Sessions)
-		if n == 0 {
-			return nil
-		}
-		if cur != nil && !slices.Contains(a.Sessions, cur) {
-			id := a.UserID
-			u.after = append(u.after, func() error { return s.endSession(id) })
-		}
-		u.notice(EvSessionsEnded, say("%d of your sessions were ended", n))
-		detail := "every other session"
-		if !others {
-			detail = strings.Join(ids, ", ")
-		}
-		return u.Log(EvSessionsEnded, detail)
 	}})
 	return n, err
 }

@@ -1,13 +1,17 @@
 package account
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/otp"
 	"github.com/kcloud/kcloud/internal/store"
 )
 
@@ -59,7 +63,7 @@ func TestSessionsListedAndEnded(t *testing.T) {
 	if list[0].Current {
 		other = list[1].ID
 	}
-	if _, err := with(tvisit{va}, pw, nil, func(pr *Proof) (int, error) { return va.EndSessions(pr, []string{other}, false) }); err != nil {
+	if _, err := with(tvisit{va}, pw, nil, func(pr *Proof) (int, error) { return va.EndSessions(pr, []string{other}, EndNamed) }); err != nil {
 		t.Fatal(err)
 	}
 	loggedOut(t, b, "B's session, ended on A")
@@ -175,4 +179,108 @@ func TestLoginTakesThePlaceOfThisMachinesSession(t *testing.T) {
 	if _, _, _, err := b.Current(); err != nil {
 		t.Fatalf("B's session after A logged in again: %v", err)
 	}
+}
+
+// TestEndOtherSessionsWithAPage: a page whose proof says
+// EndOtherSessions (new recovery codes here) ends every session of the
+// account but this machine's, in its own transaction; without it they
+// stay.
+func TestEndOtherSessionsWithAPage(t *testing.T) {
+	a, c := shared(t)
+	b := machine(t, a)
+	for _, m := range []*Service{a, b} {
+		if err := login(t, m, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret, _ := register(t, a, c)
+	renew := func(end bool) {
+		t.Helper()
+		c.t = c.t.Add(30 * time.Second)
+		va, err := a.Visit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := va.OtherSessions(); n != 1 {
+			t.Fatalf("other sessions seen from A: %d, want 1 (B's)", n)
+		}
+		_, err = with(tvisit{va}, pw, []auth.Credential{otpFactor(otp.CodeAt(secret, otp.StepAt(c.t)))}, func(pr *Proof) ([]string, error) {
+			if end {
+				pr.EndOtherSessions()
+			}
+			return va.RenewRecoveryCodes(pr)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	renew(false)
+	if _, _, _, err := b.Current(); err != nil {
+		t.Fatalf("B's session after new codes without --end-other-sessions: %v", err)
+	}
+	renew(true)
+	loggedOut(t, b, "B's session after new codes with --end-other-sessions")
+	if _, _, _, err := a.Current(); err != nil {
+		t.Fatalf("A's own session: %v", err)
+	}
+}
+
+// TestSessionFromBeforeRecords: a session file as kcloud wrote it before
+// sessions were records (a User ID and an epoch, no token) opens nothing
+// on any backend: anyone can write such a file for any User ID. It asks
+// for a login, which makes a session of today's kind.
+func TestSessionFromBeforeRecords(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world) {
+		path, c := setup(t, w)
+		s := newService(path, c)
+		err := s.local().Update(func(tx *store.Tx) error {
+			return tx.PutRaw(store.Sessions, keySession, []byte(`{"user_id":"alice","started_at":"2026-11-27T08:59:00Z","expires_at":"2026-11-27T20:59:00Z"}`))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err = s.Current()
+		if fail.KindOf(err) != fail.LoginRequired || !strings.Contains(err.Error(), "log in again") {
+			t.Fatalf("a session from before records: %v; want exit 5, log in again", err)
+		}
+		if err := login(t, s, "alice", pw); err != nil {
+			t.Fatal(err)
+		}
+		sess, _, _, err := s.Current()
+		if err != nil || sess.Token == "" {
+			t.Fatalf("the login after: %+v, %v", sess, err)
+		}
+	})
+}
+
+// FuzzSessionFile: whatever a machine's session file holds (written by
+// hand, copied, cut), Current refuses it or opens the one session whose
+// record the token opens, and never panics. The seeds are a real session
+// and one from before records.
+func FuzzSessionFile(f *testing.F) {
+	m := store.New(store.NewMemory())
+	w, c := setup(f, &world{open: func() *store.Store { return m }})
+	s := newService(w, c)
+	if err := login(f, s, "alice", pw); err != nil {
+		f.Fatal(err)
+	}
+	var real json.RawMessage
+	if err := s.local().View(func(tx *store.Tx) error { _, err := tx.Get(store.Sessions, keySession, &real); return err }); err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte(real))
+	f.Add([]byte(`{"user_id":"alice","started_at":"2026-11-27T08:59:00Z","expires_at":"2026-11-27T20:59:00Z"}`))
+	f.Add([]byte(`{"user_id":"alice","token":"x"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := s.local().Update(func(tx *store.Tx) error { return tx.PutRaw(store.Sessions, keySession, data) }); err != nil {
+			t.Fatal(err)
+		}
+		sess, who, _, err := s.Current()
+		if err != nil {
+			return
+		}
+		if who.rec.session(sess.Token) == nil {
+			t.Fatalf("a session file opened a session with no record: %q", data)
+		}
+	})
 }

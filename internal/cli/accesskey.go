@@ -103,7 +103,7 @@ func (f *Factory) useAccessKey(cmd *cobra.Command) error {
 func newAccessKeyCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "access-key",
-		Short: "Make and manage access keys, for scripts that run without your password",
+		Short: "Access keys for scripts that run without your password",
 		Long: `Access keys let a program read your account (and, with --scope write, change
 your name and nickname) without your password or a session: set
 KCLOUD_ACCESS_KEY to the token, or KCLOUD_ACCESS_KEY_FILE to a file that holds
@@ -155,21 +155,28 @@ func parseLife(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 || n > 36500 {
-			return 0, fail.Usagef("--expires-in %q is not a whole number of days such as 30d", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
+	d, ok := span(s)
+	if !ok {
 		return 0, fail.Usagef("--expires-in %q is not a duration such as 720h or 30d", s)
 	}
 	if d <= 0 {
 		return 0, fail.Usagef("--expires-in must be positive")
 	}
 	return d, nil
+}
+
+// span reads a Go duration ("36h") or a whole number of days ("30d", up
+// to a century).
+func span(s string) (time.Duration, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > 36500 {
+			return 0, false
+		}
+		return time.Duration(n) * 24 * time.Hour, true
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil
 }
 
 func accessKeyCreateRun(o *accessKeyCreateOptions) error {
@@ -235,23 +242,29 @@ func stateWord(w tr, s string) string {
 	return s
 }
 
-type accessKeyListOptions struct{ deps }
+type accessKeyListOptions struct {
+	deps
+	user userFlag
+}
 
 func newAccessKeyListCmd(f *Factory) *cobra.Command {
 	o := &accessKeyListOptions{deps: f.deps()}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the account's access keys: ID, name, scope, dates and state",
 		Example: `  kcloud access-key list
-  KCLOUD_ACCESS_KEY_FILE=~/.config/kcloud/key kcloud access-key list -o json`,
+  KCLOUD_ACCESS_KEY_FILE=~/.config/kcloud/key kcloud access-key list -o json
+  kcloud access-key list --user bob`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accessKeyListRun) },
 	}
+	o.user.add(cmd, false)
+	return cmd
 }
 
 func accessKeyListRun(o *accessKeyListOptions) error {
 	f := &o.deps
-	keys, err := openPage(f, (*account.Visit).Keys)
+	keys, err := openPageFor(f, &o.user, (*account.Visit).Keys)
 	if err != nil {
 		return err
 	}
@@ -286,6 +299,7 @@ type accessKeyChangeOptions struct {
 	change string
 	id     string
 	sf     secondFactorFlags
+	user   userFlag // disable and delete: an admin on a member's key
 }
 
 func newAccessKeyChangeCmd(f *Factory, change, short string) *cobra.Command {
@@ -302,6 +316,9 @@ func newAccessKeyChangeCmd(f *Factory, change, short string) *cobra.Command {
 	}
 	if change == account.KeyEnable {
 		o.sf.add(cmd)
+	} else {
+		cmd.Example += "\n  kcloud access-key " + change + " 4fT9xQ2a --user bob"
+		o.user.add(cmd, true)
 	}
 	return cmd
 }
@@ -312,21 +329,26 @@ func accessKeyChangeRun(o *accessKeyChangeOptions) error {
 	if err != nil {
 		return err
 	}
-	v, acc, _, err := f.session()
+	if _, err := o.user.sf.given(); err != nil {
+		return err
+	}
+	v, acc, err := o.user.visit(f)
 	if err != nil {
 		return err
 	}
 	if err := v.CheckKey(o.id); err != nil {
 		return err
 	}
-	pr, err := f.prove(v)
+	var pr *account.Proof
+	if o.change == account.KeyEnable {
+		if pr, err = f.prove(v); err == nil && acc.HasOTP {
+			err = f.stepUp(pr, given)
+		}
+	} else {
+		pr, err = o.user.prove(f, v)
+	}
 	if err != nil {
 		return err
-	}
-	if o.change == account.KeyEnable && acc.HasOTP {
-		if err := f.stepUp(pr, given); err != nil {
-			return err
-		}
 	}
 	changed, err := v.ChangeKey(pr, o.id, o.change)
 	if err != nil {

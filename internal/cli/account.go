@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
@@ -286,6 +288,9 @@ func accountCreateRun(o *createOptions) error {
 type activityOptions struct {
 	deps
 	limit int
+	since string
+	types []string
+	user  userFlag
 }
 
 func newAccountActivityCmd(f *Factory) *cobra.Command {
@@ -294,11 +299,17 @@ func newAccountActivityCmd(f *Factory) *cobra.Command {
 		Use:   "activity",
 		Short: "Show the account's security events, newest first",
 		Example: `  kcloud account activity
-  kcloud account activity --limit 0 -o json --password-stdin < password.txt`,
+  kcloud account activity --since 7d --type login_failed --type locked_out
+  kcloud account activity --since 2026-12-01T00:00:00Z --limit 0 -o json
+  kcloud account activity --user bob`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, accountActivityRun) },
 	}
 	cmd.Flags().IntVarP(&o.limit, "limit", "n", 50, "show at most `N` events (0: all)")
+	cmd.Flags().StringVar(&o.since, "since", "", "only events since a `time`: a duration back from now (24h, 7d) or an RFC 3339 time")
+	cmd.Flags().StringArrayVar(&o.types, "type", nil, "only events of this `kind` (login_failed, ...); repeatable")
+	cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(account.EventTypes, cobra.ShellCompDirectiveNoFileComp))
+	o.user.add(cmd, false)
 	return cmd
 }
 
@@ -307,7 +318,17 @@ func accountActivityRun(o *activityOptions) error {
 	if o.limit < 0 {
 		return fail.Usagef("--limit must not be negative")
 	}
-	events, err := openPage(f, func(v *account.Visit, pr *account.Proof) ([]account.Event, error) { return v.Activity(pr, o.limit) })
+	q := account.ActivityQuery{Limit: o.limit, Types: o.types}
+	if o.since != "" {
+		var err error
+		if q.Since, err = parseSince(o.since, f.Now()); err != nil {
+			return err
+		}
+	}
+	if err := account.CheckEventTypes(o.types); err != nil {
+		return err
+	}
+	events, err := openPageFor(f, &o.user, func(v *account.Visit, pr *account.Proof) ([]account.Event, error) { return v.Activity(pr, q) })
 	if err != nil {
 		return err
 	}
@@ -315,11 +336,16 @@ func accountActivityRun(o *activityOptions) error {
 		Time      Time    `json:"time"`
 		Event     string  `json:"event"`
 		Detail    *string `json:"detail"`
+		Host      *string `json:"host"`
+		Session   *string `json:"session"`
+		Method    *string `json:"method"`
 		AccessKey *string `json:"access_key"`
+		Actor     *string `json:"actor"`
 	}
 	docs := make([]eventDoc, len(events))
 	for i, e := range events {
-		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail), stringOrNil(e.AccessKey)}
+		docs[i] = eventDoc{Time(e.Time), e.Event, stringOrNil(e.Detail), stringOrNil(e.Host), stringOrNil(e.Session),
+			stringOrNil(e.Method), stringOrNil(e.AccessKey), stringOrNil(e.Actor)}
 	}
 	return f.print(docs, func(t *table) {
 		w := f.tr()
@@ -328,4 +354,16 @@ func accountActivityRun(o *activityOptions) error {
 			t.cols(w.Time(&e.Time), e.Event, e.Detail)
 		}
 	})
+}
+
+// parseSince reads --since: an RFC 3339 time, or a duration back from now
+// (a Go duration or whole days, as --expires-in takes).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, ok := span(s); ok && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fail.Usagef("--since %q is neither a duration back from now (24h, 7d) nor an RFC 3339 time (2026-12-01T09:00:00Z)", s)
 }

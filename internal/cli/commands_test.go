@@ -271,6 +271,8 @@ func TestTyposStopScripts(t *testing.T) {
 		"account shwo": "did you mean `kcloud account show`?",
 		"org sho":      "did you mean `kcloud org show`?",
 		"otp regster":  "did you mean `kcloud otp register`?",
+		"account shw":  "did you mean `kcloud account show`?",
+		"account sow":  "did you mean `kcloud account show`?",
 		"store xyzzy":  "see `kcloud store --help`",
 	} {
 		code, out, errOut := kc(t, "", strings.Fields(args)...)

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kcloud/kcloud/internal/account"
@@ -18,7 +21,7 @@ func newLoginCmd(f *Factory) *cobra.Command {
 	o := &loginOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "login",
-		Short: "Start a session with your password and, once registered, an OTP code",
+		Short: "Start a session with your password and a second factor if any",
 		Long: `Start a session with your password and, once an OTP is registered, the
 6-digit code from your authenticator app (or a recovery code).
 
@@ -74,12 +77,18 @@ func loginRun(o *loginOptions) error {
 	if o.sf.passkey && acc.PasskeysVerifyUser() {
 		return passkeyLogin(f, acc, o.sf.noBrowser)
 	}
+	retry := given == nil && !f.IO.PasswordStdin && f.IO.CanPrompt()
 	sess, err := withPassword(f, id, func(pw []byte) (*account.Session, error) {
-		pr, err := svc.ProveLogin(acc, auth.NewPassword(pw))
-		if err != nil {
-			return nil, err
-		}
-		if pr.Next() != nil {
+		// A wrong code asked for at the terminal is asked again in place,
+		// as a wrong password is; each counts toward the lockout.
+		for try := 1; ; {
+			pr, err := svc.ProveLogin(acc, auth.NewPassword(pw))
+			if err != nil {
+				return nil, err
+			}
+			if pr.Next() == nil {
+				return svc.StartSession(pr)
+			}
 			sf, err := f.secondFactor(pr.Who(), given)
 			if err != nil {
 				return nil, err
@@ -87,8 +96,16 @@ func loginRun(o *loginOptions) error {
 			if err := pr.Add(sf); err != nil {
 				return nil, err
 			}
+			sess, err := svc.StartSession(pr)
+			var fa *account.FailedAttempt
+			if !retry || try == passwordTries || !errors.As(err, &fa) || errors.Is(fa.Err, account.ErrWrongPassword) || !fa.LockedTo.IsZero() || fa.Disabled {
+				return sess, err
+			}
+			try++
+			if t, terr := f.IO.TTY(); terr == nil {
+				fmt.Fprintln(t.Writer(), f.tr().F("Not accepted: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
+			}
 		}
-		return svc.StartSession(pr)
 	})
 	if err != nil {
 		return err

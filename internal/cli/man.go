@@ -41,7 +41,7 @@ func environmentIn(w tr) [][2]string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		env = append(env, [2]string{config.EnvName(k), w.F("the configuration key %s: a flag wins over it, it wins over the file", k)})
+		env = append(env, [2]string{config.EnvName(k), keyEntry(w, k)})
 	}
 	return append(env,
 		[2]string{"LC_ALL, LC_MESSAGES, LANG", w.T("with ui.language auto, the first of them set picks the language: Korean (ko, ko_KR.UTF-8) or English (anything else)")},

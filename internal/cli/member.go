@@ -19,7 +19,7 @@ import (
 func newMemberCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "member",
-		Short: "See the organization's members and help them: unlock, reset, disable (admins only)",
+		Short: "The organization's members: list, unlock, reset, disable (admins)",
 		Long: `See the organization's members and help them (admins only).
 
 Every member command asks for your password; the ones that change a member
@@ -198,7 +198,11 @@ func memberShowRun(o *memberShowOptions) error {
 		return err
 	}
 	return f.print(newPageDoc(&page.Account, &page.Org), func(t *table) {
-		writePage(t, f.tr(), &page.Account, &page.Org)
+		w := f.tr()
+		writePage(t, w, &page.Account, &page.Org)
+		t.blank()
+		t.heading(w.N("%s has %d active access key (kcloud access-key list --user %s).",
+			"%s has %d active access keys (kcloud access-key list --user %s).", page.ActiveKeys, id, page.ActiveKeys, id))
 	})
 }
 
@@ -213,7 +217,7 @@ type memberAction struct {
 var memberActions = []memberAction{
 	{act: account.Unlock, short: "End a member's lockout and clear their failed attempts",
 		example: "kcloud member unlock bob", done: msg("Unlocked %s."), already: msg("%s was not locked and had no failed attempts; nothing changed.")},
-	{act: account.ResetOTP, short: "Remove a member's authenticators and recovery codes (lost phone)",
+	{act: account.ResetOTP, short: "Remove a member's authenticators and recovery codes",
 		long: `Remove a member's authenticators and recovery codes, as when their phone is
 lost: the member then logs in with the password alone and registers an
 authenticator again.`,

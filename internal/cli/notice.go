@@ -44,6 +44,12 @@ func noticeMessage(n account.Notice) delivery.Message {
 		host = w.T("an unnamed machine")
 	}
 	what := unlikeCode(n.What.In(w))
+	said := upperFirst(what)
+	if n.Held > 0 {
+		said += ".\n\n" + w.N("%d more alert of this kind was held back since %s (kcloud sends one every 10 minutes at most); kcloud account activity lists every event",
+			"%d more alerts of this kind were held back since %s (kcloud sends one every 10 minutes at most); kcloud account activity lists every event",
+			n.Held, n.Held, noticeTime(n.HeldSince))
+	}
 	body := w.F(`Hello %s,
 
 %s.
@@ -59,7 +65,7 @@ and tell your organization's admin.
 
 This is a security notice from kcloud; it holds no code and asks for
 nothing. kcloud never asks for your password by email.
-`, unlikeCode(n.UserID), upperFirst(what), noticeTime(n.Time), unlikeCode(host))
+`, unlikeCode(n.UserID), said, noticeTime(n.Time), unlikeCode(host))
 	return delivery.Message{To: n.To, Subject: w.F("kcloud security notice: %s", what), Body: body}
 }
 

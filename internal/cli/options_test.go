@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kcloud/kcloud/internal/account"
+	"github.com/kcloud/kcloud/internal/config"
 )
 
 // TestFlagsMakeOptions: each command's flags and arguments land in its
@@ -93,4 +94,24 @@ func diffFields(path string, gv, wv reflect.Value) string {
 		}
 	}
 	return ""
+}
+
+// TestEveryKeyHasHelp: every configuration key has its entry in `help
+// environment` (keyHelp), and keyHelp names no key there is not.
+func TestEveryKeyHasHelp(t *testing.T) {
+	defaults := config.Defaults()
+	for k := range defaults {
+		if keyHelp[k].meaning == "" {
+			t.Errorf("%s has no help (keyHelp)", k)
+		}
+	}
+	for k := range keyHelp {
+		if _, ok := defaults[k]; !ok {
+			t.Errorf("keyHelp names %s, which is no configuration key", k)
+		}
+	}
+	out := strings.Join(strings.Fields(mustKC(t, "", "help", "environment")), " ")
+	if strings.Contains(out, "the configuration key") || !strings.Contains(out, "default 12h") || !strings.Contains(out, "the flag --store wins over it") {
+		t.Errorf("help environment:\n%s", out)
+	}
 }

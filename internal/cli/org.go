@@ -14,7 +14,7 @@ func newOrgCmd(f *Factory) *cobra.Command {
 	show := &orgShowOptions{deps: f.deps()}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show",
-		Short: "Show the organization's name, ID, nickname policy and security policy",
+		Short: "Show the organization: name, ID, nickname and security policies",
 		Long: `Show the organization's name, ID, whether it uses nicknames, and its security
 policy: the rules every machine that shares the store enforces. Where this
 machine's configuration is stricter, the value in force here is shown too.`,

@@ -36,6 +36,8 @@ type registerOptions struct {
 	begin   bool
 	code    string
 	showURI bool
+	// endOthers: ended with the registration (not with --begin).
+	endOthers endOthersFlag
 }
 
 // confirmTries is how many codes the interactive registration takes.
@@ -45,7 +47,7 @@ func newOTPRegisterCmd(f *Factory) *cobra.Command {
 	o := &registerOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "register",
-		Short: "Register an authenticator app: QR code or setup key, then a code from the app",
+		Short: "Register an app: QR code or setup key, then a code from it",
 		Long: `Register a TOTP authenticator app in three steps: install an app, scan the QR
 code (or type the setup key), and enter the 6-digit code it shows. Once the
 first is saved, kcloud shows 10 recovery codes, once.
@@ -82,6 +84,7 @@ prints the secret and otpauth URI; --code CODE confirms it.`,
 	fl.StringVar(&o.code, "code", "", "confirm the pending registration with this `code` from the app")
 	fl.BoolVar(&o.showURI, "show-uri", false, "also show the otpauth URI")
 	o.sf.add(cmd)
+	o.endOthers.add(cmd)
 	cmd.RegisterFlagCompletionFunc("qr", cobra.FixedCompletions([]string{"auto", "full", "half", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -131,6 +134,14 @@ func registerRun(o *registerOptions) error {
 		// Rule 7: the password alone never adds a factor. Asked before
 		// the QR code, so that the code is from a device the person has.
 		if err := f.stepUp(pr, given); err != nil {
+			return err
+		}
+	}
+	if o.begin && o.endOthers.set {
+		return fail.Usagef("--end-other-sessions goes with the confirmation (--code), not --begin")
+	}
+	if !o.begin {
+		if err := o.endOthers.apply(f, v, pr); err != nil {
 			return err
 		}
 	}

@@ -28,13 +28,15 @@ authenticator where the account has several (kcloud otp list).`,
 	}
 	cmd.Flags().StringVar(&o.name, "name", "", "the authenticator's `name`, where there are several")
 	o.sf.add(cmd)
+	o.endOthers.add(cmd)
 	return cmd
 }
 
 type otpDeleteOptions struct {
 	deps
-	name string
-	sf   secondFactorFlags
+	name      string
+	sf        secondFactorFlags
+	endOthers endOthersFlag
 }
 
 // secondFactorFlags is --otp, --recovery-code and --passkey (with
@@ -99,6 +101,9 @@ func otpDeleteRun(o *otpDeleteOptions) error {
 	f := &o.deps
 	v, pr, err := o.sf.page(f, func(acc *account.Who) error { return account.CheckAuthenticator(acc, o.name) })
 	if err != nil {
+		return err
+	}
+	if err := o.endOthers.apply(f, v, pr); err != nil {
 		return err
 	}
 	left, err := v.DeleteOTP(pr, o.name)
@@ -169,18 +174,23 @@ recovery code, unless --otp or --recovery-code gives it.`,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, recoveryCodesRun) },
 	}
 	o.sf.add(cmd)
+	o.endOthers.add(cmd)
 	return cmd
 }
 
 type recoveryCodesOptions struct {
 	deps
-	sf secondFactorFlags
+	sf        secondFactorFlags
+	endOthers endOthersFlag
 }
 
 func recoveryCodesRun(o *recoveryCodesOptions) error {
 	f := &o.deps
 	v, pr, err := o.sf.page(f, func(*account.Who) error { return nil })
 	if err != nil {
+		return err
+	}
+	if err := o.endOthers.apply(f, v, pr); err != nil {
 		return err
 	}
 	codes, err := v.RenewRecoveryCodes(pr)

@@ -262,8 +262,7 @@ func passkeyRegisterRun(o *passkeyRegisterOptions) error {
 			return err
 		}
 	}
-	endOthers, err := o.endOthers.ask(f)
-	if err != nil {
+	if err := o.endOthers.apply(f, v, pr); err != nil {
 		return err
 	}
 	c, stop, err := f.ceremony(o.sf.noBrowser)
@@ -275,7 +274,7 @@ func passkeyRegisterRun(o *passkeyRegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	reg, err := v.RegisterPasskey(pr, name, key, endOthers)
+	reg, err := v.RegisterPasskey(pr, name, key)
 	if err != nil {
 		return err
 	}
@@ -307,7 +306,7 @@ func newPasskeyListCmd(f *Factory) *cobra.Command {
 	o := &passkeyListOptions{deps: f.deps()}
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List the passkeys: registered, last used, whether each verifies you",
+		Short: "List passkeys: registered, last used, whether it verifies you",
 		Example: `  kcloud passkey list
   kcloud passkey list -o json --password-stdin < password.txt`,
 		Args: cobra.NoArgs,
@@ -389,11 +388,10 @@ func passkeyDeleteRun(o *passkeyDeleteOptions, name string) error {
 	if err != nil {
 		return err
 	}
-	endOthers, err := o.endOthers.ask(f)
-	if err != nil {
+	if err := o.endOthers.apply(f, v, pr); err != nil {
 		return err
 	}
-	left, err := v.DeletePasskey(pr, name, endOthers)
+	left, err := v.DeletePasskey(pr, name)
 	if err != nil {
 		return err
 	}
@@ -415,9 +413,21 @@ func (e *endOthersFlag) add(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&e.set, "end-other-sessions", false, "end every other session of the account too")
 }
 
-func (e endOthersFlag) ask(f *deps) (bool, error) {
-	if e.set || f.IO.PasswordStdin || !f.IO.CanPrompt() {
-		return e.set, nil
+// apply has the page pr opens end the account's other sessions: with
+// the flag, or, at a terminal where other sessions are open, when the
+// person says so, told how many there are.
+func (e endOthersFlag) apply(f *deps, v *account.Visit, pr *account.Proof) error {
+	end := e.set
+	if n := v.OtherSessions(); !end && n > 0 && !f.IO.PasswordStdin && f.IO.CanPrompt() {
+		var err error
+		end, err = f.IO.Confirm(f.tr().N("%d other session of your account is open. End it, on every machine? [y/N] ",
+			"%d other sessions of your account are open. End them, on every machine? [y/N] ", n, n), false)
+		if err != nil {
+			return err
+		}
 	}
-	return f.IO.Confirm(f.tr().T("End your other sessions, on every machine? [y/N] "), false)
+	if end {
+		pr.EndOtherSessions()
+	}
+	return nil
 }

@@ -29,7 +29,7 @@ func newAccountRecoverCmd(f *Factory) *cobra.Command {
 	o := &recoverOptions{deps: f.deps()}
 	cmd := &cobra.Command{
 		Use:   "recover",
-		Short: "Set a new password when you forgot yours: a code to your verified contact, then a recovery code",
+		Short: "A new password when you forgot yours (a code to your contact)",
 		Long: `Set a new password without the old one, and without a session.
 
 kcloud sends a 6-digit code to the account's verified email (or, with

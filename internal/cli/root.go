@@ -56,14 +56,7 @@ func groups(cmd *cobra.Command) {
 				WithHint("it has them for %s", strings.Join(shells, ", "))
 		}
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-			best := s[0]
-			for _, c := range s {
-				if strings.HasPrefix(c, args[0]) {
-					best = c // "sho" is more likely show than set
-					break
-				}
-			}
-			return err.WithHint("did you mean `%s %s`?", cmd.CommandPath(), best)
+			return err.WithHint("did you mean `%s %s`?", cmd.CommandPath(), nearest(args[0], s))
 		}
 		return err.WithHint("see `%s --help`", cmd.CommandPath())
 	}
@@ -233,6 +226,8 @@ or, for an organization that shares it, on an etcd cluster.`,
 				"  kcloud completion fish | source"
 			for _, sh := range c.Commands() {
 				sh.Example = "  kcloud completion " + sh.Name()
+				// cobra's one line of 81 columns, wrapped to 80.
+				sh.Long = strings.Replace(sh.Long, "via your OS's package manager.", "via your OS's\npackage manager.", 1)
 			}
 		}
 	}
@@ -336,4 +331,43 @@ func flagValueError(err error) error {
 		what = word("not a number")
 	}
 	return fail.Errorf("--%s: %q is %s", bad.GetFlag().Name, bad.GetValue(), what)
+}
+
+// nearest is the suggestion fewest edits from typed ("shw" is show, one
+// edit, not set, two), a name typed starts winning a tie ("sho": show);
+// cobra gives its suggestions in the order the commands were added.
+func nearest(typed string, suggestions []string) string {
+	best, bestD := "", -1
+	for _, c := range suggestions {
+		d := 2 * editDistance(typed, c)
+		if !strings.HasPrefix(c, typed) {
+			d++
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, by bytes (command
+// names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -22,23 +22,29 @@ session list shows them all; session end ends one (a lost laptop) or, with
 	return cmd
 }
 
-type sessionListOptions struct{ deps }
+type sessionListOptions struct {
+	deps
+	user userFlag
+}
 
 func newSessionListCmd(f *Factory) *cobra.Command {
 	o := &sessionListOptions{deps: f.deps()}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the account's sessions: ID, this one, host, method, times",
 		Example: `  kcloud session list
-  kcloud session list -o json --password-stdin < password.txt`,
+  kcloud session list -o json --password-stdin < password.txt
+  kcloud session list --user bob`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return runCmd(f, o, sessionListRun) },
 	}
+	o.user.add(cmd, false)
+	return cmd
 }
 
 func sessionListRun(o *sessionListOptions) error {
 	f := &o.deps
-	list, err := openPage(f, (*account.Visit).Sessions)
+	list, err := openPageFor(f, &o.user, (*account.Visit).Sessions)
 	if err != nil {
 		return err
 	}
@@ -62,7 +68,7 @@ func sessionListRun(o *sessionListOptions) error {
 			fmtLine(f.IO.Out, "%s", w.T("No session is recorded."))
 			return
 		}
-		t.cols(w.T("ID"), "", w.T("HOST"), w.T("METHOD"), w.T("STARTED"), w.T("LAST USED"), w.T("ENDS"))
+		t.cols(w.T("ID"), w.T("CURRENT"), w.T("HOST"), w.T("METHOD"), w.T("STARTED"), w.T("LAST USED"), w.T("ENDS"))
 		for _, s := range list {
 			mark, host := "", s.Host
 			if s.Current {
@@ -78,39 +84,61 @@ func sessionListRun(o *sessionListOptions) error {
 
 type sessionEndOptions struct {
 	deps
-	ids    []string
-	others bool
+	ids         []string
+	others, all bool
+	user        userFlag
 }
 
 func newSessionEndCmd(f *Factory) *cobra.Command {
 	o := &sessionEndOptions{deps: f.deps()}
 	cmd := &cobra.Command{
-		Use:   "end ID... | --others",
+		Use:   "end ID... | --others | --user USER --all",
 		Short: "End sessions by ID, or every session but this one",
 		Example: `  kcloud session end 4ktq2ja5
-  kcloud session end --others`,
+  kcloud session end --others
+  kcloud session end --user bob --all`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.ids = args
 			return runCmd(f, o, sessionEndRun)
 		},
 	}
 	cmd.Flags().BoolVar(&o.others, "others", false, "end every session of the account but this one")
+	cmd.Flags().BoolVar(&o.all, "all", false, "with --user: end every session of the member's account")
+	o.user.add(cmd, true)
 	return cmd
 }
 
 func sessionEndRun(o *sessionEndOptions) error {
 	f := &o.deps
-	if o.others == (len(o.ids) > 0) {
-		return fail.Usagef("give session IDs or --others, not both or neither")
+	which := account.EndNamed
+	switch {
+	case o.all && o.user.user == "":
+		return fail.Usagef("--all is for an admin with --user USER; your own sessions end with logout --all")
+	case o.others && o.user.user != "":
+		return fail.Usagef("--others is of your own sessions: with --user, give session IDs or --all")
+	case o.all:
+		which = account.EndAll
+	case o.others:
+		which = account.EndOthers
 	}
-	v, _, _, err := f.session()
+	if (which != account.EndNamed) == (len(o.ids) > 0) {
+		return fail.Usagef("give session IDs or --others (--all with --user), not both or neither")
+	}
+	if _, err := o.user.sf.given(); err != nil {
+		return err
+	}
+	v, _, err := o.user.visit(f)
 	if err != nil {
 		return err
 	}
 	if err := v.CheckSessions(o.ids); err != nil {
 		return err
 	}
-	n, err := withProof(f, v, func(pr *account.Proof) (int, error) { return v.EndSessions(pr, o.ids, o.others) })
+	pr, err := o.user.prove(f, v)
+	if err != nil {
+		return err
+	}
+	n, err := v.EndSessions(pr, o.ids, which)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func newStoreCmd(f *Factory) *cobra.Command {
 	bo := &backupOptions{deps: f.deps()}
 	backup := &cobra.Command{
 		Use:   "backup FILE",
-		Short: "Write a consistent copy of the store to FILE, mode 0600, without sessions",
+		Short: "Copy the store to FILE (mode 0600), without sessions",
 		Long: `Write a consistent copy of the store to FILE, a bbolt file of mode 0600. The
 copy is taken in one read transaction, so it is whole even while other kcloud
 processes write; it holds no session, so it logs nobody in. It is written
@@ -47,7 +47,7 @@ FILE is replaced only once the copy is complete, and only with --force.`,
 	im := &importOptions{deps: f.deps()}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "import FILE",
-		Short: "Copy a bbolt store (a backup, or a local store) into the configured store",
+		Short: "Copy a bbolt store (a backup) into the configured store",
 		Long: `Copy every record of the bbolt store FILE (a backup, or another local store),
 but its sessions, into the configured store. A store that already holds an
 organization is refused and left as it was. A bbolt store takes the copy in

@@ -101,34 +101,40 @@ const MaxAnswer = 64 << 10
 func Register(ctx context.Context, c Ceremony, u User, have []auth.PasskeyKey) (auth.PasskeyKey, error) {
 	var key auth.PasskeyKey
 	err := serve(ctx, c, "create", func(origin string) ([]byte, func([]byte) error, error) {
-		rp, err := relyingParty(origin)
-		if err != nil {
-			return nil, nil, err
-		}
-		wu := &webUser{User: u, creds: credentials(have)}
-		opts, sess, err := rp.BeginRegistration(wu,
-			webauthn.WithExclusions(webauthn.Credentials(wu.creds).CredentialDescriptors()),
-			webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
-				ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred,
-			}))
-		if err != nil {
-			return nil, nil, err
-		}
-		options, err := jsonOf(opts)
-		return options, func(answer []byte) error {
-			parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
-			if err != nil {
-				return refused(err)
-			}
-			cred, err := rp.CreateCredential(wu, *sess, parsed)
-			if err != nil {
-				return refused(err)
-			}
-			key = keyOf(cred)
-			return nil
-		}, err
+		return registration(origin, u, have, &key)
 	})
 	return key, err
+}
+
+// registration is a registration ceremony at origin: the options for the
+// page, and what checks the page's answer and, if it is good, sets *key.
+func registration(origin string, u User, have []auth.PasskeyKey, key *auth.PasskeyKey) ([]byte, func([]byte) error, error) {
+	rp, err := relyingParty(origin)
+	if err != nil {
+		return nil, nil, err
+	}
+	wu := &webUser{User: u, creds: credentials(have)}
+	opts, sess, err := rp.BeginRegistration(wu,
+		webauthn.WithExclusions(webauthn.Credentials(wu.creds).CredentialDescriptors()),
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred,
+		}))
+	if err != nil {
+		return nil, nil, err
+	}
+	options, err := jsonOf(opts)
+	return options, func(answer []byte) error {
+		parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
+		if err != nil {
+			return refused(err)
+		}
+		cred, err := rp.CreateCredential(wu, *sess, parsed)
+		if err != nil {
+			return refused(err)
+		}
+		*key = keyOf(cred)
+		return nil
+	}, err
 }
 
 func keyOf(c *webauthn.Credential) auth.PasskeyKey {
@@ -151,38 +157,44 @@ func keyOf(c *webauthn.Credential) auth.PasskeyKey {
 func Assert(ctx context.Context, c Ceremony, u *User, keys []auth.PasskeyKey, uv bool) (auth.Assertion, error) {
 	var as *assertion
 	err := serve(ctx, c, "get", func(origin string) ([]byte, func([]byte) error, error) {
-		rp, err := relyingParty(origin)
-		if err != nil {
-			return nil, nil, err
-		}
-		req := protocol.VerificationPreferred
-		if uv {
-			req = protocol.VerificationRequired
-		}
-		var opts *protocol.CredentialAssertion
-		var sess *webauthn.SessionData
-		if u != nil {
-			opts, sess, err = rp.BeginLogin(&webUser{User: *u, creds: credentials(keys)}, webauthn.WithUserVerification(req))
-		} else {
-			opts, sess, err = rp.BeginDiscoverableLogin(webauthn.WithUserVerification(req))
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		options, err := jsonOf(opts)
-		return options, func(answer []byte) error {
-			parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
-			if err != nil {
-				return refused(err)
-			}
-			as = &assertion{rp: rp, session: *sess, parsed: parsed, uv: uv}
-			return nil
-		}, err
+		return login(origin, u, keys, uv, &as)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return as, nil
+}
+
+// login is a login ceremony at origin: the options for the page, and what
+// reads the page's answer into *as (verified by the page: Verify).
+func login(origin string, u *User, keys []auth.PasskeyKey, uv bool, as **assertion) ([]byte, func([]byte) error, error) {
+	rp, err := relyingParty(origin)
+	if err != nil {
+		return nil, nil, err
+	}
+	req := protocol.VerificationPreferred
+	if uv {
+		req = protocol.VerificationRequired
+	}
+	var opts *protocol.CredentialAssertion
+	var sess *webauthn.SessionData
+	if u != nil {
+		opts, sess, err = rp.BeginLogin(&webUser{User: *u, creds: credentials(keys)}, webauthn.WithUserVerification(req))
+	} else {
+		opts, sess, err = rp.BeginDiscoverableLogin(webauthn.WithUserVerification(req))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	options, err := jsonOf(opts)
+	return options, func(answer []byte) error {
+		parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
+		if err != nil {
+			return refused(err)
+		}
+		*as = &assertion{rp: rp, session: *sess, parsed: parsed, uv: uv}
+		return nil
+	}, err
 }
 
 // assertion is a login ceremony's answer: auth.Assertion.

@@ -249,6 +249,42 @@ func (t *Tx) AppendKeep(b Bucket, prefix string, v any, keep int) error {
 	return t.trimTo(b, prefix, last+1, keep)
 }
 
+// AppendAged appends v under prefix as AppendKeep does, keeping at most
+// most records; then the oldest records beyond the newest least go while
+// expired says so of them (a log in time order: the first that has not
+// expired stops it), at most trimBatch of them at once.
+func (t *Tx) AppendAged(b Bucket, prefix string, v any, most, least int, expired func(data []byte) bool) error {
+	last, err := t.lastSeq(b, prefix)
+	if err != nil {
+		return err
+	}
+	if err := t.appendAt(b, prefix, last+1, v); err != nil {
+		return err
+	}
+	if err := t.trimTo(b, prefix, last+1, most); err != nil || last+1 <= uint64(least) {
+		return err
+	}
+	p := logPrefix(prefix)
+	cut := last + 1 - uint64(least) // only sequence numbers up to cut may go
+	var old []string
+	err = t.raw.Scan(b, p, false, func(k string, data []byte) bool {
+		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch || !expired(data) {
+			return false
+		}
+		old = append(old, k)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := t.raw.Delete(b, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // lastSeq is the sequence number of the newest record under prefix, 0
 // when there is none.
 func (t *Tx) lastSeq(b Bucket, prefix string) (uint64, error) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -386,5 +387,47 @@ func TestMigrationIsOneTransaction(t *testing.T) {
 			t.Fatalf("after the migration: schema %d", v)
 		}
 		return nil
+	})
+}
+
+// TestAppendAged: a log keeps every record that has not expired up to
+// its most, and at least its newest least whatever their age; the
+// oldest go first.
+func TestAppendAged(t *testing.T) {
+	old := func(data []byte) bool { // records below 100 have expired
+		var r rec
+		return json.Unmarshal(data, &r) == nil && r.N < 100
+	}
+	eachBackend(t, func(t *testing.T, s *Store) {
+		appendAll := func(p string, ns ...int) {
+			mustUpdate(t, s, func(tx *Tx) error {
+				for _, n := range ns {
+					if err := tx.AppendAged(Activity, p, rec{n}, 8, 3, old); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		count := func(p string) int { return len(strings.Fields(strings.Trim(newest(t, s, p, 0), "[]"))) }
+		// Four expired, then four that are not: only the four stay.
+		appendAll("mixed", 1, 2, 3, 4, 101, 102, 103, 104)
+		if got := newest(t, s, "mixed", 0); got != "[104 103 102 101]" {
+			t.Fatalf("expired, then new: %v, want [104 103 102 101]", got)
+		}
+		// A quiet log of expired records keeps its newest three.
+		appendAll("quiet", 1, 2, 3, 4, 5)
+		if got := newest(t, s, "quiet", 0); got != "[5 4 3]" {
+			t.Fatalf("a quiet log: %v, want [5 4 3]", got)
+		}
+		// A burst of new records stops at the most.
+		burst := make([]int, 20)
+		for i := range burst {
+			burst[i] = 200 + i
+		}
+		appendAll("burst", burst...)
+		if n := count("burst"); n != 8 {
+			t.Fatalf("a burst of 20: %d kept, want 8", n)
+		}
 	})
 }
