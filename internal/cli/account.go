@@ -348,10 +348,25 @@ func accountActivityRun(o *activityOptions) error {
 			stringOrNil(e.Method), stringOrNil(e.AccessKey), stringOrNil(e.Actor)}
 	}
 	return f.print(docs, func(t *table) {
+		// By day in the local time zone (TZ), newest first: each day a
+		// heading and its own columns.
 		w := f.tr()
-		t.cols(w.T("TIME"), w.T("EVENT"), w.T("DETAIL"))
+		if len(events) == 0 {
+			fmtLine(f.IO.Out, "%s", w.T("No event matches."))
+			return
+		}
+		day := ""
 		for _, e := range events {
-			t.cols(w.Time(&e.Time), e.Event, e.Detail)
+			at := e.Time.Local()
+			if d := at.Format("2006-01-02 MST"); d != day {
+				if day != "" {
+					t.blank()
+				}
+				day = d
+				t.heading(d)
+				t.cols(w.T("TIME"), w.T("EVENT"), w.T("HOST"), w.T("DETAIL"))
+			}
+			t.cols(at.Format("15:04:05"), e.Event, e.Host, e.Detail)
 		}
 	})
 }

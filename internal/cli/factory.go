@@ -220,15 +220,6 @@ func (f *deps) output() (string, error) {
 	return cfg.Output, nil
 }
 
-// Output returns the output format.
-func (f *Factory) Output() (string, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return "", err
-	}
-	return cfg.Output, nil
-}
-
 // print writes a result: doc for json and yaml, or what human writes for
 // people.
 func (f *deps) print(doc any, human func(t *table)) error {

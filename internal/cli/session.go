@@ -3,9 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/auth"
+	"github.com/kcloud/kcloud/internal/otp"
 )
 
 // session is the start of every page (account.Service.Visit): the
@@ -141,5 +143,43 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 		if t, terr := io.TTY(); terr == nil {
 			fmt.Fprintln(t.Writer(), f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
 		}
+	}
+}
+
+// askSecondFactor asks for who's second factor: six digits are an OTP
+// code, anything else a recovery code, and, where who has a passkey, an
+// empty line is the passkey (an account with passkeys and no app goes
+// straight to the ceremony at a terminal). A malformed answer is asked
+// again at a terminal.
+func (f *deps) askSecondFactor(who *account.Who) (auth.Credential, error) {
+	io, w := f.IO, f.tr()
+	label, flags := w.T("OTP code (or a recovery code): "), "--otp or --recovery-code"
+	if who.Passkeys > 0 {
+		if who.Apps == 0 && !io.PasswordStdin && io.CanPrompt() {
+			return wantPasskey{}, nil
+		}
+		label, flags = w.T("OTP code or recovery code (Enter: use a passkey): "), "--otp, --recovery-code or --passkey"
+	}
+	for {
+		code, err := io.Code("the OTP code", label, flags)
+		if err != nil {
+			return nil, err
+		}
+		c := strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+		if c == "" && who.Passkeys > 0 && !io.PasswordStdin {
+			return wantPasskey{}, nil
+		}
+		otpCode, recovery := "", code
+		if len(c) == otp.Digits {
+			otpCode, recovery = c, ""
+		}
+		checked, err := auth.SecondFactor(otpCode, recovery)
+		if err != nil && !io.PasswordStdin {
+			if t, terr := io.TTY(); terr == nil {
+				fmt.Fprintln(t.Writer(), w.T("That is neither a 6-digit code nor a recovery code (xxxx-xxxx-xxxx-xxxx). Try again."))
+				continue
+			}
+		}
+		return checked, err
 	}
 }
