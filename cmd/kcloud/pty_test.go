@@ -192,7 +192,7 @@ func TestPTYVerifyEmail(t *testing.T) {
 	if !strings.Contains(s.screen(), "Nothing was sent: delivery.email.method is outbox.") {
 		t.Fatalf("the outbox is not named:\n%s", s.screen())
 	}
-	m := regexp.MustCompile(`message with the code is in (\S+\.eml)\.`).FindStringSubmatch(s.screen())
+	m := regexp.MustCompile(`message with the code is in:\r?\n  (\S+\.eml)`).FindStringSubmatch(s.screen())
 	if m == nil {
 		t.Fatalf("no outbox file on the screen:\n%s", s.screen())
 	}

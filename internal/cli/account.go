@@ -274,6 +274,7 @@ func accountCreateRun(o *createOptions) error {
 		return err
 	}
 	f.say("Created the account %s.", created.UserID)
+	f.say("Next: %s logs in with kcloud login --user-id %s and the password you typed (tell it to them yourself, not beside the User ID).", created.UserID, created.UserID)
 	return f.print(struct {
 		UserID       string  `json:"user_id"`
 		UserUUID     string  `json:"user_uuid"`

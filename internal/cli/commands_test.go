@@ -94,7 +94,9 @@ func TestTourInProcess(t *testing.T) {
 
 	// Another account, by the admin.
 	wantExit(t, ExitUsage, pw+"bob's own pass phrase\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
-	mustKC(t, pw+"quiet river at dawn\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
+	if _, _, errOut := kc(t, pw+"quiet river at dawn\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin"); !strings.Contains(errOut, "Next: ") || !strings.Contains(errOut, "kcloud login --user-id bob") {
+		t.Fatalf("account create says no next step:\n%s", errOut)
+	}
 	wantExit(t, ExitFailure, pw+"another pass phrase\n", "account", "create", "--user-id", "bob", "--name", "Bob", "--password-stdin")
 
 	// Contact verification through the outbox.

@@ -123,7 +123,8 @@ func verifyRun(o *verifyOptions) error {
 		if receipt.Sent {
 			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		} else {
-			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in %s.", deliveryKey(kind), receipt.File)
+			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in:", deliveryKey(kind))
+			f.sayPath(receipt.File)
 			f.sayAlways("The code expires in %s, at %s.", f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		}
 		if o.sendOnly {

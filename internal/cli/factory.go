@@ -256,6 +256,11 @@ func (f *deps) sayAlways(format string, args ...any) {
 	fmtLine(f.IO.Err, "%s", f.tr().F(format, args...))
 }
 
+// sayPath writes a path on a line of its own, indented, after the line
+// that says what it is: a double-click copies the path alone, in every
+// language.
+func (f *deps) sayPath(path string) { fmtLine(f.IO.Err, "  %s", path) }
+
 // runCmd runs a command's run function on its options, or, when a test
 // has set Factory.runHook, hands the options to the hook instead: a test
 // sees what the flags and arguments made of them without running the

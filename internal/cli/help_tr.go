@@ -48,6 +48,13 @@ func localizeHelp(c *cobra.Command, w tr) {
 	tmpl := strings.NewReplacer(".LocalFlags.FlagUsagesWrapped 80", "kcloudFlags .LocalFlags",
 		".InheritedFlags.FlagUsagesWrapped 80", "kcloudFlags .InheritedFlags").Replace(c.UsageTemplate())
 	tmpl = usageHeadings(w).Replace(tmpl)
+	// The usage lines' placeholders, "[flags]" and "[command]", in w's
+	// language too: what to type stays as it is.
+	cobra.AddTemplateFunc("kcloudUseLine", func(line string) string {
+		return strings.NewReplacer(" [flags]", " ["+w.T(msg("flags"))+"]", " [command]", " ["+w.T(msg("command"))+"]").Replace(line)
+	})
+	tmpl = strings.NewReplacer("{{.UseLine}}", "{{kcloudUseLine .UseLine}}",
+		"{{.CommandPath}} [command]", "{{.CommandPath}} ["+w.T(msg("command"))+"]").Replace(tmpl)
 	if rest, ok := strings.CutPrefix(tmpl, "Usage:"); ok {
 		tmpl = w.T("Usage:") + rest
 	}

@@ -82,6 +82,9 @@ func TestHelpInKorean(t *testing.T) {
 		if strings.Contains(ko, "(default ") {
 			t.Errorf("kcloud %s: a flag's default in English:\n%s", name, ko)
 		}
+		if strings.Contains(ko, "[flags]") || strings.Contains(ko, "[command]") {
+			t.Errorf("kcloud %s: a usage line in English:\n%s", name, ko)
+		}
 		if !hangul.MatchString(first) || !strings.Contains(ko, "사용법:") && strings.Contains(en, "Usage:") {
 			t.Errorf("kcloud %s: not in Korean:\n%s", name, ko)
 		}
@@ -204,5 +207,20 @@ func TestChangesSameJSONInEveryLanguage(t *testing.T) {
 		if !strings.Contains(en[i], "{") {
 			t.Errorf("kcloud %s -o json printed no document: %q", strings.Join(s.args, " "), en[i])
 		}
+	}
+}
+
+// TestOutboxPathOnItsOwnLine: in Korean the outbox file's path stands on
+// a line of its own, with no particle after it, so that a double-click
+// copies the path alone (issue 42, item 8).
+func TestOutboxPathOnItsOwnLine(t *testing.T) {
+	home(t)
+	pw := testPassword + "\n"
+	mustKC(t, pw, "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	mustKC(t, pw, "login", "--password-stdin")
+	t.Setenv("KCLOUD_UI_LANGUAGE", "ko")
+	_, _, errOut := kc(t, pw, "contact", "verify", "email", "alice@example.com", "--send-only", "--password-stdin")
+	if !regexp.MustCompile(`(?m)^  /\S+\.eml$`).MatchString(errOut) {
+		t.Fatalf("the outbox path is not on a line of its own:\n%s", errOut)
 	}
 }

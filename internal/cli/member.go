@@ -336,7 +336,8 @@ func memberActionRun(o *memberActionOptions) error {
 				return context.Cause(ctx)
 			}
 			if err == nil && !receipt.Sent {
-				f.sayAlways("Nothing was sent: delivery.email.method is outbox. The message with the reset code is in %s.", receipt.File)
+				f.sayAlways("Nothing was sent: delivery.email.method is outbox. The message with the reset code is in:")
+				f.sayPath(receipt.File)
 			}
 			return err
 		}

@@ -162,7 +162,8 @@ func recoverRun(o *recoverOptions) error {
 		if receipt.Sent {
 			f.sayAlways("Sent a code to %s by %s. It expires in %s, at %s.", t.Masked, receipt.Method, f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		} else {
-			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in %s.", deliveryKey(t.Kind), receipt.File)
+			f.sayAlways("Nothing was sent: delivery.%s.method is outbox. The message with the code is in:", deliveryKey(t.Kind))
+			f.sayPath(receipt.File)
 			f.sayAlways("The code expires in %s, at %s.", f.tr().Duration(sent.TTL), f.tr().Time(&sent.ExpiresAt))
 		}
 		if o.sendOnly {

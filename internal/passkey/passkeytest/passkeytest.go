@@ -381,14 +381,16 @@ func Main(file, mode, addr string) int {
 		}
 		a.Last = body
 	}
+	// The state is saved before the answer goes, as an authenticator
+	// commits its counter before it answers: kcloud may exit, and the
+	// next command start another browser, the moment the answer arrives.
+	if mode != "stuck" { // the copy's count is not the key's
+		if err := a.Save(file); err != nil {
+			fmt.Fprintln(os.Stderr, "softkey:", err)
+			return 1
+		}
+	}
 	if _, err := p.Post(body, ""); err != nil {
-		fmt.Fprintln(os.Stderr, "softkey:", err)
-		return 1
-	}
-	if mode == "stuck" {
-		return 0 // the copy's count is not the key's
-	}
-	if err := a.Save(file); err != nil {
 		fmt.Fprintln(os.Stderr, "softkey:", err)
 		return 1
 	}
