@@ -89,3 +89,37 @@ func jsonOf(t *testing.T, bin string, env []string, stdin string, v any, args ..
 		t.Fatalf("kcloud %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
+
+// TestEtcdSessionEndedOnTheOtherMachine: alice, logged in on machines A
+// and B that share an etcd directory, lists both sessions on A, ends B's,
+// and B is refused at once (exit 5), its session file untouched, while A
+// goes on.
+func TestEtcdSessionEndedOnTheOtherMachine(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	eps := c.Endpoints()
+	bin := kcloudBin(t)
+	a, b := etcdEnv(t, eps, prefix), etcdEnv(t, eps, prefix)
+	pw := "quiet river at dawn\n"
+	run(t, a, pw+pw, "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, a, pw, "login", "--user-id", "alice", "--password-stdin")
+	run(t, b, pw, "login", "--user-id", "alice", "--password-stdin")
+	var sessions []struct {
+		ID      string
+		Current bool
+	}
+	jsonOf(t, bin, a, pw, &sessions, "session", "list", "--password-stdin")
+	if len(sessions) != 2 || sessions[0].Current == sessions[1].Current {
+		t.Fatalf("alice's sessions seen on A: %+v; want A's and B's", sessions)
+	}
+	other := sessions[0].ID
+	if sessions[0].Current {
+		other = sessions[1].ID
+	}
+	run(t, a, pw, "session", "end", other, "--password-stdin")
+	if r := runWith(bin, b, "", "whoami"); r.code != 5 {
+		t.Fatalf("whoami on B after A ended B's session: exit %d, want 5: %s", r.code, r.stderr)
+	}
+	if r := runWith(bin, a, "", "whoami"); r.code != 0 {
+		t.Fatalf("whoami on A: exit %d: %s", r.code, r.stderr)
+	}
+}
