@@ -13,6 +13,7 @@ import (
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // groups gives every command that only groups others (the root among
@@ -339,7 +340,7 @@ func flagValueError(err error) error {
 func nearest(typed string, suggestions []string) string {
 	best, bestD := "", -1
 	for _, c := range suggestions {
-		d := 2 * editDistance(typed, c)
+		d := 2 * text.Distance(typed, c)
 		if !strings.HasPrefix(c, typed) {
 			d++
 		}
@@ -348,26 +349,4 @@ func nearest(typed string, suggestions []string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, by bytes (command
-// names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/text"
 )
 
 // fields maps every key to where its value goes. Reading each key through
@@ -241,7 +242,7 @@ func integer(raw any, lo, hi int64) (int64, error) {
 func nearest(k string, fields map[string]any) string {
 	best, bestD := "", max(2, len(k)/3)+1
 	for f := range fields {
-		if d := distance(k, f); d < bestD || (d == bestD && f < best) {
+		if d := text.Distance(k, f); d < bestD || (d == bestD && f < best) {
 			best, bestD = f, d
 		}
 	}
@@ -256,26 +257,4 @@ func Nearest(k string, names []string) string {
 		m[n] = nil
 	}
 	return nearest(k, m)
-}
-
-// distance is the Levenshtein distance between a and b, in bytes (keys
-// are ASCII).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -264,25 +264,7 @@ func (t *Tx) AppendAged(b Bucket, prefix string, v any, most, least int, expired
 	if err := t.trimTo(b, prefix, last+1, most); err != nil || last+1 <= uint64(least) {
 		return err
 	}
-	p := logPrefix(prefix)
-	cut := last + 1 - uint64(least) // only sequence numbers up to cut may go
-	var old []string
-	err = t.raw.Scan(b, p, false, func(k string, data []byte) bool {
-		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch || !expired(data) {
-			return false
-		}
-		old = append(old, k)
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range old {
-		if err := t.raw.Delete(b, k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.trimOldest(b, prefix, last+1-uint64(least), expired)
 }
 
 // lastSeq is the sequence number of the newest record under prefix, 0
@@ -350,11 +332,17 @@ func (t *Tx) trimTo(b Bucket, prefix string, last uint64, keep int) error {
 	if keep < 0 || last <= uint64(keep) {
 		return nil
 	}
+	return t.trimOldest(b, prefix, last-uint64(keep), nil)
+}
+
+// trimOldest deletes the oldest records under prefix whose sequence
+// numbers are at most cut, while goes says so of them (nil: all), at
+// most trimBatch of them.
+func (t *Tx) trimOldest(b Bucket, prefix string, cut uint64, goes func(data []byte) bool) error {
 	p := logPrefix(prefix)
-	cut := last - uint64(keep) // sequence numbers up to cut go
 	var old []string
-	err := t.raw.Scan(b, p, false, func(k string, _ []byte) bool {
-		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch {
+	err := t.raw.Scan(b, p, false, func(k string, data []byte) bool {
+		if len(k) != len(p)+8 || binary.BigEndian.Uint64([]byte(k[len(p):])) > cut || len(old) == trimBatch || goes != nil && !goes(data) {
 			return false
 		}
 		old = append(old, k)
