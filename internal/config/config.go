@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/fail"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/text"
@@ -130,15 +131,15 @@ func Defaults() map[string]any {
 		"store.etcd.request_timeout":        "10s",
 		"session.path":                      filepath.Join(StateHome(), "kcloud", "session.db"),
 		"output":                            "text",
-		"session.ttl":                       "12h",
+		"session.ttl":                       short(account.DefaultPolicy.SessionTTL),
 		"otp.issuer":                        "KakaoCloud",
 		"passkey.timeout":                   "2m",
 		"ui.language":                       "auto",
-		"verification.code_ttl":             "10m",
-		"verification.resend_after":         "60s",
-		"verification.max_attempts":         5,
-		"security.lockout_threshold":        5,
-		"security.lockout_duration":         "15m",
+		"verification.code_ttl":             short(account.DefaultPolicy.CodeTTL),
+		"verification.resend_after":         short(account.DefaultPolicy.ResendAfter),
+		"verification.max_attempts":         account.DefaultPolicy.MaxAttempts,
+		"security.lockout_threshold":        account.DefaultPolicy.LockoutThreshold,
+		"security.lockout_duration":         short(account.DefaultPolicy.LockoutDuration),
 		"security.argon2.memory":            secret.Minimum.Memory,
 		"security.argon2.time":              secret.Minimum.Time,
 		"security.argon2.threads":           secret.Minimum.Threads,
@@ -157,6 +158,20 @@ func Defaults() map[string]any {
 		"delivery.outbox.dir":               filepath.Join(StateHome(), "kcloud", "outbox"),
 		"notify.security_alerts":            true,
 	}
+}
+
+// short is d as a configuration file writes it: "12h", not "12h0m0s".
+// The policy's keys take their defaults from account.DefaultPolicy, so
+// that each default is written once.
+func short(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // EnvName is the environment variable that sets key.
