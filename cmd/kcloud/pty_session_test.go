@@ -297,3 +297,24 @@ func TestPTYWrongCodeAskedAgain(t *testing.T) {
 		t.Fatalf("the password was asked again, or no login:\n%s", sc)
 	}
 }
+
+// TestPTYCtrlCInPasskeyCeremony: Ctrl-C while kcloud waits for the
+// browser ends the ceremony, clears the countdown's line and exits 130,
+// as at a prompt.
+func TestPTYCtrlCInPasskeyCeremony(t *testing.T) {
+	env := newHome(t)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, env, password+"\n", "login", "--password-stdin")
+	s := startSized(t, env, 80, 24, "passkey", "register", "--no-browser")
+	s.expect("Password for alice: ")
+	s.typeLine(password)
+	s.expect("Waiting for the browser")
+	io.WriteString(s.ptmx, "\x03")
+	if code := s.wait(); code != 130 {
+		t.Fatalf("exit %d after Ctrl-C, want 130:\n%s", code, s.screen())
+	}
+	out := s.screen() // what was written: the last countdown must be erased
+	if i := strings.LastIndex(out, "Waiting for the browser"); i < 0 || !strings.Contains(out[i:], "\r\x1b[K") {
+		t.Fatalf("the countdown's line was left on the screen:\n%q", out)
+	}
+}

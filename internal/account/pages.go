@@ -29,10 +29,13 @@ type Visit struct {
 // OtherSessions is how many sessions the visit's account has beside this
 // machine's, as read before anyone typed.
 func (v *Visit) OtherSessions() int {
-	a := v.who.rec
-	n := len(a.Sessions)
-	if v.token != "" && a.sessionOrNil(v.token) != nil {
-		n--
+	a, p, now := v.who.rec, v.Policy(), v.s.now()
+	cur := a.sessionOrNil(v.token)
+	n := 0
+	for _, r := range a.Sessions {
+		if r != cur && live(r, p, now) {
+			n++
+		}
 	}
 	return n
 }

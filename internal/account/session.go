@@ -375,7 +375,7 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		}
 		at := u.Now
 		u.where.Session = id
-		u.Account.addSession(&SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
+		u.Account.addSession(u.Policy, u.Now, &SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
 			ExpiresAt: at.Add(u.Policy.SessionTTL), Host: s.Host, Method: auth.Name(pr.Methods()), Client: s.Client})
 		u.Account.LastLoginAt = &at
 		// The length of the password that logged in, kept for rule 7: a

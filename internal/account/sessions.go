@@ -87,9 +87,18 @@ func (a *Account) session(token string) *SessionRecord {
 	return nil
 }
 
-// addSession adds r, ending the sessions used least recently past
-// MaxSessions.
-func (a *Account) addSession(r *SessionRecord) {
+// live says whether r still opens pages under p at now: before its end,
+// within session.ttl of its start, and, with session.idle_ttl, used
+// recently enough. open says which of them failed.
+func live(r *SessionRecord, p Policy, now time.Time) bool {
+	return now.Before(r.ExpiresAt) && now.Before(r.CreatedAt.Add(p.SessionTTL)) &&
+		(p.IdleTTL <= 0 || now.Before(r.LastUsedAt.Add(p.IdleTTL)))
+}
+
+// addSession adds r, dropping the records of sessions that have ended
+// and then, past MaxSessions, the ones used least recently.
+func (a *Account) addSession(p Policy, now time.Time, r *SessionRecord) {
+	a.Sessions = slices.DeleteFunc(a.Sessions, func(s *SessionRecord) bool { return !live(s, p, now) })
 	for len(a.Sessions) >= MaxSessions {
 		old := 0
 		for i, s := range a.Sessions {
@@ -171,17 +180,20 @@ func (v *Visit) Sessions(pr *Proof) ([]SessionView, error) {
 	err := pr.settle(v, attempt{what: "session list", readOnly: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
 		acc, err := u.subject(v.user)
 		if err == nil {
-			out = sessionViews(acc, u.token, u.Policy)
+			out = sessionViews(acc, u.token, u.Policy, u.Now)
 		}
 		return err
 	}})
 	return out, err
 }
 
-func sessionViews(a *Account, token string, p Policy) []SessionView {
+func sessionViews(a *Account, token string, p Policy, now time.Time) []SessionView {
 	cur := a.session(token)
 	out := []SessionView{}
 	for _, r := range a.Sessions {
+		if !live(r, p, now) {
+			continue // ended: it opens nothing, and the next login drops it
+		}
 		end := r.ExpiresAt
 		if e := r.CreatedAt.Add(p.SessionTTL); e.Before(end) {
 			end = e

@@ -136,7 +136,7 @@ func TestSessionsAtMost100(t *testing.T) {
 	first := machine(t, s)
 	login(t, first, "alice", pw)
 	for range MaxSessions {
-		c.t = c.t.Add(time.Minute)
+		c.t = c.t.Add(10 * time.Second) // all within session.ttl (1h here): none has ended
 		if err := login(t, machine(t, s), "alice", pw); err != nil {
 			t.Fatal(err)
 		}
@@ -283,4 +283,32 @@ func FuzzSessionFile(f *testing.F) {
 			t.Fatalf("a session file opened a session with no record: %q", data)
 		}
 	})
+}
+
+// TestEndedSessionsAreNotListed: a session past its end is in no list and
+// counts for nothing; the next login drops its record.
+func TestEndedSessionsAreNotListed(t *testing.T) {
+	a, c := shared(t)
+	b := machine(t, a)
+	if err := login(t, a, "alice", pw); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(2 * time.Hour) // past session.ttl (1h in these tests)
+	if err := login(t, b, "alice", pw); err != nil {
+		t.Fatal(err)
+	}
+	vb, err := b.Visit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := vb.OtherSessions(); n != 0 {
+		t.Fatalf("other sessions seen from B: %d, want 0 (A's ended)", n)
+	}
+	list, err := tvisit{vb}.sessions(pw)
+	if err != nil || len(list) != 1 || !list[0].Current {
+		t.Fatalf("B's session list: %+v, %v; want B's alone", list, err)
+	}
+	if recs := readAccount(t, &world{open: func() *store.Store { return b.Store }}, "alice").Sessions; len(recs) != 1 {
+		t.Fatalf("%d session records after B's login, want 1", len(recs))
+	}
 }

@@ -42,12 +42,13 @@ func (wantPasskey) Method() auth.Method { return auth.Passkey }
 
 // ceremony is how this run meets the person in a ceremony: the page's
 // address opened with $BROWSER or the system's opener (not with
-// noBrowser) and printed, then a countdown at a terminal. stop ends the
-// countdown.
-func (f *deps) ceremony(noBrowser bool) (passkey.Ceremony, func(), error) {
+// noBrowser) and printed, then a countdown at a terminal. ctx ends the
+// ceremony at Ctrl-C (or SIGTERM, SIGHUP); stop ends the countdown and
+// that watch.
+func (f *deps) ceremony(noBrowser bool) (context.Context, passkey.Ceremony, func(), error) {
 	cfg, err := f.Config()
 	if err != nil {
-		return passkey.Ceremony{}, nil, err
+		return nil, passkey.Ceremony{}, nil, err
 	}
 	w := f.tr()
 	c := passkey.Ceremony{Timeout: cfg.Passkey.Timeout, Page: passkey.PageText{
@@ -87,7 +88,11 @@ func (f *deps) ceremony(noBrowser bool) (passkey.Ceremony, func(), error) {
 		}
 		go countdown(t, w, c.Timeout, done, stopped)
 	}
+	// Ctrl-C (or SIGTERM, SIGHUP) ends the ceremony: the countdown's line
+	// is cleared and the command exits 128+N, as at a prompt.
+	ctx, unwatch := interruptible()
 	stop := func() {
+		unwatch()
 		select {
 		case <-done:
 		default:
@@ -100,7 +105,7 @@ func (f *deps) ceremony(noBrowser bool) (passkey.Ceremony, func(), error) {
 			}
 		}
 	}
-	return c, stop, nil
+	return ctx, c, stop, nil
 }
 
 // countdown draws a spinner and the time left on the terminal until done.
@@ -160,13 +165,13 @@ func (f *deps) passkeyAnswer(who *account.Who, uv, noBrowser bool) (auth.Asserti
 	if who.Passkeys == 0 {
 		return nil, fail.Mark(fail.Usage, account.ErrNoOTP, "no passkey is registered for %s", who.UserID)
 	}
-	c, stop, err := f.ceremony(noBrowser)
+	ctx, c, stop, err := f.ceremony(noBrowser)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 	u := passkeyUser(who)
-	return passkey.Assert(context.Background(), c, &u, who.PasskeyKeys(), uv)
+	return passkey.Assert(ctx, c, &u, who.PasskeyKeys(), uv)
 }
 
 // passkeyLogin logs in by a passkey alone, with user verification: who's
@@ -178,16 +183,16 @@ func passkeyLogin(f *deps, who *account.Who, noBrowser bool) error {
 	if err != nil {
 		return err
 	}
-	c, stop, err := f.ceremony(noBrowser)
+	ctx, c, stop, err := f.ceremony(noBrowser)
 	if err != nil {
 		return err
 	}
 	var as auth.Assertion
 	if who != nil {
 		u := passkeyUser(who)
-		as, err = passkey.Assert(context.Background(), c, &u, who.PasskeyKeys(), true)
+		as, err = passkey.Assert(ctx, c, &u, who.PasskeyKeys(), true)
 	} else {
-		as, err = passkey.Assert(context.Background(), c, nil, nil, true)
+		as, err = passkey.Assert(ctx, c, nil, nil, true)
 	}
 	stop()
 	if err != nil {
@@ -265,11 +270,11 @@ func passkeyRegisterRun(o *passkeyRegisterOptions) error {
 	if err := o.endOthers.apply(f, v, pr); err != nil {
 		return err
 	}
-	c, stop, err := f.ceremony(o.sf.noBrowser)
+	ctx, c, stop, err := f.ceremony(o.sf.noBrowser)
 	if err != nil {
 		return err
 	}
-	key, err := passkey.Register(context.Background(), c, passkeyUser(who), who.PasskeyKeys())
+	key, err := passkey.Register(ctx, c, passkeyUser(who), who.PasskeyKeys())
 	stop()
 	if err != nil {
 		return err
