@@ -55,4 +55,5 @@ func TestPTYKorean(t *testing.T) {
 		t.Fatalf("exit %d; the terminal showed:\n%s", code, s.screen())
 	}
 	s.expect("로그인했습니다: alice")
+	s.fits(80) // the retry line is wrapped at a space, not inside a word
 }

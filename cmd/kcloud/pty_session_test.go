@@ -106,11 +106,13 @@ func (s *session) screen() string {
 	return s.out.String()
 }
 
-// expect waits until the terminal has shown want.
+// expect waits until the terminal has shown want, on one line or
+// wrapped over several (kcloud wraps a long line at spaces to the
+// terminal's width).
 func (s *session) expect(want string) {
 	s.t.Helper()
 	deadline := time.Now().Add(waitLimit)
-	for !strings.Contains(s.screen(), want) {
+	for sc := s.screen(); !strings.Contains(sc, want) && !strings.Contains(strings.ReplaceAll(sc, "\r\n", " "), want); sc = s.screen() {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("the terminal never showed %q; it showed:\n%s", want, s.screen())
 		}
@@ -296,6 +298,7 @@ func TestPTYWrongCodeAskedAgain(t *testing.T) {
 	if sc := s.screen(); strings.Count(sc, "Password for alice:") != 1 || !strings.Contains(sc, "Logged in as alice") {
 		t.Fatalf("the password was asked again, or no login:\n%s", sc)
 	}
+	s.fits(80)
 }
 
 // TestPTYCtrlCInPasskeyCeremony: Ctrl-C while kcloud waits for the

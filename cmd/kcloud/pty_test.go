@@ -156,6 +156,7 @@ func TestPTYMismatch(t *testing.T) {
 		t.Fatalf("exit %d, want 2; the terminal showed:\n%s", code, s.screen())
 	}
 	s.expect("kcloud: the password has 5 characters")
+	s.fits(80)
 	home := strings.TrimPrefix(env[0], "HOME=")
 	if _, err := os.Stat(filepath.Join(home, ".local/share/kcloud/kcloud.db")); err == nil {
 		t.Fatal("a store was created")
@@ -192,7 +193,7 @@ func TestPTYVerifyEmail(t *testing.T) {
 	if !strings.Contains(s.screen(), "Nothing was sent: delivery.email.method is outbox.") {
 		t.Fatalf("the outbox is not named:\n%s", s.screen())
 	}
-	m := regexp.MustCompile(`message with the code is in:\r?\n  (\S+\.eml)`).FindStringSubmatch(s.screen())
+	m := regexp.MustCompile(`message with the code is\s+in:\r?\n  (\S+\.eml)`).FindStringSubmatch(s.screen())
 	if m == nil {
 		t.Fatalf("no outbox file on the screen:\n%s", s.screen())
 	}

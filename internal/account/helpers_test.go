@@ -50,8 +50,8 @@ func (v tvisit) ChangePassword(pw []byte, next NewPassword) error {
 	_, err := with(v, pw, nil, func(pr *Proof) (any, error) { return nil, v.Visit.ChangePassword(pr, next, false) })
 	return err
 }
-func (v tvisit) Create(pw []byte, n NewAccount) (*View, error) {
-	return with(v, pw, nil, func(pr *Proof) (*View, error) { return v.Visit.Create(pr, n) })
+func (v tvisit) Create(pw []byte, n NewAccount) (*Created, error) {
+	return with(v, pw, nil, func(pr *Proof) (*Created, error) { return v.Visit.Create(pr, n) })
 }
 func (v tvisit) SetOrg(pw []byte, c OrgChange) (*Organization, error) {
 	return with(v, pw, nil, func(pr *Proof) (*Organization, error) { return v.Visit.SetOrg(pr, c) })

@@ -81,7 +81,7 @@ func (a *Account) member(now time.Time) Member {
 
 // adminPage checks, before anyone types, that the session's account is
 // an admin.
-func (v *Visit) adminPage() error { return RequireAdmin(v.who) }
+func (v *Visit) adminPage() error { return v.RequireAdmin() }
 
 // Members settles the admin's proof and lists the organization's
 // accounts, by User ID.

@@ -149,7 +149,7 @@ func (r *Recovery) FinishReset(code otp.RecoveryCode, np NewPassword) (*Recovere
 		if err := a.freshKeys(kek, u.Now); err != nil {
 			return err
 		}
-		a.Codes, a.RecoverCode, a.ResetCode = nil, nil, nil
+		a.Codes, a.RecoverCode, a.ResetCode, a.InitialPassword = nil, nil, nil, nil
 		a.Failures, a.SecondFailures = 0, 0
 		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false
 		tx.Forget()

@@ -150,6 +150,10 @@ type Account struct {
 	// ResetCode is an admin's password reset whose code is not yet used:
 	// until it is, the account cannot log in.
 	ResetCode *ResetCode `json:"reset_code,omitempty"`
+	// InitialPassword: the password is one kcloud made for an admin's
+	// account create --must-change-password, good for the first login
+	// alone, which sets a new one (initial.go).
+	InitialPassword *InitialPassword `json:"initial_password,omitempty"`
 	// Disabled: an admin disabled the account; it cannot log in.
 	Disabled bool `json:"disabled,omitempty"`
 	// Codes are the verification codes sent and not yet used, by kind.

@@ -116,10 +116,6 @@ func (p Profile) Check(usesNicknames bool) (CheckedProfileNew, error) {
 
 func errNoNicknames() error { return kindErr(fail.Usage, ErrNoNicknames) }
 
-func errNotAdmin(id string) error {
-	return fail.Mark(fail.Other, ErrNotAdmin, "%s is not an admin of the organization", id)
-}
-
 // Init creates the store's organization and its first account, an admin.
 func (s *Service) Init(orgName string, orgNicknames bool, checked CheckedProfileNew, pw NewPassword) (*Organization, *Account, error) {
 	orgName, err := CheckOrgName(orgName)
@@ -169,19 +165,37 @@ func (s *Service) Init(orgName string, orgNicknames bool, checked CheckedProfile
 	return org, acc, nil
 }
 
-// NewAccount is what an admin gives to register another account.
+// NewAccount is what an admin gives to register another account: its
+// password, or, with MustChange, none, and kcloud makes an initial one.
 type NewAccount struct {
-	Profile  CheckedProfileNew
-	Admin    bool
-	Password NewPassword
+	Profile    CheckedProfileNew
+	Admin      bool
+	Password   NewPassword
+	MustChange bool
+}
+
+// Created is the account Create registered, and its initial password
+// where it has one: shown once, and never stored but as its hash.
+type Created struct {
+	View
+	InitialPassword          string
+	InitialPasswordExpiresAt time.Time
 }
 
 // Create settles the admin's proof and registers another account.
-func (v *Visit) Create(pr *Proof, n NewAccount) (*View, error) {
+func (v *Visit) Create(pr *Proof, n NewAccount) (*Created, error) {
 	s := v.s
 	p := n.Profile.p // its form was checked once; the policy is checked below
 	if p.UserID == "" {
 		return nil, fail.Usagef("the profile was not checked")
+	}
+	var initial []byte
+	if n.MustChange {
+		if n.Password.pw != nil {
+			return nil, fail.Usagef("an account that must change its password is given none")
+		}
+		initial = newInitialPassword(MinPasswordFor(s.policy(v.org), false))
+		n.Password = NewPassword{pw: initial, userID: p.UserID}
 	}
 	acc, err := s.newAccount(p, n.Admin, n.Password, s.now())
 	if err != nil {
@@ -201,10 +215,15 @@ func (v *Visit) Create(pr *Proof, n NewAccount) (*View, error) {
 			return errNoNicknames()
 		}
 		acc.RegisteredAt = u.Now
+		detail := "by " + u.Account.UserID
+		if initial != nil {
+			acc.InitialPassword = &InitialPassword{By: u.Account.UserID, ExpiresAt: u.Now.Add(InitialPasswordTTL)}
+			detail += ", with an initial password"
+		}
 		if err := putAccount(u.tx, acc); err != nil {
 			return err
 		}
-		if err := u.onMember(acc).Log(EvAccountCreated, "by "+u.Account.UserID); err != nil {
+		if err := u.onMember(acc).Log(EvAccountCreated, detail); err != nil {
 			return err
 		}
 		return u.Log(EvAccountCreated, "created "+acc.UserID)
@@ -212,8 +231,11 @@ func (v *Visit) Create(pr *Proof, n NewAccount) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	view := acc.view()
-	return &view, nil
+	out := &Created{View: acc.view()}
+	if initial != nil {
+		out.InitialPassword, out.InitialPasswordExpiresAt = string(initial), acc.InitialPassword.ExpiresAt
+	}
+	return out, nil
 }
 
 // OrgChange is what an admin changes of the organization; nil and empty
@@ -292,15 +314,6 @@ func (v *Visit) SetOrg(pr *Proof, c OrgChange) (*Organization, error) {
 		return nil, err
 	}
 	return &out, nil
-}
-
-// RequireAdmin is for callers that check before asking for a password;
-// the page checks again inside its transaction.
-func RequireAdmin(who *Who) error {
-	if !who.Admin {
-		return errNotAdmin(who.UserID)
-	}
-	return nil
 }
 
 // PartialStoreError is a store that holds records but no organization:

@@ -37,6 +37,9 @@ type Proof struct {
 	// endOthers: the page, once done, ends every other session of the
 	// account (EndOtherSessions).
 	endOthers bool
+	// newPassword: a first login's proof carries the member's own
+	// password, which replaces the initial one (SetPassword).
+	newPassword bool
 }
 
 // EndOtherSessions has the page the proof opens end every session of the

@@ -397,7 +397,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 		if pw == nil {
 			return nil // checked; nothing used
 		}
-		a.RecoverCode, a.ResetCode = nil, nil
+		a.RecoverCode, a.ResetCode, a.InitialPassword = nil, nil, nil
 		a.AccessKeys = nil // a recovery ends every key (rule 14)
 		a.Failures, a.SecondFailures = 0, 0
 		a.Lockouts, a.FailedInRow, a.PasswordDisabled = 0, 0, false

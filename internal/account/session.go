@@ -373,6 +373,15 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		if !a.factor && !pr.passkeyOnly && u.Account.OTP != nil {
 			return kindErr(fail.Other, ErrAccountRaced) // an authenticator came after the password was asked
 		}
+		if err := u.Account.checkInitial(u.Now, pr.newPassword); err != nil {
+			return err
+		}
+		if pr.newPassword {
+			u.Account.InitialPassword = nil
+			if err := u.Log(EvPasswordChanged, "the initial password, at the first login"); err != nil {
+				return err
+			}
+		}
 		at := u.Now
 		u.where.Session = id
 		u.Account.addSession(u.Policy, u.Now, &SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
@@ -380,13 +389,13 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		u.Account.LastLoginAt = &at
 		// The length of the password that logged in, kept for rule 7: a
 		// record from before it was kept learns it here.
-		if pr.pw != nil {
+		if pr.pw != nil && !pr.newPassword { // a new password's was kept as it was set
 			u.Account.ShortPassword = pr.pw.length < MinPasswordAlone
 		}
 		sess = &Session{UserID: u.Account.UserID, StartedAt: at, ExpiresAt: at.Add(u.Policy.SessionTTL), Epoch: u.Account.SessionEpoch, Token: token, ID: id,
 			RecoveryCodesLeft: u.recoveryLeft, OTPRequired: u.Policy.RequireOTP && u.Account.OTP == nil,
 			PasswordOnly: u.Account.passwordOnly()}
-		if pr.pw != nil && pr.pw.length < u.Policy.PasswordMinLength {
+		if pr.pw != nil && !pr.newPassword && pr.pw.length < u.Policy.PasswordMinLength {
 			sess.PasswordMinLength = u.Policy.PasswordMinLength
 		}
 		return u.Log(EvLoginOK, "")

@@ -195,9 +195,10 @@ func accountPasswordRun(o *passwordOptions) error {
 
 type createOptions struct {
 	deps
-	n       account.Profile // as typed; checked once, into account.NewAccount
-	admin   bool
-	changed func(flag string) bool
+	n          account.Profile // as typed; checked once, into account.NewAccount
+	admin      bool
+	mustChange bool
+	changed    func(flag string) bool
 }
 
 func newAccountCreateCmd(f *Factory) *cobra.Command {
@@ -210,9 +211,15 @@ func newAccountCreateCmd(f *Factory) *cobra.Command {
 
 kcloud asks for your password, then the new account's password (twice at a
 terminal). With --password-stdin, standard input holds your password on its
-first line and the new account's on its second.`,
+first line and the new account's on its second.
+
+With --must-change-password you type no password for the member: kcloud
+makes one and shows it once. It is good for 72 hours and for the member's
+first login alone, which sets a password of their own before any session
+starts.`,
 		Example: `  kcloud account create --user-id bob --name "Bob Lee"
-  kcloud account create --user-id carol --name "Carol Park" --admin`,
+  kcloud account create --user-id carol --name "Carol Park" --admin
+  kcloud account create --user-id dan --name "Dan Cho" --must-change-password`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.changed = cmd.Flags().Changed
@@ -224,16 +231,17 @@ first line and the new account's on its second.`,
 	fl.StringVar(&n.Name, "name", "", "the new account's `name`")
 	fl.StringVar(&n.Nickname, "nickname", "", "the new account's `nickname`")
 	fl.BoolVar(&o.admin, "admin", false, "make the new account an admin")
+	fl.BoolVar(&o.mustChange, "must-change-password", false, "make an initial password, which the first login replaces")
 	return cmd
 }
 
 func accountCreateRun(o *createOptions) error {
 	f, n := &o.deps, &o.n
-	v, acc, org, err := f.session()
+	v, _, org, err := f.session()
 	if err != nil {
 		return err
 	}
-	if err := account.RequireAdmin(acc); err != nil {
+	if err := v.RequireAdmin(); err != nil {
 		return err
 	}
 	if n.UserID == "" {
@@ -257,33 +265,48 @@ func accountCreateRun(o *createOptions) error {
 		return err
 	}
 	*n = checked.Profile() // normalized: the User ID in lower case
-	na := account.NewAccount{Profile: checked, Admin: o.admin}
+	na := account.NewAccount{Profile: checked, Admin: o.admin, MustChange: o.mustChange}
 	pr, err := f.prove(v)
 	if err != nil {
 		return err
 	}
-	minLen := account.MinPasswordFor(v.Policy(), false) // a new account has no authenticator yet
-	check := func(p []byte) (account.NewPassword, error) {
-		return account.CheckNewPassword(p, minLen, n.UserID, n.Name, org.Name)
-	}
-	if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, minLen, check); err != nil {
-		return err
+	if !o.mustChange {
+		minLen := account.MinPasswordFor(v.Policy(), false) // a new account has no authenticator yet
+		check := func(p []byte) (account.NewPassword, error) {
+			return account.CheckNewPassword(p, minLen, n.UserID, n.Name, org.Name)
+		}
+		if na.Password, err = NewPassword(f.IO, "the new account's password", n.UserID, minLen, check); err != nil {
+			return err
+		}
 	}
 	created, err := v.Create(pr, na)
 	if err != nil {
 		return err
 	}
+	doc := struct {
+		UserID          string  `json:"user_id"`
+		UserUUID        string  `json:"user_uuid"`
+		Name            string  `json:"name"`
+		Nickname        *string `json:"nickname"`
+		Admin           bool    `json:"admin"`
+		RegisteredAt    Time    `json:"registered_at"`
+		InitialPassword *string `json:"initial_password,omitempty"`
+		InitialExpires  *Time   `json:"initial_password_expires_at,omitempty"`
+	}{UserID: created.UserID, UserUUID: created.UUID, Name: created.Name, Nickname: stringOrNil(created.Nickname),
+		Admin: created.Admin, RegisteredAt: Time(created.RegisteredAt)}
 	f.say("Created the account %s.", created.UserID)
-	f.say("Next: %s logs in with kcloud login --user-id %s and the password you typed (tell it to them yourself, not beside the User ID).", created.UserID, created.UserID)
-	return f.print(struct {
-		UserID       string  `json:"user_id"`
-		UserUUID     string  `json:"user_uuid"`
-		Name         string  `json:"name"`
-		Nickname     *string `json:"nickname"`
-		Admin        bool    `json:"admin"`
-		RegisteredAt Time    `json:"registered_at"`
-	}{created.UserID, created.UUID, created.Name, stringOrNil(created.Nickname), created.Admin, Time(created.RegisteredAt)},
-		func(*table) {})
+	if created.InitialPassword == "" {
+		f.say("Next: %s logs in with kcloud login --user-id %s and the password you typed (tell it to them yourself, not beside the User ID).", created.UserID, created.UserID)
+		return f.print(doc, func(*table) {})
+	}
+	exp := Time(created.InitialPasswordExpiresAt)
+	doc.InitialPassword, doc.InitialExpires = &created.InitialPassword, &exp
+	f.say("Its initial password, below, is shown once and is good until %s for one thing: the first login, which sets a password of the member's own.", f.tr().Time(&created.InitialPasswordExpiresAt))
+	if err := f.print(doc, func(*table) { fmtLine(f.IO.Out, "%s", created.InitialPassword) }); err != nil {
+		return err
+	}
+	f.say("Next: %s logs in with kcloud login --user-id %s and this password (tell it to them yourself, not beside the User ID).", created.UserID, created.UserID)
+	return nil
 }
 
 type activityOptions struct {

@@ -246,14 +246,14 @@ func (f *deps) print(doc any, human func(t *table)) error {
 // it (internal/i18n), else in English.
 func (f *deps) say(format string, args ...any) {
 	if out, err := f.output(); err == nil && out == "text" {
-		fmtLine(f.IO.Err, "%s", f.tr().F(format, args...))
+		f.IO.status(f.tr().F(format, args...))
 	}
 }
 
 // sayAlways writes a status line to stderr whatever the output format:
 // for what a person must know even when a script reads stdout.
 func (f *deps) sayAlways(format string, args ...any) {
-	fmtLine(f.IO.Err, "%s", f.tr().F(format, args...))
+	f.IO.status(f.tr().F(format, args...))
 }
 
 // sayPath writes a path on a line of its own, indented, after the line

@@ -34,7 +34,10 @@ type IOStreams struct {
 
 	stdinTTY  bool
 	stdoutTTY bool
-	openTTY   func() (Terminal, error)
+	// errWidth is the columns of the terminal stderr is, or 0: status
+	// lines are wrapped to it at spaces, not by the terminal inside a word.
+	errWidth int
+	openTTY  func() (Terminal, error)
 	// beforeSecret runs before each secret is read (Argon2id's prefault).
 	beforeSecret func()
 	// lang is the run's language, read when the person is asked.
@@ -62,6 +65,7 @@ func System() *IOStreams {
 		NoColor:   os.Getenv("NO_COLOR") != "",
 		stdinTTY:  term.IsTerminal(os.Stdin),
 		stdoutTTY: term.IsTerminal(os.Stdout),
+		errWidth:  term.Width(os.Stderr),
 		openTTY:   openTerminal,
 	}
 }
@@ -281,7 +285,7 @@ func NewPassword[T any](s *IOStreams, what, whose string, minLen int, check func
 			return none, err
 		}
 		if try < newPasswordTries {
-			fmt.Fprintln(t.Writer(), w.F("%s. Try again (%d of %d).", upperFirst(w.say(err)), try+1, newPasswordTries))
+			toTerminal(t, w.F("%s. Try again (%d of %d).", upperFirst(w.say(err)), try+1, newPasswordTries))
 		}
 	}
 	return none, err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -87,7 +86,7 @@ func loginRun(o *loginOptions) error {
 				return nil, err
 			}
 			if pr.Next() == nil {
-				return svc.StartSession(pr)
+				return firstLogin(f, svc, pr)
 			}
 			sf, err := f.secondFactor(pr.Who(), given)
 			if err != nil {
@@ -96,14 +95,14 @@ func loginRun(o *loginOptions) error {
 			if err := pr.Add(sf); err != nil {
 				return nil, err
 			}
-			sess, err := svc.StartSession(pr)
+			sess, err := firstLogin(f, svc, pr)
 			var fa *account.FailedAttempt
 			if !retry || try == passwordTries || !errors.As(err, &fa) || errors.Is(fa.Err, account.ErrWrongPassword) || !fa.LockedTo.IsZero() || fa.Disabled {
 				return sess, err
 			}
 			try++
 			if t, terr := f.IO.TTY(); terr == nil {
-				fmt.Fprintln(t.Writer(), f.tr().F("Not accepted: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
+				toTerminal(t, f.tr().F("Not accepted: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
 			}
 		}
 	})
@@ -111,6 +110,53 @@ func loginRun(o *loginOptions) error {
 		return err
 	}
 	return loggedIn(f, sess)
+}
+
+// firstLogin starts the session of a login's proof; where its password is
+// an initial one (account create --must-change-password), it first asks
+// for the member's own password (twice at a terminal; with
+// --password-stdin, the line after the initial one), which the session
+// starts with. Nothing is written before that: an interrupted first login
+// keeps the initial password.
+func firstLogin(f *deps, svc *account.Service, pr *account.Proof) (*account.Session, error) {
+	initial, err := pr.InitialPassword()
+	if err != nil || !initial {
+		if err != nil {
+			return nil, err
+		}
+		return svc.StartSession(pr)
+	}
+	who := pr.Who()
+	if t, terr := f.IO.TTY(); terr == nil && !f.IO.PasswordStdin {
+		toTerminal(t, f.tr().T("This is your first login, with the password an admin made: choose a password of your own."))
+	}
+	org, err := svc.Org()
+	if err != nil {
+		return nil, err
+	}
+	_, policy, err := svc.Policy()
+	if err != nil {
+		return nil, err
+	}
+	minLen := account.MinPasswordFor(policy, who.HasOTP)
+	check := func(p []byte) (account.NewPassword, error) {
+		if pr.IsPassword(p) {
+			return account.NewPassword{}, fail.Usagef("the new password is the same as the initial one")
+		}
+		return account.CheckNewPassword(p, minLen, who.UserID, who.Name, org.Name)
+	}
+	np, err := NewPassword(f.IO, "your new password", "", minLen, check)
+	if err != nil {
+		return nil, err
+	}
+	if err := pr.SetPassword(np); err != nil {
+		return nil, err
+	}
+	sess, err := svc.StartSession(pr)
+	if err == nil {
+		f.say("Your password is set; the initial one opens nothing now.")
+	}
+	return sess, err
 }
 
 // loggedIn says what a new session is and may do.

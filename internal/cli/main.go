@@ -83,21 +83,31 @@ func run(io *IOStreams, args []string) int {
 	}
 	if err != nil { // the language only when there is something to say
 		d := f.deps()
-		report(io.Err, err, d.tr())
+		report(io.Err, io.errWidth, err, d.tr())
 	}
 	return exitCode(err)
 }
 
 // report writes err in kcloud's one voice, in the run's language:
 // "kcloud: what went wrong" and, where one helps, "kcloud: hint: what to
-// do".
-func report(w io.Writer, err error, lang tr) {
+// do". Where stderr is a terminal of width columns, a long line is
+// wrapped at spaces, its next lines indented past "kcloud: "; elsewhere
+// (a log, a pipe) each stays one line, for grep.
+func report(w io.Writer, width int, err error, lang tr) {
 	if err == nil || errors.Is(err, fail.ErrInterrupted) {
 		return
 	}
-	msg := lang.say(err)
-	fmt.Fprintf(w, "kcloud: %s\n", text.Escape(strings.TrimSuffix(msg, ".")))
+	line := func(s string) {
+		s = text.Escape(s)
+		if width > 0 {
+			if lines := wrapColumn([]string{s}, width-len("kcloud: ")); len(lines) > 1 {
+				s = strings.Join(lines, "\n        ")
+			}
+		}
+		fmt.Fprintf(w, "kcloud: %s\n", s)
+	}
+	line(strings.TrimSuffix(lang.say(err), "."))
 	if h := hint(err, lang); h != "" {
-		fmt.Fprintf(w, "kcloud: hint: %s\n", text.Escape(h))
+		line("hint: " + h)
 	}
 }

@@ -68,11 +68,11 @@ func newMemberDoc(m account.Member) memberDoc {
 
 func memberListRun(o *memberListOptions) error {
 	f := &o.deps
-	v, acc, _, err := f.session()
+	v, _, _, err := f.session()
 	if err != nil {
 		return err
 	}
-	if err := account.RequireAdmin(acc); err != nil {
+	if err := v.RequireAdmin(); err != nil {
 		return err
 	}
 	members, err := withProof(f, v, v.Members)
@@ -186,11 +186,11 @@ func memberShowRun(o *memberShowOptions) error {
 	if err != nil {
 		return fail.Usagef("%v", err)
 	}
-	v, acc, _, err := f.session()
+	v, _, _, err := f.session()
 	if err != nil {
 		return err
 	}
-	if err := account.RequireAdmin(acc); err != nil {
+	if err := v.RequireAdmin(); err != nil {
 		return err
 	}
 	page, err := withProof(f, v, func(pr *account.Proof) (*account.Page, error) { return v.Member(pr, id) })

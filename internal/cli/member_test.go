@@ -159,7 +159,7 @@ func TestMemberCommands(t *testing.T) {
 	// A member is refused every admin command.
 	mustKC(t, newBob, "login", "--user-id", "bob", "--password-stdin")
 	for _, args := range [][]string{{"list"}, {"show", "alice"}, {"unlock", "alice"}, {"delete", "alice"}} {
-		if errOut := wantExit(t, ExitFailure, "", append([]string{"member"}, args...)...); !strings.Contains(errOut, "an admin of the organization can do this") {
+		if errOut := wantExit(t, ExitFailure, "", append([]string{"member"}, args...)...); !strings.Contains(errOut, "kcloud: hint: ask an admin of the organization: alice\n") {
 			t.Fatalf("member %s by a member: %s", args[0], errOut)
 		}
 	}

@@ -128,11 +128,11 @@ func orgSetRun(o *orgSetOptions) error {
 		c.Nicknames = &o.nicknames
 	}
 	c.Policy = o.policy
-	v, acc, _, err := f.session()
+	v, _, _, err := f.session()
 	if err != nil {
 		return err
 	}
-	if err := account.RequireAdmin(acc); err != nil {
+	if err := v.RequireAdmin(); err != nil {
 		return err
 	}
 	if err := c.Check(); err != nil {

@@ -178,6 +178,27 @@ func (t *table) flush() error {
 	return err
 }
 
+// status writes a line for the person on stderr; where stderr is a
+// terminal, wrapped to its width at spaces (by display width: a Hangul
+// syllable is two columns).
+func (s *IOStreams) status(line string) {
+	line = text.Escape(line)
+	if s.errWidth > 0 {
+		line = strings.Join(wrapColumn(strings.Split(line, "\n"), s.errWidth), "\n")
+	}
+	fmt.Fprintln(s.Err, line)
+}
+
+// toTerminal writes a line on the terminal t, wrapped to its width.
+func toTerminal(t Terminal, line string) {
+	cols, _ := t.Size()
+	if cols <= 0 {
+		fmt.Fprintln(t.Writer(), line)
+		return
+	}
+	fmt.Fprintln(t.Writer(), strings.Join(wrapColumn(strings.Split(line, "\n"), cols), "\n"))
+}
+
 func fmtLine(w io.Writer, format string, args ...any) {
 	fmt.Fprintln(w, text.Escape(fmt.Sprintf(format, args...)))
 }

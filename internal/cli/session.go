@@ -141,7 +141,7 @@ func withPassword[T any](f *deps, userID string, do func(pw []byte) (T, error)) 
 		}
 		try++
 		if t, terr := io.TTY(); terr == nil {
-			fmt.Fprintln(t.Writer(), f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
+			toTerminal(t, f.tr().F("Wrong password: %s. Try again (%d of %d).", hint(err, f.tr()), try, passwordTries))
 		}
 	}
 }

@@ -127,7 +127,7 @@ func TestTerminalInit(t *testing.T) {
 	}
 	screen := term.out.String()
 	for _, want := range []string{"A password has at least", "Try again (2 of 3)", "The two passwords differ. Try again (3 of 3)"} {
-		if !strings.Contains(screen, want) {
+		if !strings.Contains(flat(screen), want) {
 			t.Errorf("the terminal does not show %q:\n%s", want, screen)
 		}
 	}
@@ -316,6 +316,10 @@ func TestTerminalVerifyEmail(t *testing.T) {
 	}
 }
 
+// flat is a screen with its lines joined: a long line is wrapped at a
+// space to the terminal's width.
+func flat(screen string) string { return strings.ReplaceAll(screen, "\n", " ") }
+
 // TestTerminalAccountCreate: an admin creates an account at the
 // terminal: the User ID and name asked for, the admin's password, the new
 // account's password twice.
@@ -361,7 +365,7 @@ func TestTerminalPasswordAskedAgain(t *testing.T) {
 	term := &script{answer: answers(map[string][]string{"Password for alice": {"not it at all", "", testPassword}})}
 	code, _, errOut := atTerminal(t, term, false, "login", "--user-id", "alice")
 	screen := term.out.String()
-	if code != 0 || !strings.Contains(screen, "Wrong password: 4 more failed attempts lock the account for 15 minutes. Try again (2 of 3).") {
+	if code != 0 || !strings.Contains(flat(screen), "Wrong password: 4 more failed attempts lock the account for 15 minutes. Try again (2 of 3).") {
 		t.Fatalf("login: exit %d\n%s\n%s", code, screen, errOut)
 	}
 	if n := strings.Count(strings.Join(term.prompts, "\n"), "Password for alice"); n != 3 {
@@ -369,7 +373,7 @@ func TestTerminalPasswordAskedAgain(t *testing.T) {
 	}
 	page := &script{answer: answers(map[string][]string{"Password for alice": {"wrong 1", "wrong 2", "wrong 3", testPassword}})}
 	code, _, errOut = atTerminal(t, page, false, "account", "show")
-	if code != ExitAuth || strings.Count(page.out.String(), "Try again") != 2 || !strings.Contains(errOut, "wrong password") {
+	if code != ExitAuth || strings.Count(flat(page.out.String()), "Try again") != 2 || !strings.Contains(errOut, "wrong password") {
 		t.Fatalf("three wrong passwords at account show: exit %d\n%s\n%s", code, page.out.String(), errOut)
 	}
 	if out := mustKC(t, testPassword+"\n", "account", "activity", "--password-stdin", "--limit", "3", "-o", "json"); strings.Count(out, "password_failed") != 3 {

@@ -30,6 +30,14 @@ func Open() (*TTY, error) { return open() }
 // IsTerminal reports whether f is a terminal.
 func IsTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }
 
+// Width is the columns of the terminal f is, or 0 when it is none.
+func Width(f *os.File) int {
+	if w, _, err := xterm.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 0
+}
+
 // Close closes the terminal.
 func (t *TTY) Close() error {
 	if t.out != t.in {
