@@ -74,6 +74,30 @@ func startSized(t *testing.T, env []string, cols, rows int, args ...string) *ses
 	}
 	cmd := exec.Command(kcloudBin(t), args...)
 	cmd.Env = env
+	return startOn(t, ptmx, tty, cmd)
+}
+
+// startShell runs script in sh at an 80x24 terminal, as a person's shell
+// runs commands one after another in one login session; $KCLOUD is the
+// binary.
+func startShell(t *testing.T, env []string, script string) *session {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: 80, Rows: 24}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(env, "KCLOUD="+kcloudBin(t))
+	return startOn(t, ptmx, tty, cmd)
+}
+
+// startOn starts cmd with tty as its controlling terminal and its stdin,
+// stdout and stderr, in a session of its own.
+func startOn(t *testing.T, ptmx, tty *os.File, cmd *exec.Cmd) *session {
+	t.Helper()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {

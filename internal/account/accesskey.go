@@ -206,7 +206,7 @@ func (v *Visit) CreateKey(pr *Proof, n NewKey) (*CreatedKey, error) {
 // Keys settles the proof and lists the account's keys.
 func (v *Visit) Keys(pr *Proof) ([]KeyView, error) {
 	var out []KeyView
-	err := pr.settle(v, attempt{what: "access-key list", readOnly: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "access-key list", readOnly: true, grace: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
 		acc, err := u.subject(v.user)
 		if err == nil {
 			out = acc.keyViews(u.Policy, u.Now)

@@ -141,43 +141,11 @@ func (pr *Proof) settleKey(v *Visit, a attempt) error {
 		u := &Unlocked{Account: v.who.rec, Org: v.org, Policy: s.policy(v.org), Now: s.now(), keyID: pr.key.id, where: Event{Host: s.Host, Method: string(auth.AccessKey)}}
 		return a.change(u)
 	}
-	write := !a.readOnly
-	run := s.Store.View
-	if write {
-		run = s.Store.Update
-	}
-	var u *Unlocked
-	err := run(func(tx *store.Tx) error {
-		u = nil
-		if err := prefetchPage(tx, v.who.UserID, write); err != nil {
-			return err
-		}
-		acc, err := getAccount(tx, v.who.UserID)
-		if err != nil {
-			return err
-		}
+	return pr.settleBare(v, a, auth.AccessKey, pr.key.id, func(_ *store.Tx, acc *Account, p Policy, now time.Time) (string, error) {
 		if acc == nil || acc.UUID != v.who.rec.UUID {
-			return fail.Mark(fail.Auth, ErrKeyUnknown, "the access key %s is not a key of %s (deleted, or never made)", pr.key.id, v.who.UserID)
+			return "", fail.Mark(fail.Auth, ErrKeyUnknown, "the access key %s is not a key of %s (deleted, or never made)", pr.key.id, v.who.UserID)
 		}
-		org, err := getOrg(tx)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if _, err := acc.opens(pr.cred, s.policy(org), now); err != nil {
-			return err
-		}
-		u = &Unlocked{tx: tx, Account: acc, Org: org, Policy: s.policy(org), Now: now, keyID: pr.key.id, where: Event{Host: s.Host, Method: string(auth.AccessKey)}}
-		if err := a.change(u); err != nil {
-			return err
-		}
-		if !write {
-			return nil
-		}
-		return putAccount(tx, acc)
+		_, err := acc.opens(pr.cred, p, now)
+		return "", err
 	})
-	if err != nil {
-		return err
-	}
-	return s.committed(u, nil)
 }

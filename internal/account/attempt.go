@@ -183,6 +183,9 @@ type attempt struct {
 	// what its visit read.
 	keys     string
 	snapshot bool
+	// grace: the page opens no sealed secret, so a session within the
+	// policy's security.reauth_grace opens it without a password.
+	grace bool
 }
 
 // errNeedWrite sends a read-only attempt back to a write transaction.
@@ -317,6 +320,9 @@ func (s *Service) finishIn(p *pwCheck, a attempt, write bool, session func(*stor
 			if err := u.rekey(p); err != nil {
 				return err
 			}
+		}
+		if err := u.passwordTyped(s, write); err != nil {
+			return err
 		}
 		if a.change != nil {
 			if err := a.change(u); err != nil {

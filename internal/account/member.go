@@ -90,7 +90,7 @@ func (v *Visit) Members(pr *Proof) ([]Member, error) {
 		return nil, err
 	}
 	var out []Member
-	err := pr.settle(v, attempt{what: "member list", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member list", readOnly: true, grace: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		if !u.Account.Admin {
 			return errNotAdmin(u.Account.UserID)
 		}
@@ -125,7 +125,7 @@ func (v *Visit) Member(pr *Proof, userID string) (*Page, error) {
 		return nil, err
 	}
 	var page *Page
-	err := pr.settle(v, attempt{what: "member show", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "member show", readOnly: true, grace: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		m, err := u.member(userID)
 		if err != nil {
 			return err

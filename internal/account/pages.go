@@ -125,7 +125,7 @@ type Page struct {
 // Show settles the proof and returns the account page.
 func (v *Visit) Show(pr *Proof) (*Page, error) {
 	var page Page
-	err := pr.settle(v, attempt{what: "account show", readOnly: true, keys: ScopeRead, snapshot: true, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account show", readOnly: true, grace: true, keys: ScopeRead, snapshot: true, change: func(u *Unlocked) error {
 		page = Page{Account: u.Account.view(), Org: *u.Org}
 		return nil
 	}})
@@ -156,7 +156,7 @@ func CheckEventTypes(types []string) error {
 // Activity settles the proof and returns the events q selects.
 func (v *Visit) Activity(pr *Proof, q ActivityQuery) ([]Event, error) {
 	var events []Event
-	err := pr.settle(v, attempt{what: "account activity", readOnly: true, keys: ScopeRead, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account activity", readOnly: true, grace: true, keys: ScopeRead, change: func(u *Unlocked) error {
 		events = []Event{}
 		acc, err := u.subject(v.user)
 		if err != nil {
@@ -249,7 +249,7 @@ func (c ProfileChange) allowedBy(org *Organization) error {
 func (v *Visit) SetProfile(pr *Proof, checked CheckedProfile) (*Page, error) {
 	c := checked.c
 	var out Page
-	err := pr.settle(v, attempt{what: "account set", keys: ScopeWrite, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "account set", grace: true, keys: ScopeWrite, change: func(u *Unlocked) error {
 		// The form was checked once; the policy may have changed since.
 		if err := c.allowedBy(u.Org); err != nil {
 			return err

@@ -36,6 +36,10 @@ type Policy struct {
 	// AccessKeyMaxAge is the longest an access key lives, counted from
 	// its creation: a key made under a longer one dies sooner.
 	AccessKeyMaxAge time.Duration `json:"access_key_max_age,omitempty"`
+	// ReauthGrace (security.reauth_grace): after a password typed on a
+	// session, the pages that open no sealed secret do not ask again for
+	// this long; 0, the default, is every page asks.
+	ReauthGrace time.Duration `json:"reauth_grace,omitempty"`
 }
 
 // DefaultPolicy is the contract's defaults.
@@ -83,7 +87,11 @@ var rules = []rule{
 	{key: "security.password_min_length", num: func(p *Policy) *int { return &p.PasswordMinLength }, stricter: "higher", min: MinPasswordWithOTP, max: 64},
 	{key: "security.access_keys", flag: func(p *Policy) *bool { return &p.NoAccessKeys }, invert: true, stricter: "lower", min: 0, max: 1},
 	{key: "security.access_key_max_age", dur: func(p *Policy) *time.Duration { return &p.AccessKeyMaxAge }, stricter: "lower", min: int64(time.Hour), max: int64(365 * 24 * time.Hour)},
+	{key: "security.reauth_grace", dur: func(p *Policy) *time.Duration { return &p.ReauthGrace }, stricter: "lower", min: 0, max: int64(MaxReauthGrace)},
 }
+
+// MaxReauthGrace is the longest security.reauth_grace, as sudo's timestamp.
+const MaxReauthGrace = 15 * time.Minute
 
 // PolicyKeys lists the policy's keys.
 func PolicyKeys() []string {

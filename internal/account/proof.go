@@ -40,6 +40,9 @@ type Proof struct {
 	// newPassword: a first login's proof carries the member's own
 	// password, which replaces the initial one (SetPassword).
 	newPassword bool
+	// grace: a proof of the session alone, within security.reauth_grace
+	// of a password typed on it (Visit.Graced); it holds no password.
+	grace bool
 }
 
 // EndOtherSessions has the page the proof opens end every session of the
@@ -117,6 +120,9 @@ func (pr *Proof) Methods() []auth.Method {
 	if pr.key != nil {
 		m = append(m, auth.AccessKey)
 	}
+	if pr.grace {
+		m = append(m, auth.Grace)
+	}
 	return m
 }
 
@@ -139,6 +145,9 @@ func (pr *Proof) settle(v *Visit, a attempt) error {
 	s := pr.s
 	if pr.key != nil {
 		return pr.settleKey(v, a)
+	}
+	if pr.grace {
+		return pr.settleGrace(v, a)
 	}
 	if pr.passkeyOnly {
 		return pr.settlePasskeyLogin(a)

@@ -30,7 +30,11 @@ type Service struct {
 	// Host and Client name this machine and kcloud's version in the
 	// session records it makes.
 	Host, Client string
-	warned       bool
+	// Ticket names the terminal and login session this process runs in
+	// (term.Ticket), read when a grace is checked or recorded: a
+	// reauthentication grace holds only there. nil or "" grants none.
+	Ticket func() string
+	warned bool
 }
 
 // Each account keeps every event of the last ActivityDays days, up to

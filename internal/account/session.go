@@ -384,8 +384,12 @@ func (s *Service) StartSession(pr *Proof) (*Session, error) {
 		}
 		at := u.Now
 		u.where.Session = id
-		u.Account.addSession(u.Policy, u.Now, &SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
-			ExpiresAt: at.Add(u.Policy.SessionTTL), Host: s.Host, Method: auth.Name(pr.Methods()), Client: s.Client})
+		rec := &SessionRecord{ID: id, Hash: sessionHash(u.Account.UUID, token), CreatedAt: at, LastUsedAt: at.Truncate(time.Minute),
+			ExpiresAt: at.Add(u.Policy.SessionTTL), Host: s.Host, Method: auth.Name(pr.Methods()), Client: s.Client}
+		if pr.pw != nil && u.Policy.ReauthGrace > 0 {
+			rec.PasswordAt, rec.Ticket = &at, s.ticket()
+		}
+		u.Account.addSession(u.Policy, u.Now, rec)
 		u.Account.LastLoginAt = &at
 		// The length of the password that logged in, kept for rule 7: a
 		// record from before it was kept learns it here.

@@ -37,6 +37,14 @@ type SessionRecord struct {
 	Host       string    `json:"host,omitempty"`
 	Method     string    `json:"method"`
 	Client     string    `json:"client,omitempty"`
+	// PasswordAt is when a password was last typed on the session (its
+	// login, or a page), kept while security.reauth_grace is set: the
+	// grace is counted from it (grace.go).
+	PasswordAt *time.Time `json:"password_at,omitempty"`
+	// Ticket is where that password was typed (Service.Ticket): the
+	// grace holds only there, not for a copy of the session file used
+	// from another terminal or login.
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // MaxSessions is how many sessions an account has: a new login ends the
@@ -177,7 +185,7 @@ type SessionView struct {
 // machine, the one used most recently first.
 func (v *Visit) Sessions(pr *Proof) ([]SessionView, error) {
 	var out []SessionView
-	err := pr.settle(v, attempt{what: "session list", readOnly: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
+	err := pr.settle(v, attempt{what: "session list", readOnly: true, grace: true, snapshot: v.user == "", keys: ScopeRead, change: func(u *Unlocked) error {
 		acc, err := u.subject(v.user)
 		if err == nil {
 			out = sessionViews(acc, u.token, u.Policy, u.Now)

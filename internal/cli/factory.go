@@ -10,6 +10,7 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/store"
+	"github.com/kcloud/kcloud/internal/term"
 	"github.com/kcloud/kcloud/internal/text"
 )
 
@@ -79,6 +80,7 @@ func (f *Factory) Service() (*account.Service, error) {
 		Warn:        func(w error) { d := f.deps(); fmtLine(f.IO.Err, "kcloud: warning: %s", d.tr().say(w)) },
 		Host:        hostName(),
 		Client:      "kcloud " + buildInfo().version,
+		Ticket:      term.Ticket,
 	}
 	if cfg.Notify.SecurityAlerts {
 		f.svc.Notify = notifier(cfg, f.Now)

@@ -29,15 +29,18 @@ machine's configuration is stricter, the value in force here is shown too.`,
 		Short: "Set the nickname policy or the security policy (admins only)",
 		Long: `Set whether the organization uses nicknames, or a rule of its security policy
 (admins only; the password is asked). --policy takes KEY=VALUE and may be
-given more than once. The keys: session.ttl, verification.code_ttl,
-verification.resend_after, verification.max_attempts,
-security.lockout_threshold, security.lockout_duration, security.require_otp
-and security.password_min_length.
+given more than once. The keys: session.ttl, session.idle_ttl,
+verification.code_ttl, verification.resend_after, verification.max_attempts,
+security.lockout_threshold, security.lockout_duration, security.require_otp,
+security.password_min_length, security.access_keys,
+security.access_key_max_age and security.reauth_grace.
 
 security.require_otp=true gives a member without an authenticator a session
 that opens only otp register, whoami and logout. security.password_min_length
 (default 15) applies to every new password; it may be below 15, never below 8,
-only while an OTP is required.
+only while an OTP is required. security.reauth_grace (default 0, at most 15m)
+lets the pages that open no sealed secret (show, set, activity, the lists)
+skip the password for that long after one was typed on the session.
 
 A machine's configuration can make a rule stricter there, never looser.`,
 		Example: `  kcloud org set --nicknames=true
@@ -73,11 +76,16 @@ type policyDoc struct {
 	LockoutDuration  string `json:"security_lockout_duration"`
 	RequireOTP       bool   `json:"security_require_otp"`
 	PasswordMin      int    `json:"security_password_min_length"`
+	IdleTTL          string `json:"session_idle_ttl"`
+	AccessKeys       bool   `json:"security_access_keys"`
+	AccessKeyMaxAge  string `json:"security_access_key_max_age"`
+	ReauthGrace      string `json:"security_reauth_grace"`
 }
 
 func newPolicyDoc(p account.Policy) policyDoc {
 	return policyDoc{p.SessionTTL.String(), p.CodeTTL.String(), p.ResendAfter.String(),
-		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String(), p.RequireOTP, p.PasswordMinLength}
+		p.MaxAttempts, p.LockoutThreshold, p.LockoutDuration.String(), p.RequireOTP, p.PasswordMinLength,
+		p.IdleTTL.String(), !p.NoAccessKeys, p.AccessKeyMaxAge.String(), p.ReauthGrace.String()}
 }
 
 func printOrg(f *deps, org *account.Organization, eff *account.Policy) error {

@@ -98,10 +98,20 @@ func openPage[T any](f *deps, run func(v *account.Visit, pr *account.Proof) (T, 
 	return withProof(f, v, func(pr *account.Proof) (T, error) { return run(v, pr) })
 }
 
-// withProof is withPassword for a page of v: do takes the proof.
+// withProof is withPassword for a page of v: do takes the proof. Every
+// page that comes here opens no sealed secret, so within the policy's
+// security.reauth_grace of a password typed on the session no password
+// is asked (the domain checks both again); a grace that ends meanwhile
+// asks after all.
 func withProof[T any](f *deps, v *account.Visit, do func(*account.Proof) (T, error)) (T, error) {
 	if f.keyProof != nil {
 		return do(f.keyProof)
+	}
+	if pr := v.Graced(); pr != nil {
+		out, err := do(pr)
+		if !errors.Is(err, account.ErrGraceOver) {
+			return out, err
+		}
 	}
 	return withPassword(f, v.Who().UserID, func(pw []byte) (T, error) {
 		pr, err := v.Prove(auth.NewPassword(pw))
