@@ -54,11 +54,11 @@ func createInitial(t *testing.T, env []string) string {
 // no line is wider than the terminal.
 func TestPTYFirstLogin(t *testing.T) {
 	for _, tc := range []struct {
-		lang                                   string
-		pwPrompt, first, newPrompt, same, done string
+		lang                                           string
+		pwPrompt, first, newPrompt, repeat, same, done string
 	}{
-		{"C.UTF-8", "Password for bob: ", "This is your first login", "New password: ", "The new password is the same as the initial one. Try again (2 of 3).", "Logged in as bob"},
-		{"ko_KR.UTF-8", "bob의 비밀번호: ", "처음 로그인합니다.", "새 비밀번호: ", "새 비밀번호가 처음 비밀번호와 같습니다. 다시 입력하세요(2/3회).", "로그인했습니다: bob"},
+		{"C.UTF-8", "Password for bob: ", "This is your first login", "New password: ", "Repeat the new password: ", "The new password is the same as the initial one. Try again (2 of 3).", "Logged in as bob"},
+		{"ko_KR.UTF-8", "bob의 비밀번호: ", "처음 로그인합니다.", "새 비밀번호: ", "새 비밀번호 확인: ", "새 비밀번호가 처음 비밀번호와 같습니다. 다시 입력하세요(2/3회).", "로그인했습니다: bob"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			env := append(newHome(t), "LANG="+tc.lang)
@@ -82,7 +82,9 @@ func TestPTYFirstLogin(t *testing.T) {
 			s.expect(tc.newPrompt)
 			s.typeLine(initial)
 			s.expect(tc.same)
+			s.expectAll(regexp.MustCompile(regexp.QuoteMeta(tc.newPrompt)), 2) // typed before it, the line would echo
 			s.typeLine(next)
+			s.expect(tc.repeat)
 			s.typeLine(next)
 			if code := s.wait(); code != 0 {
 				t.Fatalf("first login: exit %d\n%s", code, s.screen())

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/store"
 )
 
@@ -194,8 +195,8 @@ type ProfileChange struct {
 
 // CheckLanguage checks a language an account's messages may be sent in.
 func CheckLanguage(l string) error {
-	if l != "en" && l != "ko" {
-		return fail.Usagef("the language must be en or ko, not %q", l)
+	if i18n.Lookup(l) == nil {
+		return fail.Usagef("the language must be one of %s, not %q", strings.Join(i18n.Tags(), ", "), l)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/auth"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 )
 
 func newAccountCmd(f *Factory) *cobra.Command {
@@ -81,7 +82,7 @@ account starts in the language of whoever created it.`,
 	fl.StringVar(&o.name, "name", "", "your new `name` (1 to 64 characters)")
 	fl.StringVar(&o.nickname, "nickname", "", "your new `nickname`; empty clears it")
 	fl.StringVar(&o.language, "language", "", "the `language` of the codes and notices sent to you: en or ko")
-	cmd.RegisterFlagCompletionFunc("language", cobra.FixedCompletions([]string{"en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("language", cobra.FixedCompletions(i18n.Tags(), cobra.ShellCompDirectiveNoFileComp))
 	fl.StringVar(&o.userID, "user-id", "", "not allowed: the User ID cannot be changed")
 	fl.MarkHidden("user-id")
 	return cmd
@@ -372,16 +373,21 @@ func accountActivityRun(o *activityOptions) error {
 			stringOrNil(e.Method), stringOrNil(e.AccessKey), stringOrNil(e.Actor)}
 	}
 	return f.print(docs, func(t *table) {
-		// By day in the local time zone (TZ), newest first: each day a
-		// heading and its own columns.
+		// By day in the language's time zone (English: this machine's,
+		// TZ; Korean: KST), newest first: each day a heading and its own
+		// columns.
 		w := f.tr()
+		zone := w.lang().Zone
+		if zone == nil {
+			zone = time.Local
+		}
 		if len(events) == 0 {
 			fmtLine(f.IO.Out, "%s", w.T("No event matches."))
 			return
 		}
 		day := ""
 		for _, e := range events {
-			at := e.Time.Local()
+			at := e.Time.In(zone)
 			if d := at.Format("2006-01-02 MST"); d != day {
 				if day != "" {
 					t.blank()

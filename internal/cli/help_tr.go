@@ -15,7 +15,7 @@ import (
 // commands, the same in every language. English changes nothing, and
 // the tree is built in English, so only a Korean run with --help pays.
 func localizeHelp(c *cobra.Command, w tr) {
-	if w.c == nil {
+	if !w.translated() {
 		return
 	}
 	c.Short, c.Long = w.T(c.Short), w.T(c.Long)
@@ -74,7 +74,7 @@ func unparsedLanguage() string {
 // localizeDescriptions puts every command's short text and every flag's
 // usage in w's language: what a shell shows beside a completion.
 func localizeDescriptions(c *cobra.Command, w tr) {
-	if w.c == nil {
+	if !w.translated() {
 		return
 	}
 	c.Short = w.T(c.Short)

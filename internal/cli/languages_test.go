@@ -172,7 +172,7 @@ func TestCatalogHoldsEveryMessageUsed(t *testing.T) {
 	if len(used) < 300 {
 		t.Fatalf("found %d messages; the patterns no longer match the code", len(used))
 	}
-	ko := i18n.For("ko")
+	ko := i18n.For("ko").Catalog
 	var missing []string
 	for id, where := range used {
 		if !ko.Has(id) {

@@ -101,13 +101,10 @@ func memberListRun(o *memberListOptions) error {
 // minutes is a time in a list, to the minute: "2026-12-04 15:01 UTC",
 // or "2026년 12월 5일 00:01 KST".
 func (w tr) minutes(t *time.Time) string {
-	switch {
-	case t == nil || t.IsZero():
+	if t == nil || t.IsZero() {
 		return "-"
-	case w.c != nil:
-		return koTime(*t)
 	}
-	return t.Local().Format("2006-01-02 15:04 MST")
+	return w.lang().Minutes(*t)
 }
 
 // stdoutCols is the terminal's width when stdout is the terminal, else 0

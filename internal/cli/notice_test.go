@@ -9,6 +9,7 @@ import (
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/contact"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 )
 
 // TestMessagesHoldOneSixDigitNumber: a code message's subject and body
@@ -82,8 +83,8 @@ func TestKoreanNotice(t *testing.T) {
 		t.Errorf("the English notice:\n%s", n.Body)
 	}
 	for d, want := range map[time.Duration]string{15 * time.Minute: "15분", 90 * time.Minute: "1시간 30분", 24 * time.Hour: "24시간", 45 * time.Second: "45초", 0: "0초", -time.Minute: "-1분"} {
-		if got := koDuration(d); got != want {
-			t.Errorf("koDuration(%v) = %q, want %q", d, got, want)
+		if got := (tr{i18n.For("ko")}).Duration(d); got != want {
+			t.Errorf("Duration(%v) in Korean = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/config"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/text"
 )
@@ -198,7 +199,7 @@ or, for an organization that shares it, on an etcd cluster.`,
 	pf.String("ui-language", "", "the `language` of text for people: auto, en or ko (env KCLOUD_UI_LANGUAGE; auto reads the locale)")
 	f.flags = pf
 	root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
-	root.RegisterFlagCompletionFunc("ui-language", cobra.FixedCompletions([]string{"auto", "en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
+	root.RegisterFlagCompletionFunc("ui-language", cobra.FixedCompletions(append([]string{"auto"}, i18n.Tags()...), cobra.ShellCompDirectiveNoFileComp))
 
 	defer groups(root)
 	if only := branch(root, args); only != "" {

@@ -8,16 +8,16 @@ import (
 	"github.com/kcloud/kcloud/internal/i18n"
 )
 
-// tr is the language of text for people on this run (ui.language): the
-// catalogue to say a message in, and how to write a time. It is the
-// fail.Language that says errors.
-type tr struct{ c *i18n.Catalog }
+// tr is the language of text for people on this run (ui.language), from
+// the registry (i18n.Language): the catalogue to say a message in, and
+// how to write a time. It is the fail.Language that says errors.
+type tr struct{ l *i18n.Language }
 
 // tr is this run's language.
 func (f *deps) tr() tr { return tr{i18n.For(f.language())} }
 
 // T is msg in the run's language.
-func (w tr) T(msg string) string { return w.c.T(msg) }
+func (w tr) T(msg string) string { return w.lang().T(msg) }
 
 // F formats format, in the run's language; a time or duration among args
 // is written as the language's readers write it.
@@ -28,39 +28,24 @@ func (w tr) F(format string, args ...any) string {
 // N formats the form of a message with a plural for n, in the run's
 // language: "1 more wrong entry", "2 more wrong entries", "2번 더".
 func (w tr) N(singular, plural string, n int, args ...any) string {
-	return fail.Message{Format: w.c.N(singular, plural, n), Args: args}.In(w)
+	return fail.Message{Format: w.lang().N(singular, plural, n), Args: args}.In(w)
 }
 
 // Format is format's translation (fail.Language).
-func (w tr) Format(format string) string { return w.c.T(format) }
+func (w tr) Format(format string) string { return w.lang().T(format) }
 
 // Value writes a message's argument (fail.Language): a time, a duration or
 // an Ago as the language's readers write them.
 func (w tr) Value(arg any) any {
-	if t, ok := arg.(noticeTime); ok && w.c == nil {
-		return time.Time(t).UTC().Format("Monday, 2 January 2006 at 15:04 UTC")
-	} else if ok {
-		return koTime(time.Time(t))
+	if t, ok := arg.(noticeTime); ok {
+		return w.lang().Notice(time.Time(t))
 	}
-	if w.c == nil {
-		return fail.English.Value(arg)
-	}
-	switch v := arg.(type) {
-	case fail.Count:
-		return fmt.Sprintf(w.c.N(v.One, v.Many, v.N), v.N)
-	case time.Time:
-		return koTime(v)
-	case time.Duration:
-		return koDuration(v)
-	case fail.Ago:
-		return koAgo(time.Duration(v))
-	case fail.Ordinal:
-		return fmt.Sprintf("%d번째", int(v))
-	case fail.Rough:
-		return koRough(float64(v))
-	}
-	return arg
+	return w.lang().ValueOf(arg)
 }
+
+// translated reports whether the language has a catalogue: English, the
+// text's own language, has none, and has nothing to put in its words.
+func (w tr) translated() bool { return w.lang().Catalog != nil }
 
 // msg marks a message said later through a variable (gettext's N_), so
 // that the catalogue's test finds it; it returns s.
@@ -88,4 +73,12 @@ func (w tr) yesNo(b bool) string {
 		return w.T("yes")
 	}
 	return w.T("no")
+}
+
+// lang is the run's language; the zero tr is English.
+func (w tr) lang() *i18n.Language {
+	if w.l == nil {
+		return i18n.For("en")
+	}
+	return w.l
 }

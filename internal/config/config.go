@@ -16,6 +16,7 @@ import (
 
 	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/fail"
+	"github.com/kcloud/kcloud/internal/i18n"
 	"github.com/kcloud/kcloud/internal/secret"
 	"github.com/kcloud/kcloud/internal/text"
 )
@@ -371,7 +372,7 @@ func (c *Config) validate() error {
 			return bad("delivery.sms.webhook.url", "%v", err)
 		}
 	}
-	if err := oneOf("ui.language", c.UI.Language, "auto", "en", "ko"); err != nil {
+	if err := oneOf("ui.language", c.UI.Language, append([]string{"auto"}, i18n.Tags()...)...); err != nil {
 		return err
 	}
 	if err := oneOf("output", c.Output, "text", "json", "yaml"); err != nil {

@@ -2,15 +2,17 @@ package config
 
 import (
 	"os"
-	"strings"
+
+	"github.com/kcloud/kcloud/internal/i18n"
 )
 
 // Language is the language of text for people: ui.language, where auto
 // reads the locale as POSIX orders it (LC_ALL, then LC_MESSAGES, then
-// LANG; the first that is set and not empty decides). A Korean locale
-// ("ko", "ko_KR.UTF-8") is ko; C, POSIX and every other language are en.
+// LANG; the first that is set and not empty decides). A locale of a
+// language kcloud speaks ("ko", "ko_KR.UTF-8") is that language (the
+// registry, i18n.Tags); C, POSIX and every other language are en.
 func (c *Config) Language() string {
-	if c.UI.Language == "en" || c.UI.Language == "ko" {
+	if i18n.Lookup(c.UI.Language) != nil {
 		return c.UI.Language
 	}
 	return LocaleLanguage(os.Getenv)
@@ -22,7 +24,7 @@ func (c *Config) Language() string {
 // locale's.
 func EnvLanguage(flag string, getenv func(string) string) string {
 	for _, l := range []string{flag, getenv("KCLOUD_UI_LANGUAGE")} {
-		if l == "en" || l == "ko" {
+		if i18n.Lookup(l) != nil {
 			return l
 		}
 	}
@@ -34,10 +36,7 @@ func EnvLanguage(flag string, getenv func(string) string) string {
 func LocaleLanguage(getenv func(string) string) string {
 	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		if loc := getenv(v); loc != "" {
-			if loc == "ko" || strings.HasPrefix(loc, "ko_") || strings.HasPrefix(loc, "ko.") || strings.HasPrefix(loc, "ko@") {
-				return "ko"
-			}
-			return "en"
+			return i18n.FromLocale(loc).Tag
 		}
 	}
 	return "en"

@@ -8,9 +8,8 @@
 // strings, C escapes), because a gettext library's package initialisers
 // cost every start of every command about 0.6 ms (leonelquinteros/gotext
 // v1.7.2 links encoding/gob and its plural-forms parser; measured with
-// GODEBUG=inittrace=1). Korean has one plural form (Plural-Forms:
-// nplurals=1; plural=0), so a message with a plural takes msgstr[0]
-// whatever the number; a language with more forms needs its rule here.
+// GODEBUG=inittrace=1). The languages are a registry (lang.go): a
+// language with more plural forms than Korean's one gives its rule there.
 package i18n
 
 import (
@@ -32,8 +31,6 @@ type Catalog struct {
 	msgs map[string]string
 }
 
-var catalogs = map[string]*Catalog{"ko": {po: koPO}}
-
 // messages parses the catalogue once. Its text is embedded and tested
 // (TestCatalogs), so a parse error is not expected; were there one,
 // every message would be its English text.
@@ -41,10 +38,6 @@ func (c *Catalog) messages() map[string]string {
 	c.once.Do(func() { c.msgs, _ = Parse(c.po) })
 	return c.msgs
 }
-
-// For returns the catalogue of lang; nil for English (the messages are
-// their own text) and for a language kcloud has none of.
-func For(lang string) *Catalog { return catalogs[lang] }
 
 // T is msgid in c's language: its translation, or msgid itself where the
 // catalogue has none (never a key). A nil Catalog is English.
@@ -62,10 +55,8 @@ func (c *Catalog) T(msgid string) string {
 // singular for 1 and plural otherwise; in c's language its translation
 // (Korean's one form), or the English form where the catalogue has none.
 func (c *Catalog) N(singular, plural string, n int) string {
-	if c != nil {
-		if s := c.messages()[PluralKey(singular, plural)]; s != "" {
-			return s
-		}
+	if forms := c.forms(singular, plural); len(forms) > 0 {
+		return forms[0]
 	}
 	if n == 1 {
 		return singular
@@ -73,8 +64,22 @@ func (c *Catalog) N(singular, plural string, n int) string {
 	return plural
 }
 
+// forms are the catalogue's forms of a message with a plural, msgstr[0]
+// first; none where it lacks the message.
+func (c *Catalog) forms(singular, plural string) []string {
+	if c == nil {
+		return nil
+	}
+	s := c.messages()[PluralKey(singular, plural)]
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x00")
+}
+
 // PluralKey is the key under which Parse keeps a message with a plural:
-// its msgid and msgid_plural joined by a NUL, as gettext's .mo files do.
+// its msgid and msgid_plural joined by a NUL, as gettext's .mo files do;
+// its forms (msgstr[0], msgstr[1], ...) are joined by a NUL too.
 func PluralKey(singular, plural string) string { return singular + "\x00" + plural }
 
 // Parse reads a .po file: each msgid and its msgstr (the header's empty
@@ -86,16 +91,20 @@ func Parse(po string) (map[string]string, error) {
 	// message (BenchmarkParseKorean).
 	msgs := make(map[string]string, strings.Count(po, "msgid "))
 	var id, plural, str field
+	var more []*field // msgstr[1], msgstr[2], ...
 	var cur *field
 	flush := func() {
 		if id.set && str.set && id.s != "" {
-			key := id.text()
+			key, val := id.text(), str.text()
 			if plural.set {
 				key = PluralKey(key, plural.text())
+				for _, f := range more {
+					val += "\x00" + f.text()
+				}
 			}
-			msgs[key] = str.text()
+			msgs[key] = val
 		}
-		id, plural, str, cur = field{}, field{}, field{}, nil
+		id, plural, str, more, cur = field{}, field{}, field{}, nil, nil
 	}
 	for n := 1; po != ""; n++ {
 		line := po
@@ -125,7 +134,13 @@ func Parse(po string) (map[string]string, error) {
 			cur = &str
 			line = line[len("msgstr[0] "):]
 		case strings.HasPrefix(line, "msgstr["):
-			return nil, fmt.Errorf("line %d: a second plural form; this language has one (nplurals=1)", n)
+			k := strconv.Itoa(len(more) + 1)
+			if !str.set || !strings.HasPrefix(line, "msgstr["+k+"] ") {
+				return nil, fmt.Errorf("line %d: a plural form out of order (msgstr[%s] next)", n, k)
+			}
+			more = append(more, &field{})
+			cur = more[len(more)-1]
+			line = line[len("msgstr["+k+"] "):]
 		case strings.HasPrefix(line, "msgstr "):
 			if !id.set || plural.set || str.set {
 				return nil, fmt.Errorf("line %d: msgstr without its msgid", n)

@@ -67,10 +67,41 @@ func TestParse(t *testing.T) {
 	}
 	for _, bad := range []string{"msgstr \"x\"", "msgid \"a\"\nmsgstr \"x\"\nmsgstr \"y\"", "msgid a",
 		"msgid \"a\"\nmsgstr[0] \"x\"", "msgid \"a\"\nmsgid_plural \"b\"\nmsgstr \"x\"",
-		"msgid \"a\"\nmsgid_plural \"b\"\nmsgstr[0] \"x\"\nmsgstr[1] \"y\""} {
+		"msgid \"a\"\nmsgid_plural \"b\"\nmsgstr[0] \"x\"\nmsgstr[2] \"y\"", "msgid \"a\"\nmsgid_plural \"b\"\nmsgstr[1] \"y\""} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// TestPluralForms: a language with two forms picks by its rule.
+func TestPluralForms(t *testing.T) {
+	l := &Language{Tag: "qps", Catalog: NewCatalog("msgid \"%d file\"\nmsgid_plural \"%d files\"\nmsgstr[0] \"one %d\"\nmsgstr[1] \"many %d\"\n"),
+		Plural: func(n int) int {
+			if n == 1 {
+				return 0
+			}
+			return 1
+		}}
+	for n, want := range map[int]string{1: "one %d", 2: "many %d", 0: "many %d"} {
+		if got := l.N("%d file", "%d files", n); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
+	}
+	if got := l.N("%d key", "%d keys", 2); got != "%d keys" {
+		t.Errorf("a message the catalogue lacks: %q", got)
+	}
+}
+
+// TestLocales: a locale names its language by its first part.
+func TestLocales(t *testing.T) {
+	for loc, want := range map[string]string{"ko": "ko", "ko_KR.UTF-8": "ko", "ko@euro": "ko", "ko.UTF-8": "ko", "C": "en", "POSIX": "en", "fr_FR.UTF-8": "en", "kor": "en"} {
+		if got := FromLocale(loc).Tag; got != want {
+			t.Errorf("FromLocale(%q) = %s, want %s", loc, got, want)
+		}
+	}
+	if !slices.Equal(Tags(), []string{"en", "ko"}) {
+		t.Errorf("Tags() = %v", Tags())
 	}
 }
 

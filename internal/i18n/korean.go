@@ -1,13 +1,15 @@
-package cli
+package i18n
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kcloud/kcloud/internal/fail"
 )
 
 // How a Korean reader writes the values in a message: times, durations,
-// counts. The words themselves are in internal/i18n/ko.po.
+// counts. The words themselves are in ko.po.
 
 // kst is Korea Standard Time, UTC+9 all year: a notice in Korean says
 // the time as a Korean reader reads it, without a time zone database.
@@ -66,4 +68,24 @@ func koRough(g float64) string {
 		return fmt.Sprintf("%.0f억", g/1e8)
 	}
 	return fmt.Sprintf("%.0f조", g/1e12)
+}
+
+// koValue writes a message's argument as a Korean reader does; c is the
+// catalogue, for a count's noun.
+func koValue(c *Catalog, arg any) any {
+	switch v := arg.(type) {
+	case fail.Count:
+		return fmt.Sprintf(c.N(v.One, v.Many, v.N), v.N)
+	case time.Time:
+		return koTime(v)
+	case time.Duration:
+		return koDuration(v)
+	case fail.Ago:
+		return koAgo(time.Duration(v))
+	case fail.Ordinal:
+		return fmt.Sprintf("%d번째", int(v))
+	case fail.Rough:
+		return koRough(float64(v))
+	}
+	return arg
 }
