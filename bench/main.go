@@ -6,6 +6,7 @@
 //	go run ./bench            # about two minutes
 //	go run ./bench -n 41 -accounts 100000
 //	go run ./bench -keep      # leaves its binaries and stores, to profile
+//	go run ./bench -only writers -n 20   # the 32 writers alone, 20 rounds
 //
 // Each figure is the median of n runs of a whole process, the runs of the
 // things compared interleaved so that a noisy machine hurts both alike.
@@ -18,7 +19,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -28,6 +28,7 @@ var (
 	runs     = flag.Int("n", 31, "runs of each measurement")
 	accounts = flag.Int("accounts", 100_000, "accounts in the large store")
 	keep     = flag.Bool("keep", false, "keep the binaries and stores, for profiling, and say where")
+	only     = flag.String("only", "", "writers: only the 32-writer figures, in -n rounds")
 )
 
 func main() {
@@ -44,6 +45,13 @@ func main() {
 	minimal := filepath.Join(dir, "minimal")
 	argonOnce := filepath.Join(dir, "argon2once")
 	build(kcloud, "./cmd/kcloud")
+	if *only == "writers" {
+		fresh(kcloud)
+		endpoint, stop := etcdServer(dir)
+		defer stop()
+		writerFigures(dir, kcloud, endpoint, *runs)
+		return
+	}
 	check(os.WriteFile(filepath.Join(dir, "minimal.go"), []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"{}\\n\") }\n"), 0o644))
 	build(minimal, filepath.Join(dir, "minimal.go"))
 	build(argonOnce, "./bench/argon2once")
@@ -205,47 +213,10 @@ func main() {
 	fmt.Printf("%-52s %9s\n", "8 concurrent account show, all succeeded, total", ms(median(conc)))
 	fmt.Printf("%-52s %9s   ratio %.2f\n", "8 sequential account show, total", ms(median(seq)), float64(median(conc))/float64(median(seq)))
 
-	// 32 writers at once on one account: each must succeed; the slowest
-	// against one alone. On bbolt the store's lock is handed over by the
-	// kernel (a blocking flock); on etcd the writers' compares fail and
-	// they read again. The two run interleaved, round by round.
-	set := small.cmd("account set", "account", "set", "--name", "Bench User", "--password-stdin")
+	// 32 writers at once on one account: each must succeed.
 	endpoint, stopEtcd := etcdServer(dir)
 	defer stopEtcd()
-	type writers struct {
-		name          string
-		set           cmd
-		single, worst []time.Duration
-	}
-	ws := []*writers{{name: "bbolt", set: set}}
-	if endpoint != "" {
-		e := newEtcdHome(dir, kcloud, "etcd", endpoint)
-		ws = append(ws, &writers{name: "etcd (one local member)", set: e.cmd("account set", "account", "set", "--name", "Bench User", "--password-stdin")})
-	}
-	for i := 0; i < max(3, *runs/8); i++ {
-		for _, w := range ws {
-			w.single = append(w.single, timeIt(w.set.run))
-			var mu sync.Mutex
-			var worst time.Duration
-			parallel(32, func() {
-				d := timeIt(w.set.run)
-				mu.Lock()
-				worst = max(worst, d)
-				mu.Unlock()
-			})
-			w.worst = append(w.worst, worst)
-		}
-	}
-	for _, w := range ws {
-		fmt.Printf("%-52s %9s\n", "account set alone, "+w.name, ms(median(w.single)))
-		fmt.Printf("%-52s %9s   %.1fx one alone (range %s to %s)\n", "32 concurrent account set, "+w.name+", slowest",
-			ms(median(w.worst)), float64(median(w.worst))/float64(median(w.single)), ms(slices.Min(w.worst)), ms(slices.Max(w.worst)))
-	}
-	if len(ws) == 2 {
-		row("slowest of 32 writers: etcd / bbolt", median(ws[1].worst), median(ws[0].worst), 1.5)
-	} else {
-		fmt.Println("(no etcd on PATH: the etcd contention figures are skipped)")
-	}
+	writerFigures(dir, kcloud, endpoint, max(5, *runs/4))
 
 	// Size.
 	fmt.Println()
