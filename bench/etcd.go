@@ -56,12 +56,19 @@ func freeAddr() string {
 // cluster at endpoint (its config file says so), with one account,
 // logged in.
 func newEtcdHome(dir, kcloud, name, endpoint string) *home {
+	s := etcdMachine(dir, kcloud, name, endpoint)
+	s.exec(password+"\n", "init", "--org-name", "Bench", "--user-id", "user0", "--name", "User Zero", "--password-stdin")
+	s.exec(password+"\n", "login", "--password-stdin")
+	return s
+}
+
+// etcdMachine is a machine configured for the directory at endpoint,
+// under a prefix of its own name, with nothing in it yet.
+func etcdMachine(dir, kcloud, name, endpoint string) *home {
 	s := &home{home: filepath.Join(dir, name), kcloud: kcloud}
 	conf := filepath.Join(s.home, ".config", "kcloud")
 	check(os.MkdirAll(conf, 0o700))
 	check(os.WriteFile(filepath.Join(conf, "config.yaml"), []byte(fmt.Sprintf(
 		"store:\n  backend: etcd\n  etcd:\n    endpoints: [%s]\n    prefix: /%s/\n", endpoint, strings.ToLower(name))), 0o600))
-	s.exec(password+"\n", "init", "--org-name", "Bench", "--user-id", "user0", "--name", "User Zero", "--password-stdin")
-	s.exec(password+"\n", "login", "--password-stdin")
 	return s
 }

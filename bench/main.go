@@ -28,7 +28,7 @@ var (
 	runs     = flag.Int("n", 31, "runs of each measurement")
 	accounts = flag.Int("accounts", 100_000, "accounts in the large store")
 	keep     = flag.Bool("keep", false, "keep the binaries and stores, for profiling, and say where")
-	only     = flag.String("only", "", "writers: only the 32-writer figures, in -n rounds")
+	only     = flag.String("only", "", "writers: only the 32-writer figures, in -n rounds; scale: only how the lists grow")
 )
 
 func main() {
@@ -45,11 +45,18 @@ func main() {
 	minimal := filepath.Join(dir, "minimal")
 	argonOnce := filepath.Join(dir, "argon2once")
 	build(kcloud, "./cmd/kcloud")
-	if *only == "writers" {
+	switch *only {
+	case "writers", "scale":
 		fresh(kcloud)
+		maxrss = filepath.Join(dir, "maxrss")
+		build(maxrss, "./bench/maxrss")
 		endpoint, stop := etcdServer(dir)
 		defer stop()
-		writerFigures(dir, kcloud, endpoint, *runs)
+		if *only == "writers" {
+			writerFigures(dir, kcloud, endpoint, *runs)
+		} else {
+			scaleFigures(dir, kcloud, endpoint)
+		}
 		return
 	}
 	check(os.WriteFile(filepath.Join(dir, "minimal.go"), []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"{}\\n\") }\n"), 0o644))
@@ -217,6 +224,7 @@ func main() {
 	endpoint, stopEtcd := etcdServer(dir)
 	defer stopEtcd()
 	writerFigures(dir, kcloud, endpoint, max(5, *runs/4))
+	scaleFigures(dir, kcloud, endpoint)
 
 	// Size.
 	fmt.Println()

@@ -64,6 +64,21 @@ func (s *home) maxRSS(stdin string, args ...string) int64 {
 	return kib
 }
 
+// peakRSS runs kcloud, which must succeed, and returns its peak resident
+// memory in KiB.
+func (s *home) peakRSS(stdin string, args ...string) int64 {
+	c := exec.Command(maxrss, append([]string{s.kcloud}, args...)...)
+	c.Env, c.Stdin = s.env(), strings.NewReader(stdin)
+	out, err := c.Output()
+	check(err)
+	var kib int64
+	var code int
+	if _, err := fmt.Sscan(string(out), &kib, &code); err != nil || code != 0 {
+		fail("kcloud %s: %q", strings.Join(args, " "), out)
+	}
+	return kib
+}
+
 func (s *home) size() int64 {
 	fi, err := os.Stat(filepath.Join(s.home, ".local/share/kcloud/kcloud.db"))
 	check(err)
