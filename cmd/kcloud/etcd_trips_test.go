@@ -71,6 +71,7 @@ func TestEtcdRoundTrips(t *testing.T) {
 		{password + "\n", []string{"account", "show", "--password-stdin"}, 2},
 		{password + "\n", []string{"account", "set", "--name", "Alice Kim", "--password-stdin"}, 3},
 		{password + "\n", []string{"account", "activity", "--password-stdin"}, 3},
+		{password + "\n", []string{"session", "list", "--password-stdin"}, 2},
 		{"", []string{"org", "show"}, 1},
 		{password + "\n", []string{"member", "list", "--password-stdin"}, 3},
 		{"", []string{"logout"}, 3}, // the session record goes too (issue 38)
@@ -116,5 +117,36 @@ func TestEtcdRoundTrips(t *testing.T) {
 	run(t, env, password+"\n", "login", "--otp", next, "--password-stdin")
 	if got := count.take(); len(got) != 4 {
 		t.Errorf("login with an authenticator: %d requests, want 4: %s", len(got), strings.Join(got, " "))
+	}
+}
+
+// TestEtcdRoundTripsInTheGrace: under security.reauth_grace, a page that
+// took the password records it (one write more, once), and a page opened
+// by the grace costs no more than with the password.
+func TestEtcdRoundTripsInTheGrace(t *testing.T) {
+	c, prefix := etcdtest.Shared(t)
+	count, endpoint := countingProxy(t, c.Endpoints()[0])
+	env := etcdEnv(t, []string{endpoint}, prefix)
+	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
+	run(t, env, password+"\n", "login", "--password-stdin")
+	run(t, env, password+"\n", "org", "set", "--policy", "security.reauth_grace=5m", "--password-stdin")
+	run(t, env, "", "logout")
+	count.take()
+	for _, step := range []struct {
+		stdin string
+		args  []string
+		want  int
+	}{
+		{password + "\n", []string{"login", "--password-stdin"}, 3},
+		{"", []string{"account", "show", "--no-input"}, 2},
+		{"", []string{"session", "list", "--no-input"}, 2},
+		{"", []string{"account", "set", "--name", "Alice Kim", "--no-input"}, 3},
+	} {
+		run(t, env, step.stdin, step.args...)
+		got := count.take()
+		t.Logf("%s: %d: %s", strings.Join(step.args, " "), len(got), strings.Join(got, " "))
+		if len(got) != step.want {
+			t.Errorf("%s: %d requests, want %d: %s", strings.Join(step.args, " "), len(got), step.want, strings.Join(got, " "))
+		}
 	}
 }
