@@ -13,7 +13,7 @@ import (
 // started (so that a session ID used again is another). Processes started
 // from one shell share it; a copy of the session file used from another
 // terminal, another login or another machine does not. It is a hash of
-// those, or "" where they cannot be read (not Linux): kcloud then grants
+// those, or "" where /proc cannot be read (not Linux): kcloud then grants
 // no grace.
 func Ticket() string {
 	f, ok := procStat("self")
@@ -22,12 +22,14 @@ func Ticket() string {
 	}
 	// After the command's name: state ppid pgrp session tty_nr ...
 	sid, tty := f[3], f[4]
-	leader, ok := procStat(sid)
-	if !ok {
-		return ""
+	// The leader's start time, where this PID namespace sees the leader
+	// (a session begun outside it, as in some containers, reads as 0).
+	started := ""
+	if leader, ok := procStat(sid); ok {
+		started = leader[19]
 	}
 	host, _ := os.Hostname()
-	sum := sha256.Sum256([]byte("kcloud ticket\x00" + host + "\x00" + tty + "\x00" + sid + "\x00" + leader[19]))
+	sum := sha256.Sum256([]byte("kcloud ticket\x00" + host + "\x00" + tty + "\x00" + sid + "\x00" + started))
 	return hex.EncodeToString(sum[:16])
 }
 
