@@ -55,6 +55,8 @@ var (
 	ErrKeysOff     = errors.New("the organization turned access keys off")
 	ErrNeedsPerson = errors.New("the command needs a person")
 	ErrKeyScope    = errors.New("the access key is read-only")
+	ErrTooManyKeys = errors.New("the account has the most access keys it may have")
+	ErrNoSuchKey   = errors.New("no such access key")
 )
 
 // expiry is when k opens nothing any more under p: its own expiry, or
@@ -161,7 +163,7 @@ func (v *Visit) CheckNewKey(n NewKey) (NewKey, error) {
 
 func (a *Account) canAddKey(name string) error {
 	if len(a.AccessKeys) >= MaxAccessKeys {
-		return fail.Otherf("%s has %d access keys, the most an account may have: delete one first (kcloud access-key delete ID)", a.UserID, MaxAccessKeys)
+		return fail.Mark(fail.Other, ErrTooManyKeys, "%s has %d access keys, the most an account may have", a.UserID, MaxAccessKeys)
 	}
 	for _, k := range a.AccessKeys {
 		if k.Name == name {
@@ -236,7 +238,7 @@ func (v *Visit) HasKeyNamed(name string) bool {
 // CheckKey tells, before anyone types, whether the account has the key id.
 func (v *Visit) CheckKey(id string) error {
 	if a := v.subjectRec(); func() bool { _, k := a.key(id); return k == nil }() {
-		return fail.Usagef("%s has no access key %q (kcloud access-key list)", a.UserID, id)
+		return fail.Mark(fail.Usage, ErrNoSuchKey, "%s has no access key %q", a.UserID, id)
 	}
 	return nil
 }
@@ -257,7 +259,7 @@ func (v *Visit) ChangeKey(pr *Proof, id, change string) (bool, error) {
 			acc := u.Account
 			i, k := acc.key(id)
 			if k == nil {
-				return "", "", fail.Usagef("%s has no access key %q (kcloud access-key list)", acc.UserID, id)
+				return "", "", fail.Mark(fail.Usage, ErrNoSuchKey, "%s has no access key %q", acc.UserID, id)
 			}
 			var event string
 			var what = say("the access key %s (%s) was disabled", k.ID, k.Name)

@@ -410,7 +410,7 @@ func (s *Service) failed(u *Unlocked, second bool, event, what string, why error
 		if err := u.Log(EvPWDisabled, fmt.Sprintf("%d failed attempts in a row", acc.FailedInRow)); err != nil {
 			return err
 		}
-		u.notice(EvPWDisabled, say("your password was disabled after %d failed attempts in a row: set a new one with kcloud account recover, or ask an admin for a reset", acc.FailedInRow))
+		u.notice(EvPWDisabled, say("your password was disabled after %d failed attempts in a row", acc.FailedInRow))
 		id := acc.UserID
 		u.after = append(u.after, func() error { return s.endSession(id) })
 	}

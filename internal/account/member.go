@@ -314,7 +314,7 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 				return err
 			}
 			u.tx.Forget()
-			event, what = EvMemberOTPReset, say("your authenticators (apps and passkeys) and recovery codes were removed: register one again with kcloud otp register or kcloud passkey register (by the admin %s)", u.Account.UserID)
+			event, what = EvMemberOTPReset, say("your authenticators (apps and passkeys) and recovery codes were removed by the admin %s", u.Account.UserID)
 		case ResetPassword:
 			if m.UUID != c.uuid {
 				return kindErr(fail.Other, ErrAccountRaced)
@@ -327,7 +327,7 @@ func (v *Visit) Act(pr *Proof, c *MemberCheck, opts ActOptions) (*Acted, error) 
 			endAccountSessions(m, u.Now)
 			u.tx.Forget()
 			out.ResetCode, out.ResetExpiresAt, out.Sent = formatReset(code), m.ResetCode.ExpiresAt, sendTo
-			event, what = EvMemberPWReset, say("your password was reset, and your authenticator apps and recovery codes removed; every session ended. Set a new password with kcloud account recover --reset-code and the code from your admin (by the admin %s)", u.Account.UserID)
+			event, what = EvMemberPWReset, say("your password was reset by the admin %s, and your authenticator apps and recovery codes removed; every session ended", u.Account.UserID)
 		case Disable:
 			out.Changed = !m.Disabled
 			m.Disabled = true

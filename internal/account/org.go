@@ -389,7 +389,7 @@ func CheckImport(src *store.Store) error {
 			return err
 		}
 		if err := org.Policy.Check(); err != nil {
-			return fail.Mark(fail.Other, err, "the organization's policy in it has %v; kcloud org set refuses that value, and so does import", err)
+			return fail.Mark(fail.Other, err, "the organization's policy in it has %v, a value the policy refuses wherever it is set", err)
 		}
 		return nil
 	})

@@ -179,7 +179,7 @@ func (a *Account) passkey(name string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, fail.Mark(fail.Usage, ErrNoSuchAuthenticator, "%s has no passkey named %q (kcloud passkey list)", a.UserID, name)
+	return 0, fail.Mark(fail.Usage, ErrNoSuchAuthenticator, "%s has no passkey named %q", a.UserID, name)
 }
 
 // DeletePasskey settles the proof, which needs the password and a

@@ -370,7 +370,7 @@ func (r *Recovery) run(code contact.Code, rc otp.RecoveryCode, pw []byte) (*Reco
 				pc.Pending.Failures, pc.Pending.ExpiresAt)
 			return putAccount(tx, a) // Void stays set
 		case errors.Is(err, contact.ErrExpired):
-			return fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s; run kcloud account recover again for a new one", pc.Pending.ExpiresAt)
+			return fail.Mark(fail.Auth, ErrCodeVoid, "the code expired at %s; a new one can be sent", pc.Pending.ExpiresAt)
 		case errors.As(err, &wrong):
 			return counted(wrong)
 		default:

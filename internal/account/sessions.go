@@ -218,7 +218,7 @@ func (v *Visit) CheckSessions(ids []string) error {
 	a := v.subjectRec()
 	for _, id := range ids {
 		if !slices.ContainsFunc(a.Sessions, func(r *SessionRecord) bool { return r.ID == id }) {
-			return fail.Usagef("%s has no session %q (kcloud session list)", a.UserID, id)
+			return fail.Mark(fail.Usage, ErrSessionUnknown, "%s has no session %q", a.UserID, id)
 		}
 	}
 	return nil

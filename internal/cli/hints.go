@@ -113,6 +113,14 @@ func hint(err error, w tr) string {
 		return w.T("send one with `kcloud contact verify KIND ADDRESS --send-only`")
 	case errors.Is(err, account.ErrNothingToSet):
 		return w.T("see the command's --help for what it changes")
+	case errors.Is(err, account.ErrSessionUnknown):
+		return w.T("kcloud session list shows the sessions and their IDs")
+	case errors.Is(err, account.ErrNoSuchAuthenticator):
+		return w.T("kcloud otp list and kcloud passkey list show the names")
+	case errors.Is(err, account.ErrTooManyKeys):
+		return w.T("delete one first: kcloud access-key delete ID")
+	case errors.Is(err, account.ErrNoSuchKey):
+		return w.T("kcloud access-key list shows the account's keys")
 	case errors.Is(err, account.ErrPasswordRaced):
 		return w.T("try again")
 	}

@@ -45,6 +45,9 @@ func noticeMessage(n account.Notice) delivery.Message {
 	}
 	what := unlikeCode(n.What.In(w))
 	said := upperFirst(what)
+	if next, ok := noticeNext[n.Event]; ok {
+		said += ".\n\n" + w.T(next)
+	}
 	if n.Held > 0 {
 		said += ".\n\n" + w.N("%d more alert of this kind was held back since %s (kcloud sends one every 10 minutes at most); kcloud account activity lists every event",
 			"%d more alerts of this kind were held back since %s (kcloud sends one every 10 minutes at most); kcloud account activity lists every event",
@@ -69,6 +72,15 @@ nothing. kcloud never asks for your password by email.
 	return delivery.Message{To: n.To, Subject: w.F("kcloud security notice: %s", what), Body: body}
 }
 
+// noticeNext is what to do after an event that leaves the person unable to
+// log in as before: the domain says what happened, the command line which
+// command helps.
+var noticeNext = map[string]string{
+	account.EvPWDisabled:     msg("Set a new one with kcloud account recover, or ask an admin for a reset"),
+	account.EvMemberOTPReset: msg("Register one again with kcloud otp register or kcloud passkey register"),
+	account.EvMemberPWReset:  msg("Set a new password with kcloud account recover --reset-code and the code from your admin"),
+}
+
 // noticeTime is when a notice's event happened, as a message argument:
 // "Monday, 2 January 2006 at 15:04 UTC", or in Korean "2026년 12월 2일
 // 19:11 KST".
@@ -78,8 +90,12 @@ type noticeTime time.Time
 // it was not the person, in one short text.
 func smsNotice(n account.Notice) delivery.Message {
 	w := tr{i18n.For(n.Language)}
+	what := n.What.In(w)
+	if next, ok := noticeNext[n.Event]; ok {
+		what += ". " + w.T(next)
+	}
 	return delivery.Message{To: n.To, Body: w.F("[kcloud] %s: %s. Not you? Change your password (kcloud account password) and tell your admin.",
-		unlikeCode(n.UserID), unlikeCode(n.What.In(w)))}
+		unlikeCode(n.UserID), unlikeCode(what))}
 }
 
 // sixDigits is a run of exactly six digits: what reads as a code.
