@@ -54,3 +54,20 @@ func TestNoticeSaysWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsIndexLinksEveryPage: docs/README.md links every page of docs/.
+func TestDocsIndexLinksEveryPage(t *testing.T) {
+	index, err := os.ReadFile("../../docs/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob("../../docs/*.md")
+	if len(pages) < 10 {
+		t.Fatalf("%d pages", len(pages))
+	}
+	for _, p := range pages {
+		if b := filepath.Base(p); b != "README.md" && !strings.Contains(string(index), "("+b+")") {
+			t.Errorf("docs/README.md does not link %s", b)
+		}
+	}
+}
