@@ -134,11 +134,7 @@ func firstLogin(f *deps, svc *account.Service, pr *account.Proof) (*account.Sess
 	if err != nil {
 		return nil, err
 	}
-	_, policy, err := svc.Policy()
-	if err != nil {
-		return nil, err
-	}
-	minLen := account.MinPasswordFor(policy, who.HasOTP)
+	minLen := account.MinPasswordFor(svc.Effective(org), who.HasOTP)
 	check := func(p []byte) (account.NewPassword, error) {
 		if pr.IsPassword(p) {
 			return account.NewPassword{}, fail.Usagef("the new password is the same as the initial one")
