@@ -73,25 +73,41 @@ type rule struct {
 	zeroOff  bool   // 0 is off, the loosest value, and its default
 	stricter string // "lower" or "higher"; a switch is stricter on
 	min, max int64  // bounds of a stored value (nanoseconds for durations)
+	help     string // what the rule does, for help environment and the manual
 }
 
 var rules = []rule{
-	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
-	{key: "session.idle_ttl", dur: func(p *Policy) *time.Duration { return &p.IdleTTL }, stricter: "lower", zeroOff: true, min: int64(5 * time.Minute), max: int64(24 * time.Hour)},
-	{key: "verification.code_ttl", dur: func(p *Policy) *time.Duration { return &p.CodeTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour)},
-	{key: "verification.resend_after", dur: func(p *Policy) *time.Duration { return &p.ResendAfter }, stricter: "higher", min: int64(time.Second), max: int64(24 * time.Hour)},
-	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100},
-	{key: "security.lockout_threshold", num: func(p *Policy) *int { return &p.LockoutThreshold }, stricter: "lower", min: 1, max: 100},
-	{key: "security.lockout_duration", dur: func(p *Policy) *time.Duration { return &p.LockoutDuration }, stricter: "higher", min: int64(time.Minute), max: int64(30 * 24 * time.Hour)},
-	{key: "security.require_otp", flag: func(p *Policy) *bool { return &p.RequireOTP }, stricter: "higher", min: 0, max: 1},
-	{key: "security.password_min_length", num: func(p *Policy) *int { return &p.PasswordMinLength }, stricter: "higher", min: MinPasswordWithOTP, max: 64},
-	{key: "security.access_keys", flag: func(p *Policy) *bool { return &p.NoAccessKeys }, invert: true, stricter: "lower", min: 0, max: 1},
-	{key: "security.access_key_max_age", dur: func(p *Policy) *time.Duration { return &p.AccessKeyMaxAge }, stricter: "lower", min: int64(time.Hour), max: int64(365 * 24 * time.Hour)},
-	{key: "security.reauth_grace", dur: func(p *Policy) *time.Duration { return &p.ReauthGrace }, stricter: "lower", min: 0, max: int64(MaxReauthGrace)},
+	{key: "session.ttl", dur: func(p *Policy) *time.Duration { return &p.SessionTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour), help: msg("how long a login lasts (at most the policy's)")},
+	{key: "session.idle_ttl", dur: func(p *Policy) *time.Duration { return &p.IdleTTL }, stricter: "lower", zeroOff: true, min: int64(5 * time.Minute), max: int64(24 * time.Hour), help: msg("end a session unused for this long; 0 is off")},
+	{key: "verification.code_ttl", dur: func(p *Policy) *time.Duration { return &p.CodeTTL }, stricter: "lower", min: int64(time.Minute), max: int64(24 * time.Hour), help: msg("the life of a contact verification code")},
+	{key: "verification.resend_after", dur: func(p *Policy) *time.Duration { return &p.ResendAfter }, stricter: "higher", min: int64(time.Second), max: int64(24 * time.Hour), help: msg("the least time between two codes to one address")},
+	{key: "verification.max_attempts", num: func(p *Policy) *int { return &p.MaxAttempts }, stricter: "lower", min: 1, max: 100, help: msg("wrong entries before a code is void")},
+	{key: "security.lockout_threshold", num: func(p *Policy) *int { return &p.LockoutThreshold }, stricter: "lower", min: 1, max: 100, help: msg("failed passwords or codes in a row before a lockout")},
+	{key: "security.lockout_duration", dur: func(p *Policy) *time.Duration { return &p.LockoutDuration }, stricter: "higher", min: int64(time.Minute), max: int64(30 * 24 * time.Hour), help: msg("how long a lockout lasts")},
+	{key: "security.require_otp", flag: func(p *Policy) *bool { return &p.RequireOTP }, stricter: "higher", min: 0, max: 1, help: msg("a member without an authenticator may only register one")},
+	{key: "security.password_min_length", num: func(p *Policy) *int { return &p.PasswordMinLength }, stricter: "higher", min: MinPasswordWithOTP, max: 64, help: msg("the fewest characters of a new password (below 15 only with require_otp)")},
+	{key: "security.access_keys", flag: func(p *Policy) *bool { return &p.NoAccessKeys }, invert: true, stricter: "lower", min: 0, max: 1, help: msg("whether access keys open anything")},
+	{key: "security.access_key_max_age", dur: func(p *Policy) *time.Duration { return &p.AccessKeyMaxAge }, stricter: "lower", min: int64(time.Hour), max: int64(365 * 24 * time.Hour), help: msg("the longest an access key lives")},
+	{key: "security.reauth_grace", dur: func(p *Policy) *time.Duration { return &p.ReauthGrace }, stricter: "lower", min: 0, max: int64(MaxReauthGrace), help: msg("how long after a password the pages that open no secret ask for none")},
 }
 
 // MaxReauthGrace is the longest security.reauth_grace, as sudo's timestamp.
 const MaxReauthGrace = 15 * time.Minute
+
+// PolicyHelp is what the policy key does, in English (a message of the
+// catalogue), or "" for a key that is not the policy's.
+func PolicyHelp(key string) string {
+	for _, r := range rules {
+		if r.key == key {
+			return r.help
+		}
+	}
+	return ""
+}
+
+// msg marks a text for people that is said later, through a variable (as
+// gettext's N_): the catalogue's test finds it.
+func msg(s string) string { return s }
 
 // PolicyKeys lists the policy's keys.
 func PolicyKeys() []string {

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kcloud/kcloud/internal/account"
 	"github.com/kcloud/kcloud/internal/config"
 )
 
 // keyHelp is what each configuration key does, for `help environment` and
 // the manual pages: its variable's entry says it, the default, and the
-// flag that sets it, if one does. TestEveryKeyHasHelp keeps it whole.
+// flag that sets it, if one does. The security policy's keys are said by
+// the policy's own table (account.PolicyHelp). TestEveryKeyHasHelp keeps
+// it whole.
 var keyHelp = map[string]struct{ meaning, flag string }{
 	"store.backend":                     {msg("the store: bbolt (a local file) or etcd (an organization's directory on an etcd cluster)"), ""},
 	"store.path":                        {msg("the bbolt store file"), "--store"},
@@ -25,15 +28,9 @@ var keyHelp = map[string]struct{ meaning, flag string }{
 	"store.etcd.request_timeout":        {msg("a whole etcd transaction, retries included; past it, exit 6"), ""},
 	"session.path":                      {msg("with etcd, where this machine keeps its session"), ""},
 	"output":                            {msg("text, json or yaml"), "-o"},
-	"session.ttl":                       {msg("how long a login lasts (at most the policy's)"), ""},
 	"otp.issuer":                        {msg("the issuer an authenticator app shows"), ""},
 	"passkey.timeout":                   {msg("how long a passkey ceremony waits for the browser (30s to 10m)"), ""},
 	"ui.language":                       {msg("the language of text for people: auto, en or ko"), "--ui-language"},
-	"verification.code_ttl":             {msg("the life of a contact verification code"), ""},
-	"verification.resend_after":         {msg("the least time between two codes to one address"), ""},
-	"verification.max_attempts":         {msg("wrong entries before a code is void"), ""},
-	"security.lockout_threshold":        {msg("failed passwords or codes in a row before a lockout"), ""},
-	"security.lockout_duration":         {msg("how long a lockout lasts"), ""},
 	"security.argon2.memory":            {msg("Argon2id memory in KiB, not below 19456"), ""},
 	"security.argon2.time":              {msg("Argon2id passes, not below 2"), ""},
 	"security.argon2.threads":           {msg("Argon2id lanes, not below 1"), ""},
@@ -83,6 +80,9 @@ func keyDefault(w tr, key string) string {
 // keyEntry is the help of key's variable in w's language.
 func keyEntry(w tr, key string) string {
 	h := keyHelp[key]
+	if h.meaning == "" {
+		h.meaning = account.PolicyHelp(key)
+	}
 	s := w.T(h.meaning) + "; " + w.F("default %s", keyDefault(w, key))
 	if h.flag != "" {
 		s += "; " + w.F("the flag %s wins over it", h.flag)

@@ -101,11 +101,14 @@ func diffFields(path string, gv, wv reflect.Value) string {
 func TestEveryKeyHasHelp(t *testing.T) {
 	defaults := config.Defaults()
 	for k := range defaults {
-		if keyHelp[k].meaning == "" {
+		if keyHelp[k].meaning == "" && account.PolicyHelp(k) == "" {
 			t.Errorf("%s has no help (keyHelp)", k)
 		}
 	}
 	for k := range keyHelp {
+		if account.PolicyHelp(k) != "" {
+			t.Errorf("keyHelp names %s, which the policy's table says", k)
+		}
 		if _, ok := defaults[k]; !ok {
 			t.Errorf("keyHelp names %s, which is no configuration key", k)
 		}
