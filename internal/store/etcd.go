@@ -124,6 +124,12 @@ func (e *Etcd) run(write, create bool, fn func(RawTx) error) error {
 	defer cancel()
 	var pending []string // markers of attempts whose answer was lost
 	backoff := 2 * time.Millisecond
+	var queued *place // once a compare was lost (etcd_queue.go)
+	defer func() {
+		if queued != nil {
+			queued.leave()
+		}
+	}()
 	for {
 		t := newEtcdTx(ctx, e, !write)
 		t.schema, t.create = !e.isReady(), create
@@ -161,6 +167,8 @@ func (e *Etcd) run(write, create bool, fn func(RawTx) error) error {
 				e.setReady()
 			}
 			return nil
+		case errors.Is(err, errConflict) && e.lineUp(ctx, &queued):
+			// Its turn in the queue: run again on the new state at once.
 		case errors.Is(err, errConflict), compacted(err), retryable(err):
 			// Run again on the new state, after a moment that grows.
 			if !sleep(ctx, backoff/2+mrand.N(backoff)) {
