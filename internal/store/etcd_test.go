@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -109,64 +108,6 @@ func TestEtcdWritersLoseNothing(t *testing.T) {
 	}
 	if n := queueLen(t, OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix})); n != 0 {
 		t.Errorf("%d places left in the queue", n)
-	}
-}
-
-// queueLen is how many places e's queue holds.
-func queueLen(t *testing.T, e *Etcd) int {
-	t.Helper()
-	var out struct {
-		Count i64 `json:"count"`
-	}
-	prefix := e.queuePrefix()
-	if err := e.g.call(context.Background(), "/v3/kv/range", map[string]any{"key": []byte(prefix), "range_end": prefixEnd(prefix), "count_only": true}, &out, true); err != nil {
-		t.Fatal(err)
-	}
-	return int(out.Count)
-}
-
-// TestEtcdDeadWriterHoldsNoQueue: a writer that took a place and died
-// (its place stays until its lease ends) holds up the writer after it a
-// moment at most: that one commits, long before the lease would end.
-func TestEtcdDeadWriterHoldsNoQueue(t *testing.T) {
-	c, prefix := etcdtest.Shared(t)
-	open := func() *Etcd {
-		return OpenEtcd(EtcdOptions{Endpoints: c.Endpoints(), Prefix: prefix, RequestTimeout: 20 * time.Second})
-	}
-	s := New(open())
-	if err := s.Create(func(tx *Tx) error { _, err := increment(tx, Accounts, "alice"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	dead := open().join(context.Background()) // never leaves: its lease lasts 25 s
-	if dead == nil {
-		t.Fatal("no place for the dead writer")
-	}
-	other := New(open())
-	start := time.Now()
-	first := true
-	err := s.Update(func(tx *Tx) error {
-		if _, err := increment(tx, Accounts, "alice"); err != nil {
-			return err
-		}
-		if first { // another writer commits meanwhile: this compare is lost
-			first = false
-			return other.Update(func(tx *Tx) error { _, err := increment(tx, Accounts, "alice"); return err })
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("the writer after a dead one waited %s", d)
-	}
-	var n counter
-	mustView(t, s, func(tx *Tx) error { _, err := tx.Get(Accounts, "alice", &n); return err })
-	if n.N != 3 {
-		t.Fatalf("counter %d, want 3", n.N)
-	}
-	if got := queueLen(t, open()); got != 1 {
-		t.Fatalf("%d places, want the dead writer's alone", got)
 	}
 }
 
