@@ -51,30 +51,21 @@ var maxrss string
 
 // maxRSS runs kcloud, which must fail, and returns its peak resident
 // memory in KiB.
-func (s *home) maxRSS(stdin string, args ...string) int64 {
-	c := exec.Command(maxrss, append([]string{s.kcloud}, args...)...)
-	c.Env, c.Stdin = s.env(), strings.NewReader(stdin)
-	out, err := c.Output()
-	check(err)
-	var kib int64
-	var code int
-	if _, err := fmt.Sscan(string(out), &kib, &code); err != nil || code == 0 {
-		fail("kcloud %s: %q; it was to be refused", strings.Join(args, " "), out)
-	}
-	return kib
-}
+func (s *home) maxRSS(stdin string, args ...string) int64 { return s.rss(false, stdin, args...) }
 
 // peakRSS runs kcloud, which must succeed, and returns its peak resident
 // memory in KiB.
-func (s *home) peakRSS(stdin string, args ...string) int64 {
+func (s *home) peakRSS(stdin string, args ...string) int64 { return s.rss(true, stdin, args...) }
+
+func (s *home) rss(succeed bool, stdin string, args ...string) int64 {
 	c := exec.Command(maxrss, append([]string{s.kcloud}, args...)...)
 	c.Env, c.Stdin = s.env(), strings.NewReader(stdin)
 	out, err := c.Output()
 	check(err)
 	var kib int64
 	var code int
-	if _, err := fmt.Sscan(string(out), &kib, &code); err != nil || code != 0 {
-		fail("kcloud %s: %q", strings.Join(args, " "), out)
+	if _, err := fmt.Sscan(string(out), &kib, &code); err != nil || (code == 0) != succeed {
+		fail("kcloud %s: %q (exit %d; it was to %s)", strings.Join(args, " "), out, code, map[bool]string{true: "succeed", false: "be refused"}[succeed])
 	}
 	return kib
 }

@@ -61,11 +61,7 @@ func TestEtcdRoundTrips(t *testing.T) {
 	env := etcdEnv(t, []string{endpoint}, prefix)
 	run(t, env, password+"\n", "init", "--org-name", "Acme", "--user-id", "alice", "--name", "Alice", "--password-stdin")
 	count.take()
-	for _, step := range []struct {
-		stdin string
-		args  []string
-		want  int
-	}{
+	countSteps(t, env, count, []tripStep{
 		{password + "\n", []string{"login", "--password-stdin"}, 3},
 		{"", []string{"whoami"}, 1},
 		{password + "\n", []string{"account", "show", "--password-stdin"}, 2},
@@ -75,14 +71,7 @@ func TestEtcdRoundTrips(t *testing.T) {
 		{"", []string{"org", "show"}, 1},
 		{password + "\n", []string{"member", "list", "--password-stdin"}, 3},
 		{"", []string{"logout"}, 3}, // the session record goes too (issue 38)
-	} {
-		run(t, env, step.stdin, step.args...)
-		got := count.take()
-		t.Logf("%s: %d: %s", strings.Join(step.args, " "), len(got), strings.Join(got, " "))
-		if len(got) != step.want {
-			t.Errorf("%s: %d requests, want %d: %s", strings.Join(step.args, " "), len(got), step.want, strings.Join(got, " "))
-		}
-	}
+	})
 
 	// With an access key, after its first use in the minute (which
 	// writes its last use): whoami and account show read once.
@@ -132,16 +121,26 @@ func TestEtcdRoundTripsInTheGrace(t *testing.T) {
 	run(t, env, password+"\n", "org", "set", "--policy", "security.reauth_grace=5m", "--password-stdin")
 	run(t, env, "", "logout")
 	count.take()
-	for _, step := range []struct {
-		stdin string
-		args  []string
-		want  int
-	}{
+	countSteps(t, env, count, []tripStep{
 		{password + "\n", []string{"login", "--password-stdin"}, 3},
 		{"", []string{"account", "show", "--no-input"}, 2},
 		{"", []string{"session", "list", "--no-input"}, 2},
 		{"", []string{"account", "set", "--name", "Alice Kim", "--no-input"}, 3},
-	} {
+	})
+}
+
+// tripStep is a command and the requests it may send.
+type tripStep struct {
+	stdin string
+	args  []string
+	want  int
+}
+
+// countSteps runs each step and checks the requests it sent through
+// count's proxy.
+func countSteps(t *testing.T, env []string, count *tripCounter, steps []tripStep) {
+	t.Helper()
+	for _, step := range steps {
 		run(t, env, step.stdin, step.args...)
 		got := count.take()
 		t.Logf("%s: %d: %s", strings.Join(step.args, " "), len(got), strings.Join(got, " "))
