@@ -148,15 +148,15 @@ func (v *Visit) CheckNewKey(n NewKey) (NewKey, error) {
 		n.Scope = ScopeRead
 	case ScopeRead, ScopeWrite:
 	default:
-		return n, fail.Usagef("--scope must be read or write, not %q", n.Scope)
+		return n, fail.Usagef("the scope must be read or write, not %q", n.Scope)
 	}
 	switch {
 	case n.ExpiresIn == 0:
 		n.ExpiresIn = p.AccessKeyMaxAge
 	case n.ExpiresIn < 0:
-		return n, fail.Usagef("--expires-in must be positive")
+		return n, fail.Usagef("a key's life must be positive")
 	case n.ExpiresIn > p.AccessKeyMaxAge:
-		return n, fail.Usagef("--expires-in %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, p.AccessKeyMaxAge)
+		return n, fail.Usagef("a key's life of %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, p.AccessKeyMaxAge)
 	}
 	return n, v.who.rec.canAddKey(n.Name)
 }
@@ -193,7 +193,7 @@ func (v *Visit) CreateKey(pr *Proof, n NewKey) (*CreatedKey, error) {
 			return err
 		}
 		if n.ExpiresIn > u.Policy.AccessKeyMaxAge { // the policy changed since the check
-			return fail.Usagef("--expires-in %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, u.Policy.AccessKeyMaxAge)
+			return fail.Usagef("a key's life of %s is over the organization's maximum of %s (security.access_key_max_age)", n.ExpiresIn, u.Policy.AccessKeyMaxAge)
 		}
 		token, cred := auth.NewToken(a.UserID)
 		k := &AccessKey{ID: cred.ID, Name: n.Name, Scope: n.Scope, Hash: cred.Hash(a.UUID), CreatedAt: u.Now, ExpiresAt: u.Now.Add(n.ExpiresIn)}

@@ -253,7 +253,7 @@ func (c OrgChange) Check() error {
 	var check Policy
 	for _, kv := range c.Policy {
 		if err := check.Set(kv); err != nil {
-			return fail.Usagef("--policy: %v", err)
+			return fail.Usagef("%v", err)
 		}
 	}
 	return nil
@@ -264,11 +264,11 @@ func (c OrgChange) Check() error {
 func (c OrgChange) apply(org *Organization) error {
 	for _, kv := range c.Policy {
 		if err := org.Policy.Set(kv); err != nil {
-			return fail.Usagef("--policy: %v", err)
+			return fail.Usagef("%v", err)
 		}
 	}
 	if err := org.Policy.Check(); err != nil {
-		return fail.Usagef("--policy: %v", err)
+		return fail.Usagef("%v", err)
 	}
 	return nil
 }

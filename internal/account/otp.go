@@ -365,7 +365,7 @@ func (s *Service) useRecoveryCode(u *Unlocked, rc otp.RecoveryCode) error {
 func (s *Service) useOTPCode(u *Unlocked, code otp.Code) error {
 	a := u.Account
 	if len(a.OTP.Authenticators) == 0 {
-		return fail.Mark(fail.Usage, ErrNoOTP, "%s has no authenticator app: use a passkey (--passkey) or a recovery code", a.UserID)
+		return fail.Mark(fail.Usage, ErrNoOTP, "%s has no authenticator app: use a passkey or a recovery code", a.UserID)
 	}
 	// A code from any authenticator, each once (rule 3 per authenticator).
 	usedBy := false
