@@ -74,9 +74,9 @@ func (e *Etcd) join(ctx context.Context) *place {
 	return p
 }
 
-// queueJoins counts the places taken, for tests to see that contending
-// writers lined up.
-var queueJoins atomic.Int64
+// queueJoins counts the places taken, and queueTimeouts the waits for a
+// writer before that never left: for tests to see which way a writer went.
+var queueJoins, queueTimeouts atomic.Int64
 
 // leave gives the place up; the writer after it runs next.
 func (p *place) leave() {
@@ -124,6 +124,7 @@ func (p *place) turn(ctx context.Context) bool {
 		timedOut := wait.Err() != nil && ctx.Err() == nil
 		cancel()
 		if timedOut {
+			queueTimeouts.Add(1)
 			return true
 		}
 		if !deleted {

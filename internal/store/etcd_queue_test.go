@@ -38,7 +38,7 @@ func TestEtcdDeadWriterHoldsNoQueue(t *testing.T) {
 		t.Fatal("no place for the dead writer")
 	}
 	other := New(open())
-	start := time.Now()
+	timeouts := queueTimeouts.Load()
 	first := true
 	err := s.Update(func(tx *Tx) error {
 		if _, err := increment(tx, Accounts, "alice"); err != nil {
@@ -53,8 +53,8 @@ func TestEtcdDeadWriterHoldsNoQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("the writer after a dead one waited %s", d)
+	if queueTimeouts.Load() == timeouts {
+		t.Fatal("the writer did not wait for the dead one's place, or waited for it to leave")
 	}
 	var n counter
 	mustView(t, s, func(tx *Tx) error { _, err := tx.Get(Accounts, "alice", &n); return err })
@@ -63,5 +63,37 @@ func TestEtcdDeadWriterHoldsNoQueue(t *testing.T) {
 	}
 	if got := queueLen(t, open()); got != 1 {
 		t.Fatalf("%d places, want the dead writer's alone", got)
+	}
+}
+
+// TestEtcdQueueWakesTheNext: the writer after one that leaves runs as soon
+// as it leaves, by the watch, not after the wait for a dead one.
+func TestEtcdQueueWakesTheNext(t *testing.T) {
+	e := newEtcd(t)
+	first, next := e.join(context.Background()), e.join(context.Background())
+	if first == nil || next == nil {
+		t.Fatal("no place in the queue")
+	}
+	defer next.leave()
+	turn := make(chan struct{})
+	go func() {
+		if next.turn(context.Background()) {
+			turn <- struct{}{}
+		}
+		close(turn)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-turn:
+		t.Fatal("the next writer ran before the first left")
+	default:
+	}
+	timeouts := queueTimeouts.Load()
+	first.leave()
+	if _, ok := <-turn; !ok {
+		t.Fatal("the next writer could not wait its turn")
+	}
+	if queueTimeouts.Load() != timeouts {
+		t.Fatal("the next writer ran after the wait for a dead one: the watch did not wake it")
 	}
 }
